@@ -1,0 +1,47 @@
+"""CustomerGlu integration sandbox: the app factory."""
+
+import time
+from pathlib import Path
+
+from flask import Flask
+
+from . import config as config_module
+from .clock import make_clock
+
+__version__ = "0.1.0"
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create the sandbox app: config, store (migrated), clock, tenants, blueprints, CLI."""
+    from . import admin, api, cli, errors, pipeline, settings, tenants
+    from .store import Store, migrate
+
+    app = Flask(__name__)
+    app.config.update(config_module.load())
+    if test_config:
+        app.config.update(test_config)
+    # Keep the field order of our dicts: the JSON shapes mirror the real service's.
+    app.json.sort_keys = False
+
+    data_dir = Path(app.config["DATA_DIR"]).resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    app.config["DATA_DIR"] = str(data_dir)
+    db_path = data_dir / "sandbox.db"
+    app.config["SCHEMA_VERSION"] = migrate(db_path)
+
+    store = Store(db_path)
+    clock = make_clock(app.config["TEST_MODE"])
+    settings.load_clock(store, clock)
+    app.extensions["sandbox.store"] = store
+    app.extensions["sandbox.clock"] = clock
+    # Uptime is about this process, not domain time: the real monotonic clock.
+    app.extensions["sandbox.started"] = time.monotonic()
+    app.config["ADMIN_TOKEN"] = admin.tokens.load_or_create(data_dir, app.config["ADMIN_TOKEN"])
+    tenants.seed_from_fixtures(store, app.config["FIXTURES_DIR"], clock.isoformat())
+
+    errors.init_app(app)
+    pipeline.init_app(app)
+    admin.init_app(app)
+    api.init_app(app)
+    cli.init_app(app)
+    return app

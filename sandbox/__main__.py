@@ -1,0 +1,5 @@
+"""`python -m sandbox ...`: the sandbox's command line."""
+
+from .cli import main
+
+main()

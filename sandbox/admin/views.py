@@ -1,0 +1,159 @@
+"""Admin API views: thin wrappers over the store, journal, tenants and clock modules."""
+
+import time
+
+from flask import current_app, request, url_for
+
+from .. import __version__, journal, settings, tenants
+from ..capture import mask
+from ..config import public_url
+from ..errors import ApiError
+from . import bp
+
+
+def _store():
+    return current_app.extensions["sandbox.store"]
+
+
+def _clock():
+    return current_app.extensions["sandbox.clock"]
+
+
+@bp.get("/health")
+def health():
+    """Report store reachability, schema version and uptime; nothing more (open route)."""
+    try:
+        _store().one("SELECT 1 AS ok")
+        store_state, status = "ok", 200
+    except Exception:  # any store failure means "unhealthy", never a 500 page
+        store_state, status = "unreachable", 503
+    uptime = time.monotonic() - current_app.extensions["sandbox.started"]
+    return {
+        "status": "ok" if status == 200 else "unhealthy",
+        "store": store_state,
+        "schemaVersion": current_app.config["SCHEMA_VERSION"],
+        "uptimeSeconds": round(uptime, 1),
+    }, status
+
+
+@bp.get("/")
+def index():
+    """Describe the admin surface: version, base URLs and the admin API's routes."""
+    routes = sorted(
+        f"{','.join(sorted(r.methods - {'HEAD', 'OPTIONS'}))} {r.rule}"
+        for r in current_app.url_map.iter_rules()
+        if r.rule.startswith(bp.url_prefix)
+    )
+    return {
+        "sandbox": "customerglu-sandbox",
+        "version": __version__,
+        "baseUrl": public_url(current_app.config),
+        "testMode": current_app.config["TEST_MODE"],
+        "clock": _clock().describe(),
+        "journalEntries": journal.count(_store()),
+        "routes": routes,
+    }
+
+
+def tenant_view(t: dict, reveal: bool = False) -> dict:
+    """Return a tenant for display: writeKey shown, other secrets masked unless revealed."""
+    view = {k: t[k] for k in tenants.PUBLIC_FIELDS}
+    view["writeKey"] = t["write_key"]
+    for key, col in (("jwtSecret", "jwt_secret"), ("webhookSecret", "webhook_secret")):
+        view[key] = t[col] if reveal else mask(t[col])
+    return view
+
+
+@bp.get("/tenants")
+def list_tenants():
+    """List every tenant (secrets masked)."""
+    return {"tenants": [tenant_view(t) for t in tenants.list_tenants(_store())]}
+
+
+@bp.get("/tenants/<ref>")
+def show_tenant(ref):
+    """Show one tenant by id, name or writeKey (secrets masked)."""
+    t = tenants.get_tenant(_store(), ref)
+    if t is None:
+        raise ApiError(
+            404,
+            f"No tenant {ref!r}",
+            "tenant_not_found",
+            "List tenants with GET /_sandbox/tenants.",
+        )
+    return tenant_view(t)
+
+
+def _limit() -> int:
+    raw = request.args.get("limit", "50")
+    if not raw.isdigit() or not 1 <= int(raw) <= 500:
+        raise ApiError(400, "limit must be an integer from 1 to 500", "bad_limit")
+    return int(raw)
+
+
+@bp.get("/journal")
+def journal_search():
+    """Search the journal: "did you receive it?" by tenant, user, event id, path, status, time."""
+    filters = {k: v for k, v in request.args.items() if k not in ("limit", "token")}
+    for key in ("before", "after"):
+        if filters.get(key) and not filters[key].isdigit():
+            raise ApiError(400, f"{key} must be a journal entry id (an integer)", "bad_cursor")
+    status = filters.get("status", "")
+    if status and not (
+        status.isdigit()
+        or (len(status) == 3 and status[0].isdigit() and status[1:].lower() == "xx")
+    ):
+        raise ApiError(400, "status must be a code (401) or a class (4xx)", "bad_status")
+    try:
+        result = journal.search(_store(), filters, _limit())
+    except ValueError as exc:
+        raise ApiError(
+            400, f"since/until must be ISO 8601 or epoch seconds ({exc})", "bad_time"
+        ) from exc
+    for row in result["entries"]:
+        row["url"] = url_for("admin.journal_entry", request_id=row["request_id"], _external=True)
+    return result
+
+
+@bp.get("/journal/<request_id>")
+def journal_entry(request_id):
+    """Show one journal entry in full (credentials masked)."""
+    row = journal.get_entry(_store(), request_id)
+    if row is None:
+        raise ApiError(
+            404,
+            f"No journal entry {request_id!r}",
+            "journal_entry_not_found",
+            "Search with GET /_sandbox/journal.",
+        )
+    return row
+
+
+@bp.get("/clock")
+def clock_state():
+    """Show the clock: real, or virtual with its offset."""
+    return _clock().describe()
+
+
+@bp.post("/clock/advance")
+def clock_advance():
+    """Move the virtual clock forward (test mode only): {"seconds": N}."""
+    clock = _clock()
+    if not clock.virtual:
+        raise ApiError(
+            409,
+            "The clock is real; start with SANDBOX_TEST_MODE=1 to move it.",
+            "clock_not_virtual",
+        )
+    body = request.get_json(silent=True) or {}
+    seconds = body.get("seconds", request.args.get("seconds"))
+    try:
+        seconds = float(seconds)
+    except (TypeError, ValueError) as exc:
+        raise ApiError(400, "seconds must be a number", "bad_seconds") from exc
+    if seconds < 0:
+        raise ApiError(400, "the virtual clock only moves forward", "bad_seconds")
+    settings.load_clock(_store(), clock)
+    clock.advance(seconds)
+    settings.save_clock(_store(), clock)
+    return clock.describe()

@@ -1,0 +1,134 @@
+"""Command line: `python -m sandbox ...` or `flask --app app ...` (same commands)."""
+
+import json
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
+
+from . import tenants as tenants_mod
+
+tenants_group = AppGroup("tenants", help="Create, list and show tenants (CustomerGlu clients).")
+
+
+def _store():
+    return current_app.extensions["sandbox.store"]
+
+
+def _now() -> str:
+    return current_app.extensions["sandbox.clock"].isoformat()
+
+
+@click.command("init")
+@with_appcontext
+def init_command():
+    """Create the data dir, migrate the store, seed the demo tenant; print what is there."""
+    from .server import banner
+
+    click.echo(f"Store ready: schema version {current_app.config['SCHEMA_VERSION']}.")
+    click.echo(banner(current_app, "not started: run `python -m sandbox serve`"))
+
+
+@click.command("serve")
+@with_appcontext
+def serve_command():
+    """Start the production server (gunicorn gthread; werkzeug threaded on Windows)."""
+    from .server import serve
+
+    serve(current_app._get_current_object())
+
+
+@tenants_group.command("create")
+@click.argument("name")
+@click.option(
+    "--region",
+    type=click.Choice(tenants_mod.REGIONS),
+    default="in",
+    show_default=True,
+    help="CustomerGlu region the partner uses.",
+)
+@click.option("--timezone", default="UTC", show_default=True, help="IANA timezone.")
+@click.option("--reward-webhook", default=None, help="URL that receives reward webhooks.")
+@click.option("--nudge-webhook", default=None, help="URL that receives nudge webhooks.")
+@click.option("--empty", is_flag=True, help="Start with no campaigns (default: the demo set).")
+@with_appcontext
+def tenants_create(name, region, timezone, reward_webhook, nudge_webhook, empty):
+    """Create a tenant with fresh secrets; print its id and writeKey."""
+    from pathlib import Path
+
+    data = None if empty else Path(current_app.config["FIXTURES_DIR"]) / "demo"
+    try:
+        t = tenants_mod.create_tenant(
+            _store(),
+            _now(),
+            name,
+            region,
+            timezone,
+            reward_webhook_url=reward_webhook,
+            nudge_webhook_url=nudge_webhook,
+            data_dir=data,
+        )
+    except tenants_mod.TenantError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Created tenant {t['name']}")
+    click.echo(f"  id        {t['id']}")
+    click.echo(f"  writeKey  {t['write_key']}")
+    click.echo("  secrets   see `tenants show --reveal " + t["id"] + "`")
+
+
+@tenants_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@with_appcontext
+def tenants_list(as_json):
+    """List tenants: id, name, region, writeKey."""
+    from .admin.views import tenant_view
+
+    rows = [tenant_view(t) for t in tenants_mod.list_tenants(_store())]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for t in rows:
+        click.echo(f"{t['id']}  {t['region']}  {t['name']:<24}  writeKey={t['writeKey']}")
+
+
+@tenants_group.command("show")
+@click.argument("ref")
+@click.option("--reveal", is_flag=True, help="Print the JWT and webhook secrets in full.")
+@with_appcontext
+def tenants_show(ref, reveal):
+    """Show one tenant (by id, name or writeKey); secrets masked unless --reveal."""
+    from .admin.views import tenant_view
+
+    t = tenants_mod.get_tenant(_store(), ref)
+    if t is None:
+        raise click.ClickException(f"no tenant {ref!r}; see `tenants list`")
+    click.echo(json.dumps(tenant_view(t, reveal), indent=2))
+
+
+COMMANDS = (init_command, serve_command, tenants_group)
+
+
+def init_app(app: Flask) -> None:
+    """Attach the commands to `flask --app app`."""
+    for command in COMMANDS:
+        app.cli.add_command(command)
+
+
+def _make_app():
+    from . import create_app
+
+    return create_app()
+
+
+def main() -> None:
+    """Run the command line (`python -m sandbox`)."""
+    cli = FlaskGroup(
+        create_app=_make_app,
+        add_default_commands=True,
+        add_version_option=False,
+        load_dotenv=False,
+        help="CustomerGlu integration sandbox.",
+    )
+    for command in COMMANDS:
+        cli.add_command(command)
+    cli.main(prog_name="python -m sandbox")

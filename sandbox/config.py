@@ -1,0 +1,50 @@
+"""Configuration: built-in defaults, overridden by SANDBOX_* environment variables."""
+
+import os
+from pathlib import Path
+
+# name -> (default, parser, help). The README's configuration table mirrors this.
+SETTINGS = {
+    "BIND": ("127.0.0.1", str, "address the server listens on (0.0.0.0 in the container)"),
+    "PORT": (8080, int, "TCP port"),
+    "DATA_DIR": ("./data", str, "where the SQLite store and the admin token live"),
+    "ADMIN_TOKEN": ("", str, "admin token; generated once and kept in the data dir if empty"),
+    "TEST_MODE": (False, "bool", "virtual clock and test controls on"),
+    "SEED": ("sandbox", str, "seed of every per-tenant random draw"),
+    "PUBLIC_URL": ("", str, "base URL apps use to reach the sandbox (default http://BIND:PORT)"),
+    "WORKERS": (1, int, "gunicorn worker processes"),
+    "THREADS": (16, int, "threads per worker"),
+    "FIXTURES_DIR": ("", str, "fixtures folder (default: the repository's fixtures/)"),
+    "BODY_MAX": (65536, int, "bytes of each request/response body kept in the journal"),
+    "SSE_MAX_SECONDS": (300, int, "an /sse stream closes after this many seconds"),
+}
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _parse(kind, raw: str):
+    if kind == "bool":
+        return raw.strip().lower() in ("1", "true", "yes", "on")
+    return kind(raw)
+
+
+def load(environ=None) -> dict:
+    """Return the config dict: defaults overridden by SANDBOX_* environment variables."""
+    environ = os.environ if environ is None else environ
+    config = {}
+    for name, (default, kind, _help) in SETTINGS.items():
+        raw = environ.get(f"SANDBOX_{name}")
+        config[name] = default if raw in (None, "") else _parse(kind, raw)
+    if not config["FIXTURES_DIR"]:
+        config["FIXTURES_DIR"] = str(ROOT / "fixtures")
+    return config
+
+
+def public_url(config: dict) -> str:
+    """Return the base URL (no trailing slash) that apps and links should use."""
+    if config.get("PUBLIC_URL"):
+        return config["PUBLIC_URL"].rstrip("/")
+    host = config["BIND"]
+    if host in ("0.0.0.0", "::", ""):
+        host = "localhost"
+    return f"http://{host}:{config['PORT']}"

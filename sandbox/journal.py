@@ -1,0 +1,175 @@
+"""The journal: every request to the emulated API, stored with its outcome, and its search."""
+
+import base64
+import json
+from datetime import datetime
+
+from .capture import mask_headers, mask_json_body
+from .store import Store, dumps, loads
+
+COLUMNS = (
+    "request_id",
+    "ts",
+    "ts_epoch",
+    "tenant_id",
+    "user_id",
+    "event_id",
+    "method",
+    "host",
+    "path",
+    "query",
+    "route",
+    "client_addr",
+    "headers",
+    "body",
+    "body_size",
+    "status",
+    "response_headers",
+    "response_body",
+    "latency_ms",
+    "auth_result",
+    "auth_reason",
+    "checks",
+    "flags",
+    "problems",
+)
+_INSERT = f"INSERT INTO journal ({', '.join(COLUMNS)}) VALUES ({', '.join('?' for _ in COLUMNS)})"
+_JSON_COLUMNS = ("headers", "response_headers", "checks", "flags", "problems")
+SUMMARY = (
+    "id",
+    "request_id",
+    "ts",
+    "tenant_id",
+    "user_id",
+    "event_id",
+    "method",
+    "path",
+    "status",
+    "latency_ms",
+    "auth_result",
+    "auth_reason",
+    "flags",
+)
+
+
+def insert_entry(conn, entry: dict) -> int:
+    """Insert one journal entry (inside a writer batch); return its monotonic id."""
+    values = []
+    for col in COLUMNS:
+        value = entry.get(col)
+        if col in _JSON_COLUMNS and value is not None:
+            value = dumps(value)
+        values.append(value)
+    return conn.execute(_INSERT, values).lastrowid
+
+
+def _epoch(value: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+
+
+def search(store: Store, filters: dict, limit: int = 50) -> dict:
+    """Return journal summaries matching `filters`, newest first, with a `next` cursor.
+
+    Filters: tenant, user, event_id, path, path_prefix, method, status (200, or 4xx),
+    reason, flag, since, until (ISO 8601 or epoch seconds), before / after (entry ids).
+    """
+    where, params = [], []
+    simple = {
+        "tenant": "tenant_id",
+        "user": "user_id",
+        "event_id": "event_id",
+        "path": "path",
+        "method": "method",
+        "reason": "auth_reason",
+        "request_id": "request_id",
+    }
+    for key, col in simple.items():
+        if filters.get(key):
+            where.append(f"{col} = ?")
+            params.append(filters[key].upper() if key == "method" else filters[key])
+    if filters.get("path_prefix"):
+        where.append("path >= ? AND path < ?")
+        params += [filters["path_prefix"], filters["path_prefix"] + "\uffff"]
+    status = filters.get("status")
+    if status:
+        if status.lower().endswith("xx"):
+            base = int(status[0]) * 100
+            where.append("status >= ? AND status < ?")
+            params += [base, base + 100]
+        else:
+            where.append("status = ?")
+            params.append(int(status))
+    if filters.get("flag"):
+        where.append("EXISTS (SELECT 1 FROM json_each(journal.flags) WHERE value = ?)")
+        params.append(filters["flag"])
+    if filters.get("since"):
+        where.append("ts_epoch >= ?")
+        params.append(_epoch(filters["since"]))
+    if filters.get("until"):
+        where.append("ts_epoch <= ?")
+        params.append(_epoch(filters["until"]))
+    order = "DESC"
+    if filters.get("before"):
+        where.append("id < ?")
+        params.append(int(filters["before"]))
+    if filters.get("after"):
+        where.append("id > ?")
+        params.append(int(filters["after"]))
+        order = "ASC"
+    sql = f"SELECT {', '.join(SUMMARY)} FROM journal"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += f" ORDER BY id {order} LIMIT ?"
+    rows = store.all(sql, (*params, limit + 1))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    for row in rows:
+        row["flags"] = loads(row["flags"], [])
+    nxt = None
+    if more and rows:
+        nxt = {"before": rows[-1]["id"]} if order == "DESC" else {"after": rows[-1]["id"]}
+    return {"entries": rows, "count": len(rows), "next": nxt}
+
+
+def _body_view(raw, content_type: str | None) -> dict | None:
+    if raw is None:
+        return None
+    if isinstance(raw, str):
+        raw = raw.encode()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return {"encoding": "base64", "data": base64.b64encode(raw).decode()}
+    view = {"encoding": "utf-8", "text": mask_json_body(text)}
+    if content_type and "json" in content_type:
+        try:
+            view["json"] = json.loads(view["text"])
+        except ValueError:
+            pass
+    return view
+
+
+def get_entry(store: Store, request_id: str) -> dict | None:
+    """Return one journal entry for display: secrets masked, bodies decoded."""
+    row = store.one("SELECT * FROM journal WHERE request_id = ?", (request_id,))
+    if row is None:
+        return None
+    for col in _JSON_COLUMNS:
+        row[col] = loads(row[col])
+    headers = row["headers"] or {}
+    row["headers"] = mask_headers(headers)
+    ctype = next((v for k, v in headers.items() if k.lower() == "content-type"), None)
+    row["body"] = _body_view(row["body"], ctype)
+    rctype = (row["response_headers"] or {}).get("Content-Type")
+    row["response_body"] = _body_view(row["response_body"], rctype)
+    return row
+
+
+def count(store: Store, tenant_id: str | None = None) -> int:
+    """Return how many entries the journal holds (for one tenant, or all)."""
+    if tenant_id:
+        return store.one("SELECT count(*) n FROM journal WHERE tenant_id = ?", (tenant_id,))["n"]
+    return store.one("SELECT count(*) n FROM journal")["n"]

@@ -1,0 +1,124 @@
+"""The request pipeline around every emulated endpoint: capture -> handler -> record.
+
+Before the handler: the request is captured into a journal entry. Handlers (and the
+auth chain) annotate the entry and queue their domain writes. After the handler: the
+domain writes and the journal entry are committed together by the writer, and only
+then does the response leave (design rule 1: acknowledged means stored).
+"""
+
+import logging
+import time
+
+from flask import Flask, current_app, g, request
+
+from .capture import capture
+from .errors import ADMIN_PREFIX, error_response
+from .journal import insert_entry
+
+log = logging.getLogger(__name__)
+# Journal bodies of these content types are kept; a streamed body (SSE) is not.
+STREAM_TYPES = ("text/event-stream",)
+
+
+def entry() -> dict | None:
+    """Return the current request's journal entry (None on the admin surface)."""
+    return g.get("entry")
+
+
+def note(**fields) -> None:
+    """Set fields of the current journal entry (tenant_id, user_id, event_id, auth...)."""
+    current = entry()
+    if current is not None:
+        current.update(fields)
+
+
+def flag(name: str, problem: str | None = None) -> None:
+    """Flag the current request (e.g. "invalid", "duplicate"), with an optional reason."""
+    current = entry()
+    if current is None:
+        return
+    if name not in current["flags"]:
+        current["flags"].append(name)
+    if problem:
+        current["problems"].append(problem)
+
+
+def defer(fn) -> None:
+    """Queue fn(conn) to run in the same transaction as the journal entry.
+
+    fn may return a dict with "flags", "problems" and "headers" to add to the entry
+    and the response once the write has run (e.g. a duplicate found at insert time).
+    """
+    g.writes.append(fn)
+
+
+def init_app(app: Flask) -> None:
+    """Install the capture and record hooks."""
+
+    @app.before_request
+    def _capture():
+        g.writes = []
+        if request.path.startswith(ADMIN_PREFIX):
+            g.entry = None
+            return
+        # perf_counter measures latency; it is not a domain time read (see clock.py).
+        g.t0 = time.perf_counter()
+        cfg = current_app.config
+        g.entry = capture(request, current_app.extensions["sandbox.clock"], cfg["BODY_MAX"])
+        g.entry.update(flags=[], problems=[], route=request.endpoint)
+
+    @app.after_request
+    def _record(response):
+        current = entry()
+        if current is None:
+            if g.get("writes"):
+                _commit_writes_only(app, response)
+            return response
+        return _record_entry(app, current, response)
+
+
+def _commit_writes_only(app: Flask, response) -> None:
+    writes = g.writes
+    app.extensions["sandbox.store"].write(lambda conn: [fn(conn) for fn in writes])
+
+
+def _record_entry(app: Flask, current: dict, response):
+    cfg = app.config
+    current["status"] = response.status_code
+    current["response_headers"] = dict(response.headers.items())
+    if response.is_streamed or response.mimetype in STREAM_TYPES:
+        current["response_body"] = None
+    else:
+        current["response_body"] = response.get_data()[: cfg["BODY_MAX"]]
+    current["latency_ms"] = round((time.perf_counter() - g.t0) * 1000, 3)
+    writes = g.writes
+
+    def write(conn):
+        headers = {}
+        for fn in writes:
+            extra = fn(conn) or {}
+            for name in extra.get("flags", ()):
+                if name not in current["flags"]:
+                    current["flags"].append(name)
+            current["problems"].extend(extra.get("problems", ()))
+            headers.update(extra.get("headers", {}))
+        insert_entry(conn, current)
+        return headers
+
+    try:
+        headers = app.extensions["sandbox.store"].write(write)
+    except Exception:
+        log.exception("could not record %s %s", current["method"], current["path"])
+        failed = app.make_response(
+            error_response(
+                503,
+                "The sandbox could not store this request, so it is not acknowledged; retry it.",
+                "store_unavailable",
+                path=current["path"],
+            )
+        )
+        failed.headers["Retry-After"] = "1"
+        return failed
+    response.headers.update(headers)
+    response.headers["X-Sandbox-Request-Id"] = current["request_id"]
+    return response

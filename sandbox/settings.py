@@ -1,0 +1,31 @@
+"""Sandbox-wide settings kept in the store, shared by every process (the virtual clock's state)."""
+
+from .clock import RealClock
+from .store import Store, dumps, loads
+
+
+def get(store: Store, key: str, default=None):
+    """Return a stored setting."""
+    row = store.one("SELECT value FROM settings WHERE key = ?", (key,))
+    return default if row is None else loads(row["value"])
+
+
+def put(store: Store, key: str, value) -> None:
+    """Store a setting (committed before returning)."""
+    store.write(
+        lambda conn: conn.execute(
+            "INSERT OR REPLACE INTO settings VALUES (?, ?)", (key, dumps(value))
+        )
+    )
+
+
+def load_clock(store: Store, clock: RealClock) -> None:
+    """Give a virtual clock the state another process (or an earlier run) left."""
+    if clock.virtual:
+        clock.load(get(store, "virtual_clock", {}))
+
+
+def save_clock(store: Store, clock: RealClock) -> None:
+    """Persist a virtual clock's state for the other processes."""
+    if clock.virtual:
+        put(store, "virtual_clock", clock.state())

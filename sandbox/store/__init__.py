@@ -1,0 +1,99 @@
+"""The store: one SQLite file (WAL) reached through sqlite-utils, a reader per thread, one writer.
+
+Reads use a connection per thread (gunicorn's gthread threads live for the whole
+process, so this is a per-request connection without the cost of opening one each
+time). Every write goes through the group-commit Writer: one writer thread per
+process, so requests never fight for SQLite's write lock.
+"""
+
+import json
+import os
+import sqlite3
+import threading
+from pathlib import Path
+
+import sqlite_utils
+
+from .migrations import MIGRATIONS
+from .writer import Writer
+
+DB_FILENAME = "sandbox.db"
+
+
+def connect(path: str | Path) -> sqlite3.Connection:
+    """Open a connection with the store's pragmas (WAL, synchronous=NORMAL, busy timeout)."""
+    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=10)
+    conn.row_factory = sqlite3.Row
+    # WAL lets readers run while the writer commits; NORMAL keeps every commit
+    # through a process crash (kill -9) and costs one fsync per checkpoint.
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA busy_timeout=10000")
+    return conn
+
+
+def migrate(path: str | Path) -> int:
+    """Create or upgrade the schema in place; return the schema version."""
+    db = sqlite_utils.Database(connect(path))
+    try:
+        MIGRATIONS.apply(db)
+        return schema_version(db)
+    finally:
+        db.close()
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    """Return how many of our migrations are applied to `db`."""
+    return len(MIGRATIONS.applied(db))
+
+
+def dumps(value) -> str:
+    """Serialise a value for a JSON text column (compact, UTF-8)."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def loads(text, default=None):
+    """Parse a JSON text column, returning `default` for NULL."""
+    return default if text is None else json.loads(text)
+
+
+class Store:
+    """The app's handle on the database file: thread-local readers plus the writer."""
+
+    def __init__(self, path: str | Path):
+        self.path = str(path)
+        self.writer = Writer(self.path, connect)
+        self._local = threading.local()
+
+    def conn(self) -> sqlite3.Connection:
+        """Return this thread's read connection (opened on first use, reopened after fork)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None or getattr(self._local, "pid", None) != os.getpid():
+            conn = connect(self.path)
+            self._local.conn, self._local.pid = conn, os.getpid()
+        return conn
+
+    def db(self) -> sqlite_utils.Database:
+        """Return this thread's connection wrapped as a sqlite-utils Database."""
+        return sqlite_utils.Database(self.conn(), execute_plugins=False, recursive_triggers=False)
+
+    def all(self, sql: str, params=()) -> list[dict]:
+        """Run a read query; return every row as a dict."""
+        return [dict(r) for r in self.conn().execute(sql, params).fetchall()]
+
+    def one(self, sql: str, params=()) -> dict | None:
+        """Run a read query; return the first row as a dict, or None."""
+        row = self.conn().execute(sql, params).fetchone()
+        return None if row is None else dict(row)
+
+    def write(self, fn, timeout: float = 30.0):
+        """Run fn(conn) in the writer's next committed batch; return its result."""
+        return self.writer.submit(fn, timeout)
+
+    def close(self) -> None:
+        """Stop the writer and close this thread's reader."""
+        self.writer.close()
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None

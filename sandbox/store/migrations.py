@@ -1,0 +1,169 @@
+"""The schema, only ever changed here: sqlite-utils migrations applied in order, in place.
+
+Never edit an applied migration; add the next one. An older data dir is upgraded
+on start (store.migrate), so a partner keeps their tenants and journal.
+"""
+
+from sqlite_utils.migrations import Migrations
+
+MIGRATIONS = Migrations("customerglu-sandbox")
+
+
+@MIGRATIONS()
+def m001_tenants_and_users(db):
+    """Tenants, their retired keys, users, settings."""
+    db["tenants"].create(
+        {
+            "id": str,
+            "name": str,
+            "write_key": str,
+            "jwt_secret": str,
+            "webhook_secret": str,
+            "reward_webhook_url": str,
+            "nudge_webhook_url": str,
+            "timezone": str,
+            "region": str,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"name", "write_key", "jwt_secret", "webhook_secret", "region"},
+    )
+    db["tenants"].create_index(["write_key"], unique=True)
+    # Keys a tenant used before a rotation: an unknown key that matches one of
+    # these is explained as "revoked", not as a typo.
+    db["retired_keys"].create(
+        {"secret": str, "kind": str, "tenant_id": str, "retired_at": str}, pk="secret"
+    )
+    db["users"].create(
+        {
+            "tenant_id": str,
+            "user_id": str,
+            "id": str,
+            "glu_id": str,
+            "anonymous_id": str,
+            "data": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk=("tenant_id", "user_id"),
+    )
+    db["users"].create_index(["tenant_id", "anonymous_id"])
+    db["settings"].create({"key": str, "value": str}, pk="key")
+
+
+@MIGRATIONS()
+def m002_journal_and_events(db):
+    """The journal of every request and the events table."""
+    # AUTOINCREMENT: ids never come back after retention deletes, so the live
+    # feed can tail the journal by id and never skip or repeat an entry.
+    db.execute(
+        """CREATE TABLE journal (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            request_id TEXT NOT NULL UNIQUE,
+            ts TEXT NOT NULL,
+            ts_epoch REAL NOT NULL,
+            tenant_id TEXT,
+            user_id TEXT,
+            event_id TEXT,
+            method TEXT NOT NULL,
+            host TEXT,
+            path TEXT NOT NULL,
+            query TEXT,
+            route TEXT,
+            client_addr TEXT,
+            headers TEXT,
+            body BLOB,
+            body_size INTEGER,
+            status INTEGER,
+            response_headers TEXT,
+            response_body BLOB,
+            latency_ms REAL,
+            auth_result TEXT,
+            auth_reason TEXT,
+            checks TEXT,
+            flags TEXT,
+            problems TEXT
+        )"""
+    )
+    for cols in (["tenant_id", "id"], ["user_id"], ["event_id"], ["path"], ["ts_epoch"]):
+        db["journal"].create_index(cols)
+    db.execute(
+        """CREATE TABLE events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            uid TEXT NOT NULL UNIQUE,
+            tenant_id TEXT NOT NULL,
+            event_id TEXT,
+            event_name TEXT,
+            user_id TEXT,
+            timestamp TEXT,
+            timestamp_utc TEXT,
+            properties TEXT,
+            source TEXT,
+            valid INTEGER NOT NULL,
+            problems TEXT,
+            duplicates INTEGER NOT NULL DEFAULT 0,
+            request_id TEXT,
+            received_at TEXT NOT NULL
+        )"""
+    )
+    db["events"].create_index(["tenant_id", "event_id"], unique=True)
+    db["events"].create_index(["tenant_id", "user_id"])
+
+
+@MIGRATIONS()
+def m003_campaigns_entrypoints_segments(db):
+    """Campaigns, entry points and their per-user state, deep links, segments, SDK config."""
+    db["campaigns"].create(
+        {
+            "tenant_id": str,
+            "campaign_id": str,
+            "type": str,
+            "name": str,
+            "status": str,
+            "position": int,
+            "data": str,
+        },
+        pk=("tenant_id", "campaign_id"),
+    )
+    db["entrypoints"].create(
+        {"tenant_id": str, "id": str, "position": int, "data": str}, pk=("tenant_id", "id")
+    )
+    db["entrypoint_state"].create(
+        {
+            "tenant_id": str,
+            "user_id": str,
+            "entrypoint_id": str,
+            "id": str,
+            "campaign_id": str,
+            "clicked": int,
+            "complete_viewed": int,
+            "version": int,
+            "updated_at": str,
+        },
+        pk=("tenant_id", "user_id", "entrypoint_id"),
+    )
+    db["deeplinks"].create({"tenant_id": str, "id": str, "data": str}, pk=("tenant_id", "id"))
+    db["segments"].create(
+        {"tenant_id": str, "campaign_id": str, "user_id": str, "added_at": str},
+        pk=("tenant_id", "campaign_id", "user_id"),
+    )
+    db["sdk_settings"].create({"tenant_id": str, "key": str, "value": str}, pk=("tenant_id", "key"))
+
+
+@MIGRATIONS()
+def m004_nudges(db):
+    """Nudges queued for a user's SSE stream, and their acknowledgements."""
+    db.execute(
+        """CREATE TABLE nudges (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            nudge_id TEXT NOT NULL,
+            tenant_id TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            delivered_at TEXT,
+            acked_at TEXT
+        )"""
+    )
+    db["nudges"].create_index(["tenant_id", "user_id", "id"])
+    db["nudges"].create_index(["nudge_id"])

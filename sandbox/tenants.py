@@ -1,0 +1,148 @@
+"""Tenants ("clients" in CustomerGlu): identity, keys and secrets, webhook targets."""
+
+import json
+import secrets
+import uuid
+from pathlib import Path
+
+from . import catalog
+from .store import Store
+
+REGIONS = ("in", "us", "me")
+PUBLIC_FIELDS = (
+    "id",
+    "name",
+    "region",
+    "timezone",
+    "reward_webhook_url",
+    "nudge_webhook_url",
+    "created_at",
+)
+
+
+class TenantError(ValueError):
+    """A tenant could not be created or found."""
+
+
+def new_write_key() -> str:
+    """Return a fresh writeKey."""
+    return secrets.token_urlsafe(30)
+
+
+def _insert(conn, tenant: dict) -> None:
+    cols = ", ".join(tenant)
+    marks = ", ".join("?" for _ in tenant)
+    conn.execute(f"INSERT INTO tenants ({cols}) VALUES ({marks})", tuple(tenant.values()))
+
+
+def create_tenant(
+    store: Store,
+    now: str,
+    name: str,
+    region: str = "in",
+    timezone: str = "UTC",
+    write_key: str | None = None,
+    tenant_id: str | None = None,
+    reward_webhook_url: str | None = None,
+    nudge_webhook_url: str | None = None,
+    data_dir: Path | None = None,
+) -> dict:
+    """Create a tenant with freshly generated secrets (and its campaigns); return its row."""
+    if region not in REGIONS:
+        raise TenantError(f"region must be one of {', '.join(REGIONS)}, not {region!r}")
+    if not name.strip():
+        raise TenantError("a tenant needs a name")
+    tenant = {
+        "id": tenant_id or str(uuid.uuid4()),
+        "name": name.strip(),
+        "write_key": write_key or new_write_key(),
+        "jwt_secret": secrets.token_urlsafe(32),
+        "webhook_secret": secrets.token_hex(24),
+        "reward_webhook_url": reward_webhook_url,
+        "nudge_webhook_url": nudge_webhook_url,
+        "timezone": timezone,
+        "region": region,
+        "created_at": now,
+    }
+    if by_write_key(store, tenant["write_key"]):
+        raise TenantError("that writeKey already belongs to another tenant")
+
+    def write(conn):
+        _insert(conn, tenant)
+        if data_dir is not None:
+            catalog.load_tenant_data(conn, tenant["id"], data_dir)
+
+    store.write(write)
+    return tenant
+
+
+def list_tenants(store: Store) -> list[dict]:
+    """Return every tenant, oldest first (secrets included: callers mask them)."""
+    return store.all("SELECT * FROM tenants ORDER BY created_at, name")
+
+
+def get_tenant(store: Store, ref: str) -> dict | None:
+    """Return the tenant whose id, name or writeKey is `ref`."""
+    return store.one(
+        "SELECT * FROM tenants WHERE id = ? OR name = ? OR write_key = ?", (ref, ref, ref)
+    )
+
+
+def by_id(store: Store, tenant_id: str) -> dict | None:
+    """Return the tenant with this id."""
+    return store.one("SELECT * FROM tenants WHERE id = ?", (tenant_id,))
+
+
+def by_write_key(store: Store, write_key: str) -> dict | None:
+    """Return the tenant that owns this writeKey."""
+    return store.one("SELECT * FROM tenants WHERE write_key = ?", (write_key,))
+
+
+def rotate_write_key(store: Store, tenant_id: str, now: str) -> str:
+    """Give a tenant a new writeKey; the old one is remembered as revoked."""
+    new_key = new_write_key()
+
+    def write(conn):
+        old = conn.execute("SELECT write_key FROM tenants WHERE id = ?", (tenant_id,)).fetchone()
+        if old is None:
+            raise TenantError(f"no tenant {tenant_id}")
+        conn.execute(
+            "INSERT OR REPLACE INTO retired_keys VALUES (?, 'write_key', ?, ?)",
+            (old[0], tenant_id, now),
+        )
+        conn.execute("UPDATE tenants SET write_key = ? WHERE id = ?", (new_key, tenant_id))
+
+    store.write(write)
+    return new_key
+
+
+def seed_from_fixtures(store: Store, fixtures_dir: str | Path, now: str) -> list[dict]:
+    """Create the tenants of fixtures/tenants.json once, on the first start of a data dir."""
+    if store.one("SELECT value FROM settings WHERE key = 'fixtures_seeded'"):
+        return []
+    fixtures_dir = Path(fixtures_dir)
+    spec = json.loads((fixtures_dir / "tenants.json").read_text())
+    created = []
+    for t in spec["tenants"]:
+        if by_id(store, t["id"]):
+            continue
+        created.append(
+            create_tenant(
+                store,
+                now,
+                t["name"],
+                t.get("region", "in"),
+                t.get("timezone", "UTC"),
+                write_key=t.get("writeKey"),
+                tenant_id=t["id"],
+                reward_webhook_url=t.get("rewardWebhookUrl"),
+                nudge_webhook_url=t.get("nudgeWebhookUrl"),
+                data_dir=fixtures_dir / t["data"] if t.get("data") else None,
+            )
+        )
+    store.write(
+        lambda conn: conn.execute(
+            "INSERT OR REPLACE INTO settings VALUES ('fixtures_seeded', ?)", (now,)
+        )
+    )
+    return created

@@ -1,0 +1,127 @@
+"""Shared fixtures: an app on a temporary data dir, its client and CLI runner, a live server."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from sandbox import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_TENANT = "84acf2ac-b2e0-4927-8653-cba2b83816c2"
+DEMO_KEY = "demo-write-key-0f6c1a9e7b2d4c58a3e1"
+
+
+@pytest.fixture
+def app(tmp_path):
+    """An app with its own data dir, in test mode (virtual clock)."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATA_DIR": str(tmp_path / "data"),
+            "TEST_MODE": True,
+            "ADMIN_TOKEN": "test-admin-token",
+            "PUBLIC_URL": "http://sandbox.test",
+        }
+    )
+    yield app
+    app.extensions["sandbox.store"].close()
+
+
+@pytest.fixture
+def client(app):
+    """A test client for `app`."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """A CLI runner for `app`."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def admin_headers():
+    """Headers that carry the test app's admin token."""
+    return {"X-Sandbox-Admin-Token": "test-admin-token"}
+
+
+def free_port() -> int:
+    """Return a TCP port free on 127.0.0.1."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    """The production server in a subprocess, on 127.0.0.1, stopped when the test ends."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        extra_env: dict | None = None,
+        command: tuple = ("-m", "sandbox", "serve"),
+    ):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.data_dir = data_dir
+        env = {
+            **os.environ,
+            "SANDBOX_PORT": str(self.port),
+            "SANDBOX_BIND": "127.0.0.1",
+            "SANDBOX_DATA_DIR": str(data_dir),
+            **(extra_env or {}),
+        }
+        self.log_path = data_dir.parent / f"server-{self.port}.log"
+        self.log = open(self.log_path, "w")  # noqa: SIM115 (closed in stop())
+        self.proc = subprocess.Popen(
+            [sys.executable, *command], cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT
+        )
+        self.wait_ready()
+
+    def wait_ready(self, timeout: float = 30.0) -> None:
+        """Block until the health route answers 200."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {self.output()}")
+            try:
+                if requests.get(self.url + "/_sandbox/health", timeout=1).status_code == 200:
+                    return
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"server not ready in {timeout} s: {self.output()}")
+
+    def output(self) -> str:
+        """Return what the server printed so far."""
+        self.log.flush()
+        return self.log_path.read_text()
+
+    def stop(self, sig: str = "term") -> None:
+        """Stop the server (TERM, then KILL after 10 s; or KILL at once)."""
+        if self.proc.poll() is None:
+            if sig == "kill":
+                self.proc.kill()
+            else:
+                self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self.log.close()
+
+
+@pytest.fixture
+def live_server(tmp_path):
+    """Start the production server on a free port with a fresh data dir."""
+    server = LiveServer(tmp_path / "live-data")
+    yield server
+    server.stop()

@@ -1,0 +1,256 @@
+"""Foundation: factory, config, store and migrations, admin token, errors, CLI, clock, seeds."""
+
+import re
+import sqlite3
+
+import pytest
+import sqlite_utils
+
+from sandbox import config, create_app
+from sandbox.clock import RealClock, VirtualClock
+from sandbox.rand import rng_for
+from sandbox.store import connect, migrate
+from sandbox.store.migrations import MIGRATIONS
+from tests.conftest import DEMO_KEY, DEMO_TENANT, ROOT
+
+
+def test_health_is_open_and_says_little(client):
+    resp = client.get("/_sandbox/health")
+    assert resp.status_code == 200
+    body = resp.get_json()
+    assert set(body) == {"status", "store", "schemaVersion", "uptimeSeconds"}
+    assert body["store"] == "ok" and body["schemaVersion"] == len(MIGRATIONS._migrations)
+
+
+def _admin_urls(app):
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/_sandbox") or rule.endpoint == "admin.health":
+            continue
+        url = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"x-\1", rule.rule)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield method, url
+
+
+def test_every_admin_route_requires_the_token(app, client):
+    routes = list(_admin_urls(app))
+    assert len(routes) >= 5  # the admin API exists; new routes are covered automatically
+    for method, url in routes:
+        resp = client.open(url, method=method)
+        assert resp.status_code == 401, (method, url)
+        assert resp.get_json()["reason"] == "admin_token_missing"
+        wrong = client.open(url, method=method, headers={"X-Sandbox-Admin-Token": "nope"})
+        assert wrong.status_code == 401 and wrong.get_json()["reason"] == "admin_token_invalid"
+
+
+@pytest.mark.parametrize("how", ["header", "bearer", "query"])
+def test_admin_token_accepted_three_ways(client, how):
+    headers, url = {}, "/_sandbox/tenants"
+    if how == "header":
+        headers["X-Sandbox-Admin-Token"] = "test-admin-token"
+    elif how == "bearer":
+        headers["Authorization"] = "Bearer test-admin-token"
+    else:
+        url += "?token=test-admin-token"
+    resp = client.get(url, headers=headers)
+    assert resp.status_code == 200
+    demo = resp.get_json()["tenants"][0]
+    assert demo["id"] == DEMO_TENANT and demo["writeKey"] == DEMO_KEY
+    assert "…" in demo["jwtSecret"] and "sha256:" in demo["webhookSecret"]
+
+
+def test_unknown_path_gets_json_404_with_closest_routes(client):
+    resp = client.get("/_sandbox/journl", headers={"X-Sandbox-Admin-Token": "test-admin-token"})
+    assert resp.status_code == 404 and resp.is_json
+    body = resp.get_json()
+    assert body["reason"] == "unknown_route"
+    assert body["suggestions"][0] == "GET /_sandbox/journal"
+    assert "did you mean GET /_sandbox/journal" in body["message"]
+
+
+def test_wrong_method_gets_json_405_naming_allowed(client):
+    resp = client.post("/_sandbox/health")
+    assert resp.status_code == 405 and resp.is_json
+    assert resp.get_json()["allowed"] == ["GET"]
+    assert resp.headers["Allow"] == "GET"
+    assert "use GET" in resp.get_json()["message"]
+
+
+def test_restart_keeps_tenants_and_admin_token(tmp_path):
+    data = tmp_path / "data"
+    first = create_app({"DATA_DIR": str(data)})
+    token = first.config["ADMIN_TOKEN"]
+    assert token.startswith("adm_") and (data / "admin_token").stat().st_mode & 0o077 == 0
+    from sandbox.tenants import create_tenant, list_tenants
+
+    create_tenant(first.extensions["sandbox.store"], "2026-01-01T00:00:00Z", "Acme", "us")
+    first.extensions["sandbox.store"].close()
+
+    second = create_app({"DATA_DIR": str(data)})
+    assert second.config["ADMIN_TOKEN"] == token
+    names = [t["name"] for t in list_tenants(second.extensions["sandbox.store"])]
+    assert names.count("Demo Partner") == 1 and "Acme" in names  # seeded once, kept
+    second.extensions["sandbox.store"].close()
+
+
+def test_old_schema_is_migrated_in_place(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    db = sqlite_utils.Database(connect(data / "sandbox.db"))
+    MIGRATIONS.apply(db, stop_before="m002_journal_and_events")
+    assert [m.name for m in MIGRATIONS.applied(db)] == ["m001_tenants_and_users"]
+    db["tenants"].insert(
+        {
+            "id": "old-1",
+            "name": "Old Partner",
+            "write_key": "old-key",
+            "jwt_secret": "s" * 40,
+            "webhook_secret": "w" * 40,
+            "region": "in",
+            "timezone": "UTC",
+            "created_at": "2025-01-01T00:00:00Z",
+        }
+    )
+    db.conn.commit()
+    db.close()
+
+    app = create_app({"DATA_DIR": str(data)})
+    assert app.config["SCHEMA_VERSION"] == len(MIGRATIONS._migrations)
+    store = app.extensions["sandbox.store"]
+    assert store.one("SELECT name FROM tenants WHERE id = 'old-1'")["name"] == "Old Partner"
+    assert store.one("SELECT count(*) n FROM journal")["n"] == 0  # new table exists
+    assert migrate(data / "sandbox.db") == app.config["SCHEMA_VERSION"]  # idempotent
+    store.close()
+
+
+def test_store_is_wal_with_normal_sync(app):
+    conn = app.extensions["sandbox.store"].conn()
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+
+
+def test_writer_isolates_a_failing_write(app):
+    store = app.extensions["sandbox.store"]
+    store.write(lambda c: c.execute("INSERT INTO settings VALUES ('a', '1')"))
+    with pytest.raises(sqlite3.IntegrityError):
+        store.write(lambda c: c.execute("INSERT INTO settings VALUES ('a', '2')"))
+    store.write(lambda c: c.execute("INSERT INTO settings VALUES ('b', '3')"))
+    assert store.one("SELECT value FROM settings WHERE key='a'")["value"] == "1"
+    assert store.one("SELECT value FROM settings WHERE key='b'")["value"] == "3"
+
+
+def test_config_from_environment():
+    cfg = config.load(
+        {
+            "SANDBOX_PORT": "9001",
+            "SANDBOX_TEST_MODE": "true",
+            "SANDBOX_BIND": "0.0.0.0",
+            "SANDBOX_SEED": "abc",
+        }
+    )
+    assert cfg["PORT"] == 9001 and cfg["TEST_MODE"] is True and cfg["SEED"] == "abc"
+    assert config.public_url(cfg) == "http://localhost:9001"
+    defaults = config.load({})
+    assert (defaults["BIND"], defaults["PORT"], defaults["DATA_DIR"]) == (
+        "127.0.0.1",
+        8080,
+        "./data",
+    )
+    assert config.public_url({**defaults, "PUBLIC_URL": "https://sb.example/"}) == (
+        "https://sb.example"
+    )
+
+
+def test_cli_tenants_create_list_show(runner):
+    result = runner.invoke(args=["tenants", "create", "Acme Retail", "--region", "us", "--empty"])
+    assert result.exit_code == 0, result.output
+    key = re.search(r"writeKey\s+(\S+)", result.output).group(1)
+    listed = runner.invoke(args=["tenants", "list"])
+    assert "Acme Retail" in listed.output and key in listed.output
+    shown = runner.invoke(args=["tenants", "show", "Acme Retail"])
+    assert '"region": "us"' in shown.output and "sha256:" in shown.output
+    revealed = runner.invoke(args=["tenants", "show", "--reveal", "Acme Retail"])
+    assert "sha256:" not in revealed.output
+    bad = runner.invoke(args=["tenants", "create", "X", "--region", "eu"])
+    assert bad.exit_code != 0
+    missing = runner.invoke(args=["tenants", "show", "nobody"])
+    assert missing.exit_code != 0 and "no tenant" in missing.output
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["--help"],
+        ["tenants", "--help"],
+        ["serve", "--help"],
+        ["init", "--help"],
+        ["tenants", "create", "--help"],
+    ],
+)
+def test_cli_help(runner, command):
+    result = runner.invoke(args=command)
+    assert result.exit_code == 0 and "Usage" in result.output
+
+
+def test_virtual_clock_moves_only_forward():
+    clock = VirtualClock()
+    clock.freeze(1_000.0)
+    assert clock.time() == 1_000.0
+    assert clock.advance(90) == 1_090.0
+    with pytest.raises(ValueError):
+        clock.advance(-1)
+    clock.unfreeze()
+    assert clock.time() >= 1_090.0
+    assert RealClock().isoformat().endswith("Z")
+
+
+def test_admin_clock_advance_in_test_mode(client, admin_headers):
+    before = client.get("/_sandbox/clock", headers=admin_headers).get_json()
+    assert before["virtual"] is True
+    after = client.post(
+        "/_sandbox/clock/advance", json={"seconds": 3600}, headers=admin_headers
+    ).get_json()
+    assert after["offset"] >= before["offset"] + 3600
+    bad = client.post("/_sandbox/clock/advance", json={"seconds": "soon"}, headers=admin_headers)
+    assert bad.status_code == 400 and bad.get_json()["reason"] == "bad_seconds"
+
+
+def test_seeded_random_is_per_tenant_and_replayable():
+    a = [rng_for("seed", "tenant-a", "draw").random() for _ in range(1)]
+    assert a == [rng_for("seed", "tenant-a", "draw").random()]
+    assert (
+        rng_for("seed", "tenant-a", "draw").random() != rng_for("seed", "tenant-b", "draw").random()
+    )
+
+
+def _readme_command(title: str) -> str:
+    text = (ROOT / "README.md").read_text()
+    match = re.search(rf"{title}.*?```(?:sh|bash)\n(.*?)```", text, re.S)
+    assert match, f"README has no {title!r} block"
+    return match.group(1).strip()
+
+
+def test_dockerfile_runs_as_non_root_with_healthcheck_and_readme_command():
+    text = (ROOT / "Dockerfile").read_text()
+    users = re.findall(r"^USER\s+(\S+)", text, re.M)
+    assert users and users[-1] not in ("root", "0")
+    assert re.search(r"^EXPOSE\s+8080\b", text, re.M)
+    assert re.search(r"^VOLUME\s+\[\"/data\"\]", text, re.M)
+    assert re.search(r"^HEALTHCHECK .*", text, re.M) and "/_sandbox/health" in text
+    cmd = re.search(r"^CMD\s+(\[.*\])", text, re.M).group(1)
+    import json
+
+    start = " ".join(json.loads(cmd))
+    assert start in _readme_command("Run it"), "the container starts what the README runs"
+    assert re.search(r"^FROM python:3\.11-slim", text, re.M)
+
+
+def test_live_server_answers_health_and_prints_banner(live_server):
+    import requests
+
+    assert requests.get(live_server.url + "/_sandbox/health", timeout=5).json()["status"] == "ok"
+    out = live_server.output()
+    assert "gunicorn gthread" in out and f"{live_server.url}/_sandbox/?token=adm_" in out
+    assert DEMO_KEY in out
+    token = re.search(r"token=(adm_\S+)", out).group(1)
+    resp = requests.get(live_server.url + "/_sandbox/tenants", params={"token": token}, timeout=5)
+    assert resp.status_code == 200
