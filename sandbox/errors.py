@@ -51,6 +51,9 @@ def error_body(
         # `success` must be a JSON boolean and `message` a string: the iOS and
         # Android models decode failures from exactly these two keys.
         body = {"success": False, "message": message}
+        if path.startswith("/integrations/"):
+            # The test-integration screens read {success, error: {message}} instead.
+            body["error"] = {"message": message}
     body["reason"] = reason
     if hint:
         body["hint"] = hint

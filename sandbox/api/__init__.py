@@ -1,11 +1,35 @@
-"""The emulated CustomerGlu API: one blueprint per emulated host."""
+"""The emulated CustomerGlu API: one blueprint per emulated service area.
+
+Their paths do not collide, so the api, events, stream and diagnostics hosts are
+all served on one origin.
+"""
 
 from flask import Flask
 
-BLUEPRINTS: list = []
-
 
 def init_app(app: Flask) -> None:
-    """Register every emulated host's blueprint."""
-    for bp in BLUEPRINTS:
-        app.register_blueprint(bp)
+    """Register every emulated service's blueprint."""
+    from . import (
+        deeplinks,
+        entrypoints,
+        events,
+        integrations,
+        nudges,
+        reward,
+        sdk_config,
+        segments,
+        user,
+    )
+
+    for module in (
+        user,
+        reward,
+        events,
+        sdk_config,
+        entrypoints,
+        deeplinks,
+        segments,
+        nudges,
+        integrations,
+    ):
+        app.register_blueprint(module.bp)

@@ -1,0 +1,54 @@
+"""Deep-link resolution (api host): GET /api/v1/wormhole/sdk/url?id=<id>."""
+
+from flask import Blueprint, request
+
+from .. import catalog
+from ..auth.writekey import HEADER
+from ..errors import ApiError
+from .common import ok, store, write_key_auth
+
+bp = Blueprint("deeplinks", __name__, url_prefix="/api/v1/wormhole")
+
+
+@bp.get("/sdk/url")
+def resolve():
+    """Resolve a short deep-link id to its container and content."""
+    tenant = write_key_auth((HEADER,))
+    link_id = request.args.get("id", "").strip()
+    if not link_id:
+        raise ApiError(
+            400,
+            "Missing required query parameter: id",
+            "missing_fields",
+            "Call /api/v1/wormhole/sdk/url?id=<deep link id>.",
+            missing=["id"],
+        )
+    link = catalog.deeplink(store(), tenant["id"], link_id)
+    if link is None:
+        raise ApiError(
+            404,
+            f"No deep link {link_id!r}",
+            "deeplink_not_found",
+            "Use an id from the tenant's fixtures (deeplinks.json).",
+        )
+    container = link.get("container", {})
+    content = link.get("content", {})
+    return ok(
+        {
+            "anonymous": bool(link.get("anonymous", False)),
+            "client": tenant["id"],
+            # Android reads the heights as Integer: always whole numbers here.
+            "container": {
+                "type": container.get("type", "FULL-DEFAULT"),
+                "absoluteHeight": int(container.get("absoluteHeight", 0)),
+                "relativeHeight": int(container.get("relativeHeight", 100)),
+            },
+            "content": {
+                "campaignId": content.get("campaignId", ""),
+                "closeOnDeepLink": bool(content.get("closeOnDeepLink", False)),
+                "type": content.get("type", "WALLET"),
+                "url": content.get("url", ""),
+            },
+        },
+        message="Deep link resolved",
+    )

@@ -1,0 +1,75 @@
+"""Event and telemetry ingest: events host /server/v4, stream host /v4/sdk, diagnostics /sdk/v4,
+and the crash/log report PUT /api/v1/report."""
+
+import re
+
+from flask import Blueprint, current_app
+
+from .. import auth, events, pipeline
+from ..auth.bearer import check_event_user
+from ..auth.writekey import HEADER
+from .common import clock, ok, parse_json, store, write_key_auth
+
+bp = Blueprint("events", __name__)
+
+
+def _header_safe(text: str) -> str:
+    return re.sub(r"[^\x20-\x7e]", "?", text)[:500]
+
+
+def _ingest(source: str):
+    tenant, chain = auth.require_write_key(
+        store(), (HEADER,), None, None, current_app.config["ADMIN_TOKEN"]
+    )
+    body = parse_json()
+    event_user = body.get("user_id") if isinstance(body, dict) else None
+    check_event_user(chain, tenant, event_user)
+    chain.succeed(tenant_id=tenant["id"])
+    problems = events.problems_of(body, source)
+    uid = events.new_uid()
+    headers = {}
+    if problems:
+        # Answered 200 as the real service does (it validates later), but flagged loudly.
+        for problem in problems:
+            pipeline.flag("invalid", problem)
+        headers["X-Sandbox-Event-Valid"] = "false"
+        headers["X-Sandbox-Event-Problems"] = _header_safe("; ".join(problems))
+    if isinstance(body, dict):
+        entry = pipeline.entry()
+        pipeline.note(
+            user_id=None if event_user is None else str(event_user),
+            event_id=None if body.get("event_id") is None else str(body["event_id"]),
+        )
+        row = events.row_for(
+            tenant["id"], body, source, problems, entry["request_id"], clock().isoformat(), uid
+        )
+        pipeline.defer(events.store_event(row))
+    return {"ShardId": events.SHARD_ID, "SequenceNumber": events.sequence_number(uid)}, 200, headers
+
+
+@bp.post("/server/v4")
+def server_event():
+    """Ingest one server/app event (x-api-key); 200 with ShardId/SequenceNumber."""
+    return _ingest("server")
+
+
+@bp.post("/v4/sdk")
+def sdk_analytics():
+    """Ingest one SDK analytics event (stream host); same answer as /server/v4."""
+    return _ingest("sdk")
+
+
+@bp.post("/sdk/v4")
+def diagnostics():
+    """Accept an SDK diagnostics record; it is journaled."""
+    write_key_auth((HEADER,))
+    parse_json()
+    return ok()
+
+
+@bp.put("/api/v1/report")
+def crash_report():
+    """Accept an SDK crash/log report; it is journaled."""
+    write_key_auth((HEADER,))
+    parse_json()
+    return ok()

@@ -1,0 +1,44 @@
+"""The SDK's "test integration" screen (api host): /integrations/v1/onboarding/sdk/..."""
+
+from flask import Blueprint
+
+from .. import pipeline, users
+from ..auth.writekey import HEADER
+from ..errors import ApiError
+from .common import json_body, ok, store, write_key_auth
+
+bp = Blueprint("integrations", __name__, url_prefix="/integrations/v1/onboarding/sdk")
+
+
+@bp.post("/notification-config")
+def notification_config():
+    """Answer which push credentials exist for the user (device tokens) and the tenant (keys)."""
+    tenant = write_key_auth((HEADER,))
+    body = json_body(required=("userId",))
+    user = users.get_user(store(), tenant["id"], str(body["userId"]))
+    if user is None:
+        raise ApiError(
+            404, f"No user {body['userId']!r}", "user_not_found", "Register the user first."
+        )
+    pipeline.note(user_id=user["userId"])
+    return ok(
+        {
+            "apnsDeviceToken": bool(user.get("apnsDeviceToken")),
+            "firebaseToken": bool(user.get("firebaseToken")),
+            # The sandbox sends no push notifications, so it holds no push keys.
+            "privateKeyApns": False,
+            "privateKeyFirebase": False,
+        }
+    )
+
+
+@bp.post("/test-steps")
+def test_steps():
+    """Accept the SDK's self-test results; they are journaled for the onboarding checklist."""
+    write_key_auth((HEADER,))
+    body = json_body(required=("user_id", "platform"))
+    steps = body.get("data") or []
+    if not isinstance(steps, list):
+        raise ApiError(400, "data must be a list of steps", "bad_field", field="data")
+    pipeline.note(user_id=str(body["user_id"]))
+    return ok({"received": len(steps)})

@@ -1,0 +1,105 @@
+"""Nudges (api host): GET /sse, POST /ack-nudge, and the nudge test of the SDK's test screen."""
+
+from flask import Blueprint, Response, current_app, request
+
+from .. import campaigns, nudges, pipeline, tenants
+from ..auth import tokens
+from ..auth.writekey import HEADER
+from ..errors import ApiError
+from .common import base_url, bearer_auth, clock, json_body, ok, store, write_key_auth
+
+bp = Blueprint("nudges", __name__)
+
+
+@bp.get("/sse")
+def sse():
+    """Stream the user's nudges as server-sent events (no auth, as in the real service)."""
+    user_id = request.args.get("userId", "").strip()
+    client_id = request.args.get("clientId", "").strip()
+    missing = [k for k, v in (("userId", user_id), ("clientId", client_id)) if not v]
+    if missing:
+        raise ApiError(
+            400,
+            f"Missing query parameter(s): {', '.join(missing)}",
+            "missing_fields",
+            "Open /sse?userId=<userId>&clientId=<client>.",
+            missing=missing,
+        )
+    if tenants.by_id(store(), client_id) is None:
+        raise ApiError(
+            404,
+            f"No client {client_id!r}",
+            "client_not_found",
+            "clientId is user.client from the registration response.",
+        )
+    pipeline.note(tenant_id=client_id, user_id=user_id)
+    last = request.headers.get("Last-Event-ID", "0")
+    last_id = int(last) if last.isdigit() else 0
+    body = nudges.stream(
+        store(),
+        client_id,
+        user_id,
+        last_id,
+        current_app.config["SSE_MAX_SECONDS"],
+        clock().isoformat,
+    )
+    return Response(
+        body,
+        mimetype="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+@bp.post("/ack-nudge")
+def ack_nudge():
+    """Acknowledge a nudge the SDK showed."""
+    tenant = write_key_auth((HEADER,))
+    body = json_body(required=("userId", "nudgeId"))
+    client = body.get("clientId")
+    if client and client != tenant["id"]:
+        raise ApiError(
+            400,
+            "clientId differs from the writeKey's tenant",
+            "client_mismatch",
+            "Send the clientId from the registration response.",
+            got=client,
+        )
+    pipeline.note(user_id=str(body["userId"]))
+    changed = store().write(
+        nudges.acknowledge(
+            tenant["id"], str(body["userId"]), str(body["nudgeId"]), clock().isoformat()
+        )
+    )
+    if not changed:
+        raise ApiError(
+            404,
+            f"No nudge {body['nudgeId']!r} for user {body['userId']!r}",
+            "nudge_not_found",
+            "Acknowledge the nudgeId received over /sse.",
+        )
+    return {"status": "success"}
+
+
+@bp.post("/integrations/v1/nudge/sdk/test")
+def nudge_test():
+    """Send a test nudge to the token's user over SSE (the SDK's test-integration screen)."""
+    tenant, user, _claims = bearer_auth()
+    body = json_body(required=("userId",))
+    if str(body["userId"]) != user["userId"]:
+        raise ApiError(
+            400,
+            f"userId {body['userId']!r} is not the token's user {user['userId']!r}",
+            "user_mismatch",
+            "Send the userId the token was issued for.",
+        )
+    nudge_id = nudges.new_nudge_id()
+    token = tokens.issue(tenant, user, clock().time())
+    payload = nudges.test_nudge(nudge_id, campaigns.wallet_url(base_url(), token))
+    pipeline.defer(nudges.enqueue(tenant["id"], user["userId"], payload, clock().isoformat()))
+    return ok(
+        {
+            "nudgeId": nudge_id,
+            "channel": "sse",
+            "stream": f"{base_url()}/sse?userId={user['userId']}&clientId={tenant['id']}",
+        }
+    )

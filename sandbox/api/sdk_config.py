@@ -1,0 +1,18 @@
+"""SDK configuration (api host): GET /client/v1/sdk/config."""
+
+from flask import Blueprint, request
+
+from .. import catalog, sdkconfig
+from ..auth.writekey import HEADER, QUERY
+from .common import base_url, ok, store, write_key_auth
+
+bp = Blueprint("sdk_config", __name__, url_prefix="/client/v1/sdk")
+
+
+@bp.get("/config")
+def sdk_config():
+    """Answer {success, data: {mobile}} for the writeKey's tenant (header or ?x-api-key=)."""
+    tenant = write_key_auth((HEADER, QUERY))
+    settings = catalog.sdk_settings(store(), tenant["id"])
+    mobile = sdkconfig.mobile_config(settings, [request.host, base_url()])
+    return ok({"mobile": mobile})

@@ -1,0 +1,63 @@
+"""Named auth checks and the explained failure they end in.
+
+Every check records {name, result, expected, got}; the first failing check ends
+the chain with a 401 that carries the whole list, a stable reason code and a hint.
+"""
+
+from flask import request
+
+from .. import pipeline
+from ..errors import ApiError
+
+REALM = 'Bearer realm="customerglu-sandbox"'
+
+
+class AuthFailure(ApiError):
+    """A failed credential check, answered as an explained 401 (or 403)."""
+
+
+class Chain:
+    """The ordered checks of one request's authentication."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+        self.checks: list[dict] = []
+
+    def passed(self, name: str, expected: str, got: str) -> None:
+        """Record a passing check."""
+        self.checks.append({"name": name, "result": "pass", "expected": expected, "got": got})
+        pipeline.note(checks=self.checks)
+
+    def skipped(self, name: str, why: str) -> None:
+        """Record a check that did not apply to this request."""
+        self.checks.append({"name": name, "result": "skip", "expected": why, "got": None})
+
+    def fail(
+        self, name: str, reason: str, message: str, hint: str, expected: str, got, status: int = 401
+    ):
+        """Record a failing check and raise the explained failure."""
+        self.checks.append({"name": name, "result": "fail", "expected": expected, "got": got})
+        current = pipeline.entry() or {}
+        request_id = current.get("request_id")
+        headers = {}
+        if self.kind == "bearer":
+            # RFC 6750: say which scheme and why, in the header as well as the body.
+            description = message.replace('"', "'")
+            headers["WWW-Authenticate"] = (
+                f'{REALM}, error="invalid_token", error_description="{description}"'
+            )
+        pipeline.note(auth_result="fail", auth_reason=reason, checks=self.checks)
+        raise AuthFailure(
+            status,
+            f"Unauthorized: {message}",
+            reason,
+            hint,
+            headers=headers,
+            checks=self.checks,
+            requestId=request_id,
+            journal=f"{request.url_root}_sandbox/journal/{request_id}" if request_id else None,
+        )
+
+    def succeed(self, **fields) -> None:
+        """Mark the chain as passed in the journal entry (tenant, user...)."""
+        pipeline.note(auth_result="pass", auth_reason=None, checks=self.checks, **fields)

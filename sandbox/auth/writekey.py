@@ -1,0 +1,221 @@
+"""The writeKey chain: present in the right place, clean, known, and of the token's tenant."""
+
+from flask import request
+
+from .. import tenants
+from ..capture import mask
+from ..store import Store
+from . import tokens
+from .checks import Chain
+
+# Where a writeKey may travel, by place name: (label for messages, getter).
+HEADER, QUERY, BODY, PATH = "header", "query", "body", "path"
+QUERY_NAMES = ("x-api-key", "writeKey", "writekey", "apiKey", "api_key")
+PLACE_LABELS = {
+    HEADER: "the x-api-key header",
+    QUERY: "the x-api-key query parameter",
+    BODY: 'the JSON body field "writeKey"',
+    PATH: "the URL path",
+    "authorization": "the Authorization header",
+}
+QUOTES = "\"'`"
+
+
+def _found_places(body: dict | None, path_key: str | None) -> dict:
+    """Return every place a writeKey-like value was sent: {place: value}."""
+    found = {}
+    if request.headers.get("x-api-key") is not None:
+        found[HEADER] = request.headers["x-api-key"]
+    for name in QUERY_NAMES:
+        if name in request.args:
+            found[QUERY] = request.args[name]
+            break
+    if isinstance(body, dict) and isinstance(body.get("writeKey"), str):
+        found[BODY] = body["writeKey"]
+    if path_key is not None:
+        found[PATH] = path_key
+    auth = request.headers.get("Authorization", "")
+    value = auth.split(" ", 1)[1] if " " in auth else auth
+    # A JWT in Authorization is the user token (iOS sends it everywhere), not a misplaced key.
+    if value and not tokens.looks_like_jwt(value.strip()):
+        found["authorization"] = value
+    return found
+
+
+def _one_edit_apart(a: str, b: str) -> bool:
+    """Return True if a and b differ by exactly one substitution, insertion or deletion."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    return a[i + (len(a) == len(b)) :] == b[i + 1 :]
+
+
+def _diagnose_unknown(store: Store, key: str, admin_token: str) -> tuple[str, str, str]:
+    """Explain an unknown key: (reason, message, hint)."""
+    retired = store.one(
+        "SELECT r.retired_at, t.name FROM retired_keys r "
+        "JOIN tenants t ON t.id = r.tenant_id WHERE r.secret = ?",
+        (key,),
+    )
+    if retired:
+        return (
+            "writekey_revoked",
+            f"this writeKey of {retired['name']} was rotated out at {retired['retired_at']}",
+            "Use the tenant's current writeKey (python -m sandbox tenants show).",
+        )
+    if key == admin_token:
+        return (
+            "writekey_is_admin_token",
+            "the sandbox admin token was sent as the writeKey",
+            "The admin token opens /_sandbox only; send the tenant's writeKey instead.",
+        )
+    if tokens.looks_like_jwt(key):
+        return (
+            "writekey_is_token",
+            "a user token (JWT) was sent as the writeKey",
+            "Send the token as 'Authorization: Bearer <token>' and the writeKey as x-api-key.",
+        )
+    for t in tenants.list_tenants(store):
+        if key == t["jwt_secret"]:
+            return (
+                "writekey_is_jwt_secret",
+                f"the JWT signing secret of {t['name']} was sent as the writeKey",
+                "Never ship the signing secret; send the writeKey (tenants show).",
+            )
+        if key == t["webhook_secret"]:
+            return (
+                "writekey_is_webhook_secret",
+                f"the webhook secret of {t['name']} was sent as the writeKey",
+                "The webhook secret verifies our webhooks; send the writeKey instead.",
+            )
+    for t in tenants.list_tenants(store):
+        real = t["write_key"]
+        if len(key) >= 6 and real.startswith(key):
+            return (
+                "writekey_truncated",
+                f"the writeKey is cut short: {len(key)} of the {len(real)} characters of "
+                f"{t['name']}'s key",
+                "Copy the whole writeKey; check for a line break or a length limit.",
+            )
+        if _one_edit_apart(key, real):
+            return (
+                "writekey_typo",
+                f"the writeKey is one character off {t['name']}'s key",
+                "Copy the writeKey again from the dashboard or `tenants show`.",
+            )
+    return (
+        "writekey_unknown",
+        "no tenant of this sandbox has this writeKey",
+        "Check which sandbox you are calling and copy the writeKey from its banner.",
+    )
+
+
+def require_write_key(
+    store: Store,
+    places: tuple[str, ...],
+    body: dict | None = None,
+    path_key: str | None = None,
+    admin_token: str = "",
+) -> tuple[dict, Chain]:
+    """Run the writeKey checks; return (tenant, chain) or raise the explained 401."""
+    chain = Chain("writekey")
+    expected_where = " or ".join(PLACE_LABELS[p] for p in places)
+    found = _found_places(body, path_key)
+    where = next((p for p in places if p in found), None)
+    if where is None:
+        if found:
+            place = next(iter(found))
+            chain.fail(
+                "key_present",
+                "writekey_wrong_place",
+                f"the writeKey was sent in {PLACE_LABELS[place]}, not in {expected_where}",
+                f"Move the writeKey to {expected_where}.",
+                expected_where,
+                f"{PLACE_LABELS[place]}: {mask(found[place])}",
+            )
+        chain.fail(
+            "key_present",
+            "writekey_missing",
+            f"no writeKey in {expected_where}",
+            f"Send your writeKey in {expected_where}.",
+            expected_where,
+            "nothing",
+        )
+    key = found[where]
+    chain.passed("key_present", expected_where, PLACE_LABELS[where])
+
+    if not isinstance(key, str) or key != key.strip():
+        chain.fail(
+            "key_clean",
+            "writekey_whitespace",
+            "the writeKey has whitespace around it",
+            "Trim spaces and line breaks from the writeKey.",
+            "the bare key",
+            f"{len(key) - len(key.lstrip())} leading, "
+            f"{len(key) - len(key.rstrip())} trailing whitespace; {mask(key.strip())}",
+        )
+    if len(key) >= 2 and key[0] in QUOTES and key[-1] == key[0]:
+        chain.fail(
+            "key_clean",
+            "writekey_quoted",
+            "the writeKey is wrapped in quotes",
+            "Remove the quotes: send the key's characters only.",
+            "the bare key",
+            f"quoted with {key[0]}; inside: {mask(key[1:-1])}",
+        )
+    chain.passed("key_clean", "no quotes or whitespace", "clean")
+
+    tenant = tenants.by_write_key(store, key)
+    if tenant is None:
+        reason, message, hint = _diagnose_unknown(store, key, admin_token)
+        chain.fail(
+            "key_known",
+            reason,
+            message,
+            hint,
+            "the writeKey of a tenant of this sandbox",
+            mask(key),
+        )
+    chain.passed(
+        "key_known",
+        "the writeKey of a tenant of this sandbox",
+        f"{tenant['name']} ({tenant['id']})",
+    )
+
+    if where == PATH and HEADER in found and found[HEADER] != key:
+        chain.fail(
+            "key_consistent",
+            "writekey_mismatch",
+            "the writeKey in the path differs from the x-api-key header",
+            "Send the same writeKey in the path and the header.",
+            mask(key),
+            mask(found[HEADER]),
+        )
+    check_token_tenant(store, chain, tenant)
+    return tenant, chain
+
+
+def check_token_tenant(store: Store, chain: Chain, tenant: dict) -> None:
+    """Fail if a bearer token sent alongside belongs to another tenant than the key."""
+    auth = request.headers.get("Authorization") or request.headers.get("X-GLU-AUTH") or ""
+    token = auth[7:].strip() if auth[:7].lower() == "bearer " else ""
+    claims = tokens.unverified_claims(token) if token else None
+    if not claims or not claims.get("client"):
+        chain.skipped("token_tenant", "no user token sent")
+        return
+    if claims["client"] != tenant["id"]:
+        other = tenants.by_id(store, str(claims["client"]))
+        other_name = other["name"] if other else "an unknown client"
+        chain.fail(
+            "token_tenant",
+            "tenant_mismatch",
+            f"the writeKey is {tenant['name']}'s but the user token is {other_name}'s",
+            "Register the user with this tenant's writeKey, or send the other tenant's writeKey.",
+            f"a token with client={tenant['id']}",
+            f"client={claims['client']} ({other_name})",
+        )
+    chain.passed("token_tenant", f"client={tenant['id']}", f"client={claims['client']}")

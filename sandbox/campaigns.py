@@ -1,0 +1,122 @@
+"""Load-campaigns / wallet: which campaigns a user sees, and the webview URLs for them."""
+
+import io
+import json
+import uuid
+import zipfile
+from hashlib import sha256
+from urllib.parse import quote
+
+from . import catalog, segments
+from .store import Store
+
+BANNER_KEYS = (
+    "title",
+    "body",
+    "imageUrl",
+    "tag",
+    "userCampaignStatus",
+    "totalUsers",
+    "completedUsers",
+    "inProgressUsers",
+    "totalSteps",
+    "stepsCompleted",
+    "stepsRemaining",
+)
+# Filter keys that select on the campaign itself; any other key matches `attributes`.
+DIRECT_FILTERS = ("type", "campaignId", "status")
+
+
+def reward_user_id(tenant_id: str, user_id: str, campaign_id: str) -> str:
+    """Return the stable id of one user's play of one campaign."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"cglu:{tenant_id}:{user_id}:{campaign_id}"))
+
+
+def campaign_url(base: str, token: str, tenant_id: str, user_id: str, c: dict) -> str:
+    """Return the webview URL of a campaign; it always contains "?" (the SDK appends &...)."""
+    if catalog.campaign_kind(c["type"]) == "game":
+        rid = reward_user_id(tenant_id, user_id, c["campaignId"])
+        return f"{base}/reward/?token={token}&rewardUserId={rid}"
+    return f"{base}/program/?token={token}&campaignId={quote(c['campaignId'])}"
+
+
+def wallet_url(base: str, token: str) -> str:
+    """Return the wallet URL (defaultUrl)."""
+    return f"{base}/wallet/?token={token}"
+
+
+def banner(c: dict) -> dict | None:
+    """Return the campaign's banner with every value as a string (the SDK models read strings)."""
+    raw = c.get("banner")
+    if not raw:
+        return None
+    return {k: ("" if raw[k] is None else str(raw[k])) for k in BANNER_KEYS if k in raw}
+
+
+def matches(c: dict, filters: dict) -> bool:
+    """Return True if campaign `c` passes every filter."""
+    for key, want in filters.items():
+        if key == "campaignId":
+            if want not in (c["campaignId"], (c.get("banner") or {}).get("tag")):
+                return False
+        elif key == "status":
+            if want != "pristine":  # every campaign is pristine until played (rewards issue)
+                return False
+        elif key == "type":
+            if c["type"] != want:
+                return False
+        elif str((c.get("attributes") or {}).get(key)) != want:
+            return False
+    return True
+
+
+def unknown_filter_keys(store: Store, tenant_id: str, filters: dict) -> list[str]:
+    """Return the filter keys that no campaign of the tenant has as an attribute."""
+    known = set(DIRECT_FILTERS)
+    for c in catalog.campaigns(store, tenant_id):
+        known.update((c.get("attributes") or {}).keys())
+    return sorted(set(filters) - known)
+
+
+def load(store: Store, tenant_id: str, user_id: str, token: str, base: str, filters: dict) -> dict:
+    """Return the load-campaigns body for a user: defaultUrl, defaultBanner, campaigns[]."""
+    live = [c for c in catalog.campaigns(store, tenant_id) if c.get("status", "active") == "active"]
+    member_of = segments.memberships(store, tenant_id, user_id)
+    # A segment-only campaign is live for the users added to its segment (API segmentation).
+    live = [c for c in live if c.get("audience") != "segment" or c["campaignId"] in member_of]
+    out = []
+    for c in live:
+        if not matches(c, filters):
+            continue
+        item = {
+            "campaignId": c["campaignId"],
+            "url": campaign_url(base, token, tenant_id, user_id, c),
+            "type": c["type"],
+            "status": "pristine",
+        }
+        b = banner(c)
+        if b is not None:
+            item["banner"] = b
+        out.append(item)
+    return {
+        "success": True,
+        "defaultUrl": wallet_url(base, token),
+        "defaultBanner": {"liveCampaignCount": len(live), "totalRewardCount": 0},
+        "campaigns": out,
+    }
+
+
+def asset_bundle(store: Store, tenant_id: str) -> tuple[str, bytes]:
+    """Return (hash, zip bytes) of the tenant's precache bundle; same content, same hash."""
+    files = {
+        "campaigns.json": catalog.campaigns(store, tenant_id),
+        "entrypoints.json": catalog.entrypoints(store, tenant_id),
+    }
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, content in files.items():
+            # A fixed timestamp keeps the bytes (and so the hash) stable between calls.
+            info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
+            zf.writestr(info, json.dumps(content, sort_keys=True, indent=1))
+    data = buf.getvalue()
+    return sha256(data).hexdigest()[:32], data

@@ -1,0 +1,155 @@
+"""Entry points (banners, embeds, floating buttons, popups, PiP) and each user's view state."""
+
+import copy
+import hashlib
+import json
+
+from . import catalog
+from .store import Store
+
+CONTAINER_TYPES = ("BANNER", "EMBEDDED", "FLOATING", "POPUP", "PIP", "AD_POPUP")
+_CONTAINER_DEFAULTS = {
+    "bannerId": "",
+    "height": "0",
+    "width": "0",
+    "position": "BOTTOM-RIGHT",
+    "borderRadius": "0",
+    "vertical_padding": "0",
+    "horizontal_padding": "0",
+}
+_SIDE = {"allowedActitivityList": [], "disallowedActitivityList": []}
+
+
+def normalise(ep: dict, visibility: dict | None = None) -> dict:
+    """Return an entry point with every field the iOS SDK force-unwraps present and typed.
+
+    Heights, widths and paddings are strings ("310"): the SDK reads them as strings and
+    converts with Int(), so a banner's height must be a whole number in a string.
+    """
+    ep = copy.deepcopy(ep)
+    ep.setdefault("consumer", "MOBILE")
+    ep.setdefault("status", "ACTIVE")
+    ep.setdefault("visible", True)
+    ep.setdefault("triggerType", "STATIC")
+    ep.setdefault("availability", "FOREVER")
+    mobile = ep.setdefault("mobile", {})
+    mobile.setdefault("_id", ep["_id"] + "-m")
+    container = mobile.setdefault("container", {})
+    container.setdefault("type", "BANNER")
+    for key, default in _CONTAINER_DEFAULTS.items():
+        value = container.get(key, default)
+        container[key] = str(int(value)) if isinstance(value, int | float) else str(value)
+    container.setdefault("android", copy.deepcopy(_SIDE))
+    container.setdefault("ios", copy.deepcopy(_SIDE))
+    mobile.setdefault("content", [])
+    for item in mobile["content"]:
+        item.setdefault("campaignId", "")
+        item.setdefault("openLayout", "FULL-DEFAULT")
+        item.setdefault("closeOnDeepLink", False)
+    conditions = mobile.setdefault("conditions", {})
+    conditions.setdefault("showCount", {"count": 1, "dailyRefresh": False})
+    conditions["showCount"].setdefault("count", 1)
+    conditions.setdefault("delay", 0)
+    conditions.setdefault("priority", 1)
+    conditions.setdefault("backendValidations", "NOT_REQUIRED")
+    ep["visibility"] = visibility or {
+        "entryPointClicked": False,
+        "entryPointCompleteStateViewed": False,
+    }
+    return ep
+
+
+def campaign_ids(ep: dict) -> set[str]:
+    """Return the campaign ids an entry point's content opens."""
+    return {c.get("campaignId", "") for c in ep.get("mobile", {}).get("content", [])}
+
+
+def listing(
+    store: Store,
+    tenant_id: str,
+    user_id: str | None = None,
+    consumer: str = "MOBILE",
+    only_ids: set[str] | None = None,
+    campaigns: set[str] | None = None,
+) -> list[dict]:
+    """Return the tenant's entry points for a consumer, with the user's visibility state."""
+    states = (
+        {s["entrypointId"]: s for s in user_states(store, tenant_id, user_id)} if user_id else {}
+    )
+    out = []
+    for ep in catalog.entrypoints(store, tenant_id):
+        if ep.get("consumer", "MOBILE") != consumer:
+            continue
+        if only_ids is not None and ep["_id"] not in only_ids:
+            continue
+        if campaigns is not None:
+            # Wallet ("") and static-URL content always apply; campaign content only
+            # when the campaign is one the app loaded.
+            targets = campaign_ids(ep)
+            if not any(t == "" or t.startswith("http") or t in campaigns for t in targets):
+                continue
+        state = states.get(ep["_id"])
+        visibility = (
+            None
+            if state is None
+            else {
+                "entryPointClicked": state["entryPointClicked"],
+                "entryPointCompleteStateViewed": state["entryPointCompleteStateViewed"],
+            }
+        )
+        out.append(normalise(ep, visibility))
+    return out
+
+
+def etag(items: list[dict]) -> str:
+    """Return a stable etag for a listing (Android skips redrawing when it is unchanged)."""
+    digest = hashlib.sha256(json.dumps(items, sort_keys=True).encode()).hexdigest()
+    return f'"{digest[:24]}"'
+
+
+def user_states(store: Store, tenant_id: str, user_id: str) -> list[dict]:
+    """Return a user's entry-point states in the shape the SDKs decode."""
+    rows = store.all(
+        "SELECT * FROM entrypoint_state WHERE tenant_id = ? AND user_id = ? ORDER BY updated_at",
+        (tenant_id, user_id),
+    )
+    return [
+        {
+            "id": r["id"],
+            "entrypointId": r["entrypoint_id"],
+            "client": tenant_id,
+            "userId": user_id,
+            "campaignId": r["campaign_id"] or "",
+            "v": r["version"],
+            "entryPointClicked": bool(r["clicked"]),
+            "entryPointCompleteStateViewed": bool(r["complete_viewed"]),
+        }
+        for r in rows
+    ]
+
+
+def save_state(tenant_id: str, user_id: str, body: dict, state_id: str, now: str):
+    """Return a writer function that records a click / complete-view on an entry point."""
+
+    def write(conn):
+        conn.execute(
+            "INSERT INTO entrypoint_state (tenant_id, user_id, entrypoint_id, id, campaign_id, "
+            "clicked, complete_viewed, version, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?) "
+            "ON CONFLICT (tenant_id, user_id, entrypoint_id) DO UPDATE SET "
+            "clicked = MAX(clicked, excluded.clicked), "
+            "complete_viewed = MAX(complete_viewed, excluded.complete_viewed), "
+            "campaign_id = COALESCE(excluded.campaign_id, campaign_id), "
+            "version = version + 1, updated_at = excluded.updated_at",
+            (
+                tenant_id,
+                user_id,
+                body["entrypointId"],
+                state_id,
+                body.get("campaignId"),
+                1 if body.get("entryPointClicked") else 0,
+                1 if body.get("entryPointCompleteStateViewed") else 0,
+                now,
+            ),
+        )
+
+    return write
