@@ -96,7 +96,9 @@ def _record_entry(app: Flask, current: dict, response):
     def write(conn):
         headers = {}
         for fn in writes:
-            extra = fn(conn) or {}
+            extra = fn(conn)
+            if not isinstance(extra, dict):  # e.g. a cursor from conn.execute
+                continue
             for name in extra.get("flags", ()):
                 if name not in current["flags"]:
                     current["flags"].append(name)

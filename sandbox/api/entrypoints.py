@@ -4,7 +4,7 @@ import secrets
 
 from flask import Blueprint, request
 
-from .. import auth, catalog, entrypoints
+from .. import auth, catalog, entrypoints, pipeline
 from ..auth.writekey import HEADER, PATH
 from ..errors import ApiError
 from .common import bearer_auth, clock, json_body, ok, store, write_key_auth
@@ -31,12 +31,11 @@ def list_v2(write_key):
     tenant = write_key_auth((PATH,), path_key=write_key)
     csv = request.args.get("campaignIds")
     wanted = {c for c in csv.split(",") if c} if csv else None
+    user_id = _optional_user(tenant)
+    if user_id:
+        pipeline.note(user_id=str(user_id))
     items = entrypoints.listing(
-        store(),
-        tenant["id"],
-        _optional_user(tenant),
-        request.args.get("consumer", "MOBILE"),
-        campaigns=wanted,
+        store(), tenant["id"], user_id, request.args.get("consumer", "MOBILE"), campaigns=wanted
     )
     return ok(items)
 
