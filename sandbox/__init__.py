@@ -16,7 +16,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import admin, api, cli, errors, pipeline, settings, tenants
     from .store import Store, migrate
 
-    app = Flask(__name__)
+    # No static folder: the sandbox serves no files of its own yet (and no stray route).
+    app = Flask(__name__, static_folder=None)
     app.config.update(config_module.load())
     if test_config:
         app.config.update(test_config)

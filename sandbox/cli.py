@@ -105,6 +105,18 @@ def tenants_show(ref, reveal):
     click.echo(json.dumps(tenant_view(t, reveal), indent=2))
 
 
+@tenants_group.command("rotate-key")
+@click.argument("ref")
+@with_appcontext
+def tenants_rotate_key(ref):
+    """Give a tenant a new writeKey; the old one answers 401 writekey_revoked from now on."""
+    t = tenants_mod.get_tenant(_store(), ref)
+    if t is None:
+        raise click.ClickException(f"no tenant {ref!r}; see `tenants list`")
+    new_key = tenants_mod.rotate_write_key(_store(), t["id"], _now())
+    click.echo(f"New writeKey of {t['name']}: {new_key}")
+
+
 COMMANDS = (init_command, serve_command, tenants_group)
 
 

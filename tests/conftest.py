@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from sandbox import create_app
+from tests.contract import ContractClient
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_TENANT = "84acf2ac-b2e0-4927-8653-cba2b83816c2"
@@ -29,6 +30,8 @@ def app(tmp_path):
             "PUBLIC_URL": "http://sandbox.test",
         }
     )
+    # Every response any test receives is checked against the OpenAPI document.
+    app.test_client_class = ContractClient
     yield app
     app.extensions["sandbox.store"].close()
 

@@ -254,3 +254,12 @@ def test_live_server_answers_health_and_prints_banner(live_server):
     token = re.search(r"token=(adm_\S+)", out).group(1)
     resp = requests.get(live_server.url + "/_sandbox/tenants", params={"token": token}, timeout=5)
     assert resp.status_code == 200
+
+
+def test_cli_rotate_key_revokes_the_old_one(runner, client):
+    result = runner.invoke(args=["tenants", "rotate-key", "Demo Partner"])
+    assert result.exit_code == 0, result.output
+    new_key = result.output.strip().rsplit(" ", 1)[-1]
+    old = client.post("/server/v4", json={}, headers={"x-api-key": DEMO_KEY})
+    assert old.status_code == 401 and old.get_json()["reason"] == "writekey_revoked"
+    assert client.post("/server/v4", json={}, headers={"x-api-key": new_key}).status_code == 200

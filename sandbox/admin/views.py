@@ -157,3 +157,15 @@ def clock_advance():
     clock.advance(seconds)
     settings.save_clock(_store(), clock)
     return clock.describe()
+
+
+@bp.get("/openapi.json")
+def openapi_document():
+    """Serve the OpenAPI 3.1 document of the emulated and admin APIs."""
+    from ..openapi import document
+
+    return document(
+        public_url(current_app.config)
+        if current_app.config.get("PUBLIC_URL")
+        else request.host_url.rstrip("/")
+    )

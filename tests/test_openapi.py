@@ -1,0 +1,68 @@
+"""The OpenAPI document: valid 3.1, describes every route, and live responses conform to it."""
+
+import pytest
+from openapi_spec_validator import validate
+
+from sandbox.openapi import path_of
+from tests.contract import DOC, check_response
+
+METHODS = {"get", "post", "put", "delete", "patch"}
+
+
+def _routes(app):
+    for rule in app.url_map.iter_rules():
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            yield path_of(rule.rule), method.lower()
+
+
+def test_document_is_valid_openapi_31(client, admin_headers):
+    served = client.get("/_sandbox/openapi.json", headers=admin_headers).get_json()
+    validate(served)
+    assert served["openapi"] == "3.1.0"
+    assert served["servers"] == [{"url": "http://sandbox.test"}]
+
+
+def test_every_route_is_described(app):
+    described = {(p, m) for p, ops in DOC["paths"].items() for m in ops if m in METHODS}
+    missing = sorted(set(_routes(app)) - described)
+    assert not missing, f"routes the OpenAPI document does not describe: {missing}"
+
+
+def test_every_described_operation_exists(app):
+    routes = set(_routes(app))
+    extra = sorted(
+        (p, m)
+        for p, ops in DOC["paths"].items()
+        for m in ops
+        if m in METHODS and (p, m) not in routes
+    )
+    assert not extra, f"operations described but not served: {extra}"
+
+
+def test_contract_check_rejects_a_wrong_shape(app):
+    good = {"ShardId": "shardId-000000000000", "SequenceNumber": "123"}
+    check_response(app, "POST", "/server/v4", 200, "application/json", good)
+    with pytest.raises(AssertionError, match="SequenceNumber"):
+        check_response(app, "POST", "/server/v4", 200, "application/json", {"ShardId": "x"})
+    with pytest.raises(AssertionError, match="not documented"):
+        check_response(app, "POST", "/server/v4", 418, "application/json", good)
+    with pytest.raises(AssertionError, match="not documented"):
+        check_response(app, "POST", "/server/v4", 200, "text/html", good)
+    with pytest.raises(AssertionError):
+        check_response(
+            app,
+            "GET",
+            "/reward/v1.1/user",
+            200,
+            "application/json",
+            {
+                "success": True,
+                "defaultUrl": "no-question-mark",
+                "defaultBanner": {"liveCampaignCount": 1, "totalRewardCount": 0},
+                "campaigns": [],
+            },
+        )
+
+
+def test_openapi_needs_the_admin_token(client):
+    assert client.get("/_sandbox/openapi.json").status_code == 401
