@@ -33,6 +33,13 @@ PLAIN_KEYS = (
 )
 
 
+# The JSON type of every registration field the sandbox reads (checked before use).
+BODY_TYPES = {
+    **{k: "string" for k in (*PLAIN_KEYS, "userId", "anonymousId", "writeKey", "referralCode")},
+    **{k: "object" for k in ("profile", "identities", "customAttributes")},
+}
+
+
 class RegistrationError(ValueError):
     """The registration body cannot be applied."""
 

@@ -104,7 +104,8 @@ class LiveServer:
 
     def output(self) -> str:
         """Return what the server printed so far."""
-        self.log.flush()
+        if not self.log.closed:
+            self.log.flush()
         return self.log_path.read_text()
 
     def stop(self, sig: str = "term") -> None:

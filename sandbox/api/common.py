@@ -62,8 +62,14 @@ def parse_json():
     return body
 
 
-def json_body(required: tuple[str, ...] = (), allow_empty: bool = False) -> dict:
-    """Return the request's JSON object body, or raise a 400 that says what is wrong."""
+def json_body(
+    required: tuple[str, ...] = (), allow_empty: bool = False, types: dict | None = None
+) -> dict:
+    """Return the request's JSON object body, or raise a 400 that says what is wrong.
+
+    `types` maps a field to the JSON type it must have when present and not null:
+    "string", "object", "array", "boolean" or "number".
+    """
     body = parse_json()
     if body is None:
         if required and not allow_empty:
@@ -90,6 +96,22 @@ def json_body(required: tuple[str, ...] = (), allow_empty: bool = False) -> dict
             "missing_fields",
             "Add the missing fields to the JSON body.",
             missing=missing,
+        )
+    wrong = {
+        k: t
+        for k, t in (types or {}).items()
+        if body.get(k) is not None and json_type(body[k]) != t
+    }
+    if wrong:
+        described = ", ".join(
+            f"{k} must be a {t}, not a {json_type(body[k])}" for k, t in wrong.items()
+        )
+        raise ApiError(
+            400,
+            f"Wrong field type(s): {described}",
+            "wrong_type",
+            "Send each field with the JSON type the API reference gives.",
+            fields=sorted(wrong),
         )
     return body
 

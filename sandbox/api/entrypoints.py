@@ -11,6 +11,13 @@ from .common import bearer_auth, clock, json_body, ok, store, write_key_auth
 
 bp = Blueprint("entrypoints", __name__, url_prefix="/entrypoints")
 PLATFORMS = ("android", "ios")
+STATE_TYPES = {
+    "entrypointId": "string",
+    "userId": "string",
+    "campaignId": "string",
+    "entryPointClicked": "boolean",
+    "entryPointCompleteStateViewed": "boolean",
+}
 
 
 def _optional_user(tenant: dict) -> str | None:
@@ -62,7 +69,7 @@ def user_state():
 def set_user_state():
     """Record that the user clicked (or completed) an entry point; answer the states."""
     tenant, user, _claims = bearer_auth()
-    body = json_body(required=("entrypointId",))
+    body = json_body(required=("entrypointId",), types=STATE_TYPES)
     known = {ep["_id"] for ep in catalog.entrypoints(store(), tenant["id"])}
     if body["entrypointId"] not in known:
         raise ApiError(
@@ -91,7 +98,7 @@ def config():
             "Send the header 'platform: android' or 'platform: ios'.",
             got=request.headers.get("platform"),
         )
-    body = json_body()
+    body = json_body(types={k: "array" for k in ("activityIdList", "bannerIds", "embedIds")})
     settings = catalog.sdk_settings(store(), tenant["id"])
     merged = {}
     for key in ("activityIdList", "bannerIds", "embedIds"):

@@ -14,7 +14,7 @@ bp = Blueprint("integrations", __name__, url_prefix="/integrations/v1/onboarding
 def notification_config():
     """Answer which push credentials exist for the user (device tokens) and the tenant (keys)."""
     tenant = write_key_auth((HEADER,))
-    body = json_body(required=("userId",))
+    body = json_body(required=("userId",), types={"userId": "string"})
     user = users.get_user(store(), tenant["id"], str(body["userId"]))
     if user is None:
         raise ApiError(
@@ -36,7 +36,10 @@ def notification_config():
 def test_steps():
     """Accept the SDK's self-test results; they are journaled for the onboarding checklist."""
     write_key_auth((HEADER,))
-    body = json_body(required=("user_id", "platform"))
+    body = json_body(
+        required=("user_id", "platform"),
+        types={"user_id": "string", "platform": "string", "data": "array"},
+    )
     steps = body.get("data") or []
     if not isinstance(steps, list):
         raise ApiError(400, "data must be a list of steps", "bad_field", field="data")

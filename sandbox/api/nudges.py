@@ -54,7 +54,10 @@ def sse():
 def ack_nudge():
     """Acknowledge a nudge the SDK showed."""
     tenant = write_key_auth((HEADER,))
-    body = json_body(required=("userId", "nudgeId"))
+    body = json_body(
+        required=("userId", "nudgeId"),
+        types={"userId": "string", "nudgeId": "string", "clientId": "string"},
+    )
     client = body.get("clientId")
     if client and client != tenant["id"]:
         raise ApiError(
@@ -84,7 +87,7 @@ def ack_nudge():
 def nudge_test():
     """Send a test nudge to the token's user over SSE (the SDK's test-integration screen)."""
     tenant, user, _claims = bearer_auth()
-    body = json_body(required=("userId",))
+    body = json_body(required=("userId",), types={"userId": "string"})
     if str(body["userId"]) != user["userId"]:
         raise ApiError(
             400,

@@ -9,6 +9,7 @@ from ..errors import ApiError
 from .common import base_url, bearer_auth, clock, json_body, ok, store, write_key_auth
 
 bp = Blueprint("reward", __name__, url_prefix="/reward")
+PAGE_TYPES = {"filter": "object", "limit": "number", "page": "number"}
 
 
 def _load(filters: dict):
@@ -58,7 +59,7 @@ def _filter_ids(body: dict) -> set[str] | None:
 def programs():
     """Answer the user's programs (the webview's FE proxy), filtered and paged."""
     tenant, user, _claims = bearer_auth()
-    body = json_body(allow_empty=True)
+    body = json_body(allow_empty=True, types=PAGE_TYPES)
     page, limit = _page(body)
     ids = _filter_ids(body)
     items = [
@@ -87,7 +88,7 @@ def programs():
 def rewards():
     """Answer the user's rewards (the webview's FE proxy): none until a game is played."""
     bearer_auth()
-    body = json_body(allow_empty=True)
+    body = json_body(allow_empty=True, types=PAGE_TYPES)
     page, limit = _page(body)
     return ok({"rewards": [], "page": page, "limit": limit, "total": 0})
 

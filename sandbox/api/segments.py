@@ -12,7 +12,7 @@ bp = Blueprint("segments", __name__, url_prefix="/segment")
 
 def _target(campaign_id: str) -> tuple[dict, str]:
     tenant = write_key_auth((HEADER,))
-    body = json_body(required=("userId",))
+    body = json_body(required=("userId",), types={"userId": "string"})
     if catalog.campaign(store(), tenant["id"], campaign_id) is None:
         raise ApiError(
             404,

@@ -25,7 +25,7 @@ def _registered(tenant: dict, user: dict) -> dict:
 
 
 def _register():
-    body = json_body()
+    body = json_body(types=users.BODY_TYPES)
     tenant = write_key_auth((BODY,), body)
     try:
         user = users.register(store(), tenant["id"], body, clock().isoformat())
@@ -56,6 +56,6 @@ def generate_user_token():
 def update_user():
     """Update a registered user's attributes (Bearer); answer the user and a fresh token."""
     tenant, user, _claims = bearer_auth()
-    body = json_body()
+    body = json_body(types=users.BODY_TYPES)
     updated = users.update(store(), tenant["id"], user["userId"], body, clock().isoformat())
     return _registered(tenant, updated)
