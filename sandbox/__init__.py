@@ -7,6 +7,7 @@ from flask import Flask
 
 from . import config as config_module
 from .clock import make_clock
+from .jsonprovider import FastJSONProvider
 
 __version__ = "0.1.0"
 
@@ -21,8 +22,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.update(config_module.load())
     if test_config:
         app.config.update(test_config)
-    # Keep the field order of our dicts: the JSON shapes mirror the real service's.
-    app.json.sort_keys = False
+    app.json = FastJSONProvider(app)
 
     data_dir = Path(app.config["DATA_DIR"]).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)

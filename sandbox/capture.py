@@ -2,9 +2,10 @@
 
 import hashlib
 import json
-import secrets
 
 from flask import Request
+
+from .ids import new_id
 
 # Header names whose values are credentials: shown masked wherever they leave the store.
 SECRET_HEADERS = {"x-api-key", "authorization", "x-glu-auth", "cookie", "x-sandbox-admin-token"}
@@ -13,22 +14,37 @@ SECRET_BODY_KEYS = {"writeKey", "writekey", "write_key", "token", "password", "s
 
 def new_request_id() -> str:
     """Return a fresh journal request id."""
-    return "req_" + secrets.token_hex(10)
+    return new_id("req")
+
+
+def _headers(environ: dict) -> dict:
+    # Straight from the WSGI environ: the same names werkzeug's EnvironHeaders gives,
+    # at a fraction of the cost on the ingest path.
+    out = {}
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            out[key[5:].replace("_", "-").title()] = value
+    for key, name in (("CONTENT_TYPE", "Content-Type"), ("CONTENT_LENGTH", "Content-Length")):
+        if environ.get(key):
+            out[name] = environ[key]
+    return out
 
 
 def capture(request: Request, clock, body_max: int) -> dict:
     """Return the normalised record of `request`: what it asked, exactly as it arrived."""
     body = request.get_data(cache=True)
+    environ = request.environ
+    now = clock.time()
     return {
         "request_id": new_request_id(),
-        "ts": clock.isoformat(),
-        "ts_epoch": clock.time(),
+        "ts": clock.isoformat(now),
+        "ts_epoch": now,
         "method": request.method,
-        "host": request.host,
+        "host": environ.get("HTTP_HOST", ""),
         "path": request.path,
-        "query": request.query_string.decode("latin-1"),
-        "client_addr": request.remote_addr,
-        "headers": {k: v for k, v in request.headers.items()},
+        "query": environ.get("QUERY_STRING", ""),
+        "client_addr": environ.get("REMOTE_ADDR"),
+        "headers": _headers(environ),
         "body": body[:body_max] if body else None,
         "body_size": len(body),
     }

@@ -22,9 +22,10 @@ class RealClock:
         """Return the current time as an aware UTC datetime."""
         return datetime.fromtimestamp(self.time(), UTC)
 
-    def isoformat(self) -> str:
-        """Return the current time as ISO 8601 with milliseconds and a Z."""
-        return self.now().isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    def isoformat(self, ts: float | None = None) -> str:
+        """Return now (or `ts`) as ISO 8601 with milliseconds and a Z."""
+        moment = self.now() if ts is None else datetime.fromtimestamp(ts, UTC)
+        return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
     def describe(self) -> dict:
         """Return the clock's state for the admin API."""

@@ -1,8 +1,8 @@
 """Events ingest: loose acceptance as the real service does, strict validation flagged aside."""
 
-import secrets
 from datetime import UTC, datetime
 
+from .ids import new_id
 from .store import dumps
 
 SHARD_ID = "shardId-000000000000"
@@ -55,7 +55,7 @@ def problems_of(event, source: str = "server") -> list[str]:
 
 def new_uid() -> str:
     """Return a server-assigned event id."""
-    return "evt_" + secrets.token_hex(10)
+    return new_id("evt")
 
 
 def sequence_number(uid: str) -> str:

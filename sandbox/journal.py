@@ -57,8 +57,9 @@ def insert_entry(conn, entry: dict) -> int:
     values = []
     for col in COLUMNS:
         value = entry.get(col)
-        if col in _JSON_COLUMNS and value is not None:
-            value = dumps(value)
+        if col in _JSON_COLUMNS:
+            # Empty flags/problems are stored as NULL: most requests have none.
+            value = dumps(value) if value else None
         values.append(value)
     return conn.execute(_INSERT, values).lastrowid
 

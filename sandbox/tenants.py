@@ -73,6 +73,7 @@ def create_tenant(
             catalog.load_tenant_data(conn, tenant["id"], data_dir)
 
     store.write(write)
+    store.forget()
     return tenant
 
 
@@ -89,13 +90,15 @@ def get_tenant(store: Store, ref: str) -> dict | None:
 
 
 def by_id(store: Store, tenant_id: str) -> dict | None:
-    """Return the tenant with this id."""
-    return store.one("SELECT * FROM tenants WHERE id = ?", (tenant_id,))
+    """Return the tenant with this id (cached for a second: every request asks)."""
+    return store.cached(("tenant-id", tenant_id),
+                        lambda: store.one("SELECT * FROM tenants WHERE id = ?", (tenant_id,)))
 
 
 def by_write_key(store: Store, write_key: str) -> dict | None:
-    """Return the tenant that owns this writeKey."""
-    return store.one("SELECT * FROM tenants WHERE write_key = ?", (write_key,))
+    """Return the tenant that owns this writeKey (cached for a second: every request asks)."""
+    return store.cached(("tenant-key", write_key), lambda: store.one(
+        "SELECT * FROM tenants WHERE write_key = ?", (write_key,)))
 
 
 def rotate_write_key(store: Store, tenant_id: str, now: str) -> str:
@@ -113,6 +116,7 @@ def rotate_write_key(store: Store, tenant_id: str, now: str) -> str:
         conn.execute("UPDATE tenants SET write_key = ? WHERE id = ?", (new_key, tenant_id))
 
     store.write(write)
+    store.forget()
     return new_key
 
 

@@ -10,8 +10,10 @@ import json
 import os
 import sqlite3
 import threading
+import time
 from pathlib import Path
 
+import orjson
 import sqlite_utils
 
 from .migrations import MIGRATIONS
@@ -48,8 +50,15 @@ def schema_version(db: sqlite_utils.Database) -> int:
 
 
 def dumps(value) -> str:
-    """Serialise a value for a JSON text column (compact, UTF-8)."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
+    """Serialise a value as compact UTF-8 JSON text (for columns and responses).
+
+    orjson is several times faster than json on the ingest path; json takes over for
+    what orjson refuses (integers beyond 64 bits, which a partner's event may carry).
+    """
+    try:
+        return orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
+    except (TypeError, orjson.JSONEncodeError):
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
 def loads(text, default=None):
@@ -64,6 +73,7 @@ class Store:
         self.path = str(path)
         self.writer = Writer(self.path, connect)
         self._local = threading.local()
+        self._cache: dict = {}
 
     def conn(self) -> sqlite3.Connection:
         """Return this thread's read connection (opened on first use, reopened after fork)."""
@@ -85,6 +95,26 @@ class Store:
         """Run a read query; return the first row as a dict, or None."""
         row = self.conn().execute(sql, params).fetchone()
         return None if row is None else dict(row)
+
+    def cached(self, key, fn, ttl: float = 1.0):
+        """Return fn() memoised for `ttl` seconds in this process (for rarely changing rows).
+
+        Other processes' changes show after at most `ttl`; this process's own changes
+        call forget() so they show at once.
+        """
+        now = time.monotonic()  # cache expiry, not a domain time read
+        hit = self._cache.get(key)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        value = fn()
+        if len(self._cache) > 10_000:  # bounded: keys come from callers' input
+            self._cache.clear()
+        self._cache[key] = (now + ttl, value)
+        return value
+
+    def forget(self) -> None:
+        """Drop everything cached() holds."""
+        self._cache.clear()
 
     def write(self, fn, timeout: float = 30.0):
         """Run fn(conn) in the writer's next committed batch; return its result."""

@@ -167,3 +167,14 @@ def m004_nudges(db):
     )
     db["nudges"].create_index(["tenant_id", "user_id", "id"])
     db["nudges"].create_index(["nudge_id"])
+
+
+@MIGRATIONS()
+def m005_journal_indexes_for_search(db):
+    """Index the journal for the searches support runs, and only those (each index costs ingest).
+
+    Path and time filters walk the id index newest-first (ids grow with time).
+    """
+    for name in ("idx_journal_path", "idx_journal_ts_epoch", "idx_journal_user_id"):
+        db.execute(f"DROP INDEX IF EXISTS {name}")
+    db["journal"].create_index(["user_id", "id"], if_not_exists=True)

@@ -1,0 +1,27 @@
+"""The ceiling: a Flask app that checks the key, parses the JSON and answers, recording nothing.
+
+Served by the same gunicorn configuration as the sandbox, so the ratio between the two is what
+the sandbox's work (auth chain, validation, journal, commit) costs.
+"""
+
+from flask import Flask, request
+
+KEY = "demo-write-key-0f6c1a9e7b2d4c58a3e1"
+app = Flask(__name__)
+
+
+@app.post("/server/v4")
+def ingest():
+    """Check the key, parse the event, answer like the sandbox (without storing anything)."""
+    if request.headers.get("x-api-key") != KEY:
+        return {"success": False, "message": "Unauthorized"}, 401
+    event = request.get_json(silent=True)
+    if not isinstance(event, dict):
+        return {"success": False, "message": "bad request"}, 400
+    return {"ShardId": "shardId-000000000000", "SequenceNumber": "1"}
+
+
+@app.get("/_sandbox/health")
+def health():
+    """Answer the readiness probe the harness waits for."""
+    return {"status": "ok"}

@@ -1,0 +1,39 @@
+-- wrk script: POST one valid JSON event per request to /server/v4, each with a unique event_id.
+-- usage: wrk -t2 -c32 -d10s --latency -s post.lua http://127.0.0.1:PORT/server/v4 -- NONCE [KEY]
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+
+local next_tid = 0
+function setup(thread)
+  thread:set("tid", next_tid)
+  next_tid = next_tid + 1
+end
+
+local nonce = "00000000"
+local counter = 0
+function init(args)
+  if args[1] then nonce = args[1] end
+  wrk.headers["x-api-key"] = args[2] or "demo-write-key-0f6c1a9e7b2d4c58a3e1"
+  counter = 0
+end
+
+local fmt = '{"event_id":"%s-%04x-4000-8000-%012x","event_name":"completePurchase",' ..
+            '"user_id":"u%d","timestamp":"2026-11-27T10:00:00Z",' ..
+            '"event_properties":{"amount":500,"currency":"INR"}}'
+
+function request()
+  counter = counter + 1
+  local body = string.format(fmt, nonce, tid, counter, counter % 1000)
+  return wrk.format(nil, nil, nil, body)
+end
+
+-- one machine-readable line after wrk's own report (latency in microseconds)
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'WRKJSON {"requests":%d,"duration_us":%d,"err_connect":%d,"err_read":%d,' ..
+    '"err_write":%d,"err_status":%d,"err_timeout":%d,"lat_p50_us":%d,' ..
+    '"lat_p99_us":%d,"lat_max_us":%d}\n',
+    summary.requests, summary.duration, e.connect, e.read, e.write,
+    e.status, e.timeout, latency:percentile(50), latency:percentile(99), latency.max))
+end
