@@ -8,6 +8,7 @@ from flask import Flask
 from . import config as config_module
 from .clock import make_clock
 from .jsonprovider import FastJSONProvider
+from .retention import Maintenance
 
 __version__ = "0.1.0"
 
@@ -32,6 +33,12 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     store = Store(db_path)
     clock = make_clock(app.config["TEST_MODE"])
+    store.writer.maintenance = Maintenance(
+        clock,
+        max_entries=app.config["JOURNAL_MAX_ENTRIES"],
+        max_age_seconds=app.config["JOURNAL_MAX_AGE_DAYS"] * 86400,
+        fulltext=app.config["JOURNAL_FULLTEXT"],
+    )
     settings.load_clock(store, clock)
     app.extensions["sandbox.store"] = store
     app.extensions["sandbox.clock"] = clock

@@ -17,6 +17,13 @@ SETTINGS = {
     "FIXTURES_DIR": ("", str, "fixtures folder (default: the repository's fixtures/)"),
     "BODY_MAX": (65536, int, "bytes of each request/response body kept in the journal"),
     "SSE_MAX_SECONDS": (300, int, "an /sse stream closes after this many seconds"),
+    "JOURNAL_MAX_ENTRIES": (1_000_000, int, "journal entries (and stored events) kept; 0 = no cap"),
+    "JOURNAL_MAX_AGE_DAYS": (
+        30.0,
+        float,
+        "days journal entries (and events) are kept; 0 = forever",
+    ),
+    "JOURNAL_FULLTEXT": (True, "bool", "index request paths and bodies for ?q= search"),
 }
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,6 +14,5 @@ _state = {"pid": None, "prefix": "", "counter": itertools.count()}
 def new_id(kind: str) -> str:
     """Return a fresh id such as req_3f9a1c2e0000001a (kind "req", "evt", ...)."""
     if _state["pid"] != os.getpid():  # a forked worker must not repeat its parent's ids
-        _state.update(pid=os.getpid(), prefix=secrets.token_hex(5),
-                      counter=itertools.count())
+        _state.update(pid=os.getpid(), prefix=secrets.token_hex(5), counter=itertools.count())
     return f"{kind}_{_state['prefix']}{next(_state['counter']):010x}"

@@ -71,11 +71,20 @@ def _epoch(value: str) -> float:
         return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
 
 
+def fts_query(text: str) -> str:
+    """Return a full-text query matching every word of `text` (words quoted: no FTS syntax)."""
+    words = text.split()
+    if not words:
+        raise ValueError("q needs at least one word")
+    return " ".join('"' + w.replace('"', '""') + '"' for w in words)
+
+
 def search(store: Store, filters: dict, limit: int = 50) -> dict:
     """Return journal summaries matching `filters`, newest first, with a `next` cursor.
 
     Filters: tenant, user, event_id, path, path_prefix, method, status (200, or 4xx),
-    reason, flag, since, until (ISO 8601 or epoch seconds), before / after (entry ids).
+    reason, flag, since, until (ISO 8601 or epoch seconds), before / after (entry ids),
+    q (words of the path or request body, full-text; the index trails ingest by ~1 s).
     """
     where, params = [], []
     simple = {
@@ -89,41 +98,47 @@ def search(store: Store, filters: dict, limit: int = 50) -> dict:
     }
     for key, col in simple.items():
         if filters.get(key):
-            where.append(f"{col} = ?")
+            where.append(f"journal.{col} = ?")
             params.append(filters[key].upper() if key == "method" else filters[key])
     if filters.get("path_prefix"):
-        where.append("path >= ? AND path < ?")
+        where.append("journal.path >= ? AND journal.path < ?")
         params += [filters["path_prefix"], filters["path_prefix"] + "\uffff"]
     status = filters.get("status")
     if status:
         if status.lower().endswith("xx"):
             base = int(status[0]) * 100
-            where.append("status >= ? AND status < ?")
+            where.append("journal.status >= ? AND journal.status < ?")
             params += [base, base + 100]
         else:
-            where.append("status = ?")
+            where.append("journal.status = ?")
             params.append(int(status))
     if filters.get("flag"):
         where.append("EXISTS (SELECT 1 FROM json_each(journal.flags) WHERE value = ?)")
         params.append(filters["flag"])
     if filters.get("since"):
-        where.append("ts_epoch >= ?")
+        where.append("journal.ts_epoch >= ?")
         params.append(_epoch(filters["since"]))
     if filters.get("until"):
-        where.append("ts_epoch <= ?")
+        where.append("journal.ts_epoch <= ?")
         params.append(_epoch(filters["until"]))
     order = "DESC"
     if filters.get("before"):
-        where.append("id < ?")
+        where.append("journal.id < ?")
         params.append(int(filters["before"]))
     if filters.get("after"):
-        where.append("id > ?")
+        where.append("journal.id > ?")
         params.append(int(filters["after"]))
         order = "ASC"
-    sql = f"SELECT {', '.join(SUMMARY)} FROM journal"
+    cols = ", ".join(f"journal.{c}" for c in SUMMARY)
+    sql = f"SELECT {cols} FROM journal"
+    if filters.get("q"):
+        # The full-text index leads (newest match first) and the join stops at LIMIT.
+        sql = f"SELECT {cols} FROM journal_fts JOIN journal ON journal.id = journal_fts.rowid"
+        where.insert(0, "journal_fts MATCH ?")
+        params.insert(0, fts_query(filters["q"]))
     if where:
         sql += " WHERE " + " AND ".join(where)
-    sql += f" ORDER BY id {order} LIMIT ?"
+    sql += f" ORDER BY journal.id {order} LIMIT ?"
     rows = store.all(sql, (*params, limit + 1))
     more = len(rows) > limit
     rows = rows[:limit]

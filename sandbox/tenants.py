@@ -91,14 +91,18 @@ def get_tenant(store: Store, ref: str) -> dict | None:
 
 def by_id(store: Store, tenant_id: str) -> dict | None:
     """Return the tenant with this id (cached for a second: every request asks)."""
-    return store.cached(("tenant-id", tenant_id),
-                        lambda: store.one("SELECT * FROM tenants WHERE id = ?", (tenant_id,)))
+    return store.cached(
+        ("tenant-id", tenant_id),
+        lambda: store.one("SELECT * FROM tenants WHERE id = ?", (tenant_id,)),
+    )
 
 
 def by_write_key(store: Store, write_key: str) -> dict | None:
     """Return the tenant that owns this writeKey (cached for a second: every request asks)."""
-    return store.cached(("tenant-key", write_key), lambda: store.one(
-        "SELECT * FROM tenants WHERE write_key = ?", (write_key,)))
+    return store.cached(
+        ("tenant-key", write_key),
+        lambda: store.one("SELECT * FROM tenants WHERE write_key = ?", (write_key,)),
+    )
 
 
 def rotate_write_key(store: Store, tenant_id: str, now: str) -> str:

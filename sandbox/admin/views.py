@@ -104,6 +104,8 @@ def journal_search():
         or (len(status) == 3 and status[0].isdigit() and status[1:].lower() == "xx")
     ):
         raise ApiError(400, "status must be a code (401) or a class (4xx)", "bad_status")
+    if "q" in filters and not filters["q"].split():
+        raise ApiError(400, "q needs at least one word", "bad_query")
     try:
         result = journal.search(_store(), filters, _limit())
     except ValueError as exc:

@@ -134,8 +134,9 @@ def require_write_key(
     chain = Chain("writekey")
     expected_where = " or ".join(PLACE_LABELS[p] for p in places)
     # Fast path: the key is where this endpoint reads it. Only a miss scans elsewhere.
-    where, key = next(((p, v) for p in places if (v := _key_at(p, body, path_key)) is not None),
-                      (None, None))
+    where, key = next(
+        ((p, v) for p in places if (v := _key_at(p, body, path_key)) is not None), (None, None)
+    )
     if where is None:
         found = _found_places(body, path_key)
         if found:

@@ -360,6 +360,7 @@ PATHS = {
                     "before",
                     "after",
                     "limit",
+                    "q",
                 )
             ],
         )

@@ -178,3 +178,15 @@ def m005_journal_indexes_for_search(db):
     for name in ("idx_journal_path", "idx_journal_ts_epoch", "idx_journal_user_id"):
         db.execute(f"DROP INDEX IF EXISTS {name}")
     db["journal"].create_index(["user_id", "id"], if_not_exists=True)
+
+
+@MIGRATIONS()
+def m006_journal_fulltext(db):
+    """Full-text index of the journal (path and request body), filled behind the writer."""
+    # External content: the text stays in `journal`; the index holds only tokens.
+    # It is filled in chunks by the writer's housekeeping (retention.Maintenance),
+    # so tokenising never sits between a request and its commit.
+    db.execute(
+        "CREATE VIRTUAL TABLE journal_fts USING fts5("
+        "path, body, content='journal', content_rowid='id')"
+    )

@@ -6,10 +6,13 @@ this machine (../shared/bench-peers): a commit per request under 16 threads cost
 half the throughput and a 0.5 s p99; one writer with group commit keeps the p99 flat.
 """
 
+import contextlib
+import logging
 import os
 import queue
 import sqlite3
 import threading
+import time
 
 try:
     import fcntl
@@ -17,6 +20,20 @@ except ImportError:  # Windows: one process serves there (werkzeug), no lock nee
     fcntl = None
 
 _STOP = object()
+_MAINTAIN = object()  # marks a maintain_now() request in the queue
+log = logging.getLogger(__name__)
+
+
+@contextlib.contextmanager
+def _locked(lock_file):
+    """Hold the cross-process writer lock (a no-op where flock does not exist)."""
+    if lock_file is not None:
+        fcntl.flock(lock_file, fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        if lock_file is not None:
+            fcntl.flock(lock_file, fcntl.LOCK_UN)
 
 
 class WriteTimeout(Exception):
@@ -43,6 +60,12 @@ class Writer:
         self.path = path
         self._connect = connect
         self.max_batch = max_batch
+        # Housekeeping run by this thread between batches (retention, full-text
+        # indexing): maintenance(conn) -> seconds until it wants to run again.
+        self.maintenance = None
+        self._next_maintenance = 0.0
+        self._last_delay = 0.0
+        self._pending_maintain: list = []
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._pid: int | None = None
@@ -72,6 +95,10 @@ class Writer:
             raise item.error
         return item.result
 
+    def maintain_now(self, timeout: float = 30.0) -> float:
+        """Run the housekeeping once now, in the writer; return its requested delay."""
+        return self.submit(_MAINTAIN, timeout)
+
     def close(self) -> None:
         """Drain pending writes and stop the thread."""
         thread = self._thread
@@ -89,25 +116,48 @@ class Writer:
         lock = open(self.path + ".writelock", "a") if fcntl else None  # noqa: SIM115
         try:
             while True:
-                first = self._queue.get()
+                try:
+                    first = self._queue.get(timeout=1.0 if self.maintenance else None)
+                except queue.Empty:
+                    first = None
                 if first is _STOP:
                     return
-                if lock is not None:
-                    fcntl.flock(lock, fcntl.LOCK_EX)
-                try:
-                    # Take what queued up meanwhile (also while waiting for the lock).
-                    batch, stop = self._drain(first)
-                    self._commit(conn, batch)
-                finally:
-                    if lock is not None:
-                        fcntl.flock(lock, fcntl.LOCK_UN)
-                self._wake(batch)
+                stop = False
+                if isinstance(first, _Item) and first.fn is _MAINTAIN:
+                    self._pending_maintain.append(first)
+                elif first is not None:
+                    with _locked(lock):
+                        # Take what queued up meanwhile (also while waiting for the lock).
+                        batch, stop = self._drain(first)
+                        self._commit(conn, batch)
+                    self._wake(batch)
+                if self._pending_maintain:
+                    self._next_maintenance = 0.0
+                    self._maintain(conn, lock)
+                    for request in self._pending_maintain:
+                        request.result = self._last_delay
+                        request.done.release()
+                    self._pending_maintain = []
                 if stop:
                     return
+                self._maintain(conn, lock)
         finally:
             conn.close()
             if lock is not None:
                 lock.close()
+
+    def _maintain(self, conn: sqlite3.Connection, lock) -> None:
+        # Time between housekeeping runs is process time, not domain time.
+        if self.maintenance is None or time.monotonic() < self._next_maintenance:
+            return
+        try:
+            with _locked(lock):
+                delay = self.maintenance(conn)
+        except Exception:  # housekeeping must never stop the writer
+            log.exception("store maintenance failed")
+            delay = 5.0
+        self._last_delay = delay
+        self._next_maintenance = time.monotonic() + delay
 
     def _drain(self, first) -> tuple[list, bool]:
         batch = [first]
@@ -118,6 +168,9 @@ class Writer:
                 break
             if nxt is _STOP:
                 return batch, True
+            if nxt.fn is _MAINTAIN:
+                self._pending_maintain.append(nxt)
+                continue
             batch.append(nxt)
         return batch, False
 

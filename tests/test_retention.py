@@ -1,0 +1,112 @@
+"""Journal retention (entries and age) and full-text search, run by the writer's housekeeping."""
+
+import pytest
+
+from sandbox import create_app
+from sandbox.retention import Maintenance
+from tests.conftest import DEMO_KEY
+from tests.helpers import event
+
+KEY = {"x-api-key": DEMO_KEY}
+
+
+@pytest.fixture
+def small_app(tmp_path):
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATA_DIR": str(tmp_path / "data"),
+            "TEST_MODE": True,
+            "ADMIN_TOKEN": "t",
+            "JOURNAL_MAX_ENTRIES": 30,
+            "JOURNAL_MAX_AGE_DAYS": 1,
+        }
+    )
+    yield app
+    app.extensions["sandbox.store"].close()
+
+
+def _housekeeping(app):
+    """Run the writer's housekeeping until it has caught up (it runs every second anyway)."""
+    writer = app.extensions["sandbox.store"].writer
+    while writer.maintain_now() < 1.0:
+        pass
+
+
+def count(app, table):
+    return app.extensions["sandbox.store"].one(f"SELECT count(*) n FROM {table}")["n"]
+
+
+def test_entries_beyond_the_cap_are_pruned_oldest_first(small_app):
+    client = small_app.test_client()
+    for i in range(50):
+        assert (
+            client.post("/server/v4", json=event(event_id=f"e{i}"), headers=KEY).status_code == 200
+        )
+    _housekeeping(small_app)
+    assert count(small_app, "journal") == 30 and count(small_app, "events") == 30
+    oldest = small_app.extensions["sandbox.store"].one("SELECT min(event_id) e FROM events")
+    assert oldest["e"] == "e20" or oldest["e"] > "e1"
+    assert small_app.extensions["sandbox.store"].writer.maintenance.pruned == 40
+
+
+def test_entries_older_than_the_age_are_pruned(small_app):
+    client = small_app.test_client()
+    for i in range(5):
+        client.post("/server/v4", json=event(event_id=f"old{i}"), headers=KEY)
+    client.post(
+        "/_sandbox/clock/advance",
+        json={"seconds": 2 * 86400},
+        headers={"X-Sandbox-Admin-Token": "t"},
+    )
+    for i in range(3):
+        client.post("/server/v4", json=event(event_id=f"new{i}"), headers=KEY)
+    _housekeeping(small_app)
+    ids = [
+        r["event_id"]
+        for r in small_app.extensions["sandbox.store"].all(
+            "SELECT event_id FROM events ORDER BY id"
+        )
+    ]
+    assert ids == ["new0", "new1", "new2"]
+    assert count(small_app, "journal") == 3  # admin calls (the clock) are not journaled
+
+
+def test_full_text_search_finds_words_of_the_body(app, client, admin_headers):
+    client.post("/server/v4", json=event(event_id="ft-1", event_name="redeemVoucher"), headers=KEY)
+    client.post("/server/v4", json=event(event_id="ft-2", event_name="addToCart"), headers=KEY)
+    _housekeeping(app)
+    found = client.get("/_sandbox/journal?q=redeemVoucher", headers=admin_headers).get_json()
+    assert [e["event_id"] for e in found["entries"]] == ["ft-1"]
+    both = client.get(
+        "/_sandbox/journal?q=completePurchase%20ft-2", headers=admin_headers
+    ).get_json()
+    assert both["count"] == 0  # every word must match: ft-2 is addToCart
+    by_path = client.get("/_sandbox/journal?q=server&status=200", headers=admin_headers)
+    assert by_path.get_json()["count"] == 2
+    odd = client.get('/_sandbox/journal?q="unbalanced', headers=admin_headers)
+    assert odd.status_code == 200  # words are quoted: no FTS syntax errors reach the caller
+    assert client.get("/_sandbox/journal?q=%20", headers=admin_headers).status_code == 400
+
+
+def test_pruned_entries_leave_the_full_text_index(small_app):
+    client = small_app.test_client()
+    for i in range(40):
+        client.post("/server/v4", json=event(event_id=f"p{i}", event_name=f"name{i}"), headers=KEY)
+    _housekeeping(small_app)
+    store = small_app.extensions["sandbox.store"]
+    assert store.one("SELECT count(*) n FROM journal_fts WHERE journal_fts MATCH 'name0'")["n"] == 0
+    assert (
+        store.one("SELECT count(*) n FROM journal_fts WHERE journal_fts MATCH 'name39'")["n"] == 1
+    )
+    # the index is consistent with its content table
+    store.write(
+        lambda c: c.execute(
+            "INSERT INTO journal_fts(journal_fts, rank) VALUES('integrity-check', 1)"
+        )
+    )
+
+
+def test_maintenance_without_limits_prunes_nothing(app):
+    m = Maintenance(app.extensions["sandbox.clock"], 0, 0, fulltext=False)
+    assert m(app.extensions["sandbox.store"].conn()) == 1.0
