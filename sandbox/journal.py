@@ -130,15 +130,18 @@ def search(store: Store, filters: dict, limit: int = 50) -> dict:
         params.append(int(filters["after"]))
         order = "ASC"
     cols = ", ".join(f"journal.{c}" for c in SUMMARY)
-    sql = f"SELECT {cols} FROM journal"
+    sql, order_by = f"SELECT {cols} FROM journal", "journal.id"
     if filters.get("q"):
-        # The full-text index leads (newest match first) and the join stops at LIMIT.
+        # The full-text index leads, newest match first, and the join stops at LIMIT.
+        # Ordering by the index's own rowid is what lets FTS5 stream: ordering by
+        # journal.id (the same value) makes SQLite sort every match (0.5 s for 1M rows).
         sql = f"SELECT {cols} FROM journal_fts JOIN journal ON journal.id = journal_fts.rowid"
+        order_by = "journal_fts.rowid"
         where.insert(0, "journal_fts MATCH ?")
         params.insert(0, fts_query(filters["q"]))
     if where:
         sql += " WHERE " + " AND ".join(where)
-    sql += f" ORDER BY journal.id {order} LIMIT ?"
+    sql += f" ORDER BY {order_by} {order} LIMIT ?"
     rows = store.all(sql, (*params, limit + 1))
     more = len(rows) > limit
     rows = rows[:limit]

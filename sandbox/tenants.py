@@ -78,8 +78,13 @@ def create_tenant(
 
 
 def list_tenants(store: Store) -> list[dict]:
-    """Return every tenant, oldest first (secrets included: callers mask them)."""
-    return store.all("SELECT * FROM tenants ORDER BY created_at, name")
+    """Return every tenant, oldest first (secrets included: callers mask them).
+
+    Cached for a second: explaining an unknown key compares it with every tenant's.
+    """
+    return store.cached(
+        ("tenants",), lambda: store.all("SELECT * FROM tenants ORDER BY created_at, name")
+    )
 
 
 def get_tenant(store: Store, ref: str) -> dict | None:

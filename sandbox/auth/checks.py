@@ -12,6 +12,16 @@ from ..errors import ApiError
 REALM = 'Bearer realm="customerglu-sandbox"'
 
 
+def journal_url(request_id: str | None) -> str | None:
+    """Return the admin URL of a journal entry, on the host the caller used."""
+    if not request_id:
+        return None
+    # Read from the environ: werkzeug's url_root decodes and re-encodes the whole URL.
+    environ = request.environ
+    host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "localhost")
+    return f"{environ.get('wsgi.url_scheme', 'http')}://{host}/_sandbox/journal/{request_id}"
+
+
 class AuthFailure(ApiError):
     """A failed credential check, answered as an explained 401 (or 403)."""
 
@@ -54,7 +64,7 @@ class Chain:
             headers=headers,
             checks=self.checks,
             requestId=request_id,
-            journal=f"{request.url_root}_sandbox/journal/{request_id}" if request_id else None,
+            journal=journal_url(request_id),
         )
 
     def succeed(self, **fields) -> None:

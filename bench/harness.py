@@ -1,0 +1,227 @@
+"""Shared pieces of the benchmarks: start/stop servers, run wrk, read a process tree's memory."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+DEMO_KEY = "demo-write-key-0f6c1a9e7b2d4c58a3e1"
+
+
+def free_port() -> int:
+    """Return a TCP port free on 127.0.0.1."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """A server process (and its children) in its own session, stopped by stop() or kill()."""
+
+    def __init__(
+        self,
+        name: str,
+        argv: list,
+        health: str,
+        env: dict | None = None,
+        cwd: Path = ROOT,
+        port: int | None = None,
+    ):
+        self.name = name
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = tempfile.NamedTemporaryFile(prefix=f"bench-{name}-", suffix=".log", delete=False)
+        full_env = {**os.environ, **(env or {})}
+        argv = [a.replace("{port}", str(self.port)) for a in argv]
+        self.proc = subprocess.Popen(
+            argv,
+            cwd=cwd,
+            env=full_env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.wait(health)
+
+    def wait(self, health: str, timeout: float = 60) -> None:
+        """Block until `health` answers."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited; see {self.log.name}")
+            try:
+                urllib.request.urlopen(self.url + health, timeout=1)
+                return
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"{self.name} did not come up; see {self.log.name}")
+
+    def pids(self) -> list[int]:
+        """Return the server's pid and its descendants'."""
+        children: dict[int, list[int]] = {}
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    stat = Path(f"/proc/{entry}/stat").read_text()
+                except OSError:
+                    continue
+                ppid = int(stat.rsplit(")", 1)[1].split()[1])
+                children.setdefault(ppid, []).append(int(entry))
+        out, todo = [], [self.proc.pid]
+        while todo:
+            pid = todo.pop()
+            out.append(pid)
+            todo.extend(children.get(pid, []))
+        return out
+
+    def memory_mb(self) -> dict:
+        """Return RSS, peak RSS (VmHWM) and PSS of the process tree, in MB."""
+        totals = {"rss_mb": 0.0, "hwm_mb": 0.0, "pss_mb": 0.0}
+        for pid in self.pids():
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+                rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+            except OSError:
+                continue
+            for line in status.splitlines():
+                if line.startswith("VmRSS:"):
+                    totals["rss_mb"] += int(line.split()[1]) / 1024
+                elif line.startswith("VmHWM:"):
+                    totals["hwm_mb"] += int(line.split()[1]) / 1024
+            for line in rollup.splitlines():
+                if line.startswith("Pss:"):
+                    totals["pss_mb"] += int(line.split()[1]) / 1024
+        return {k: round(v, 1) for k, v in totals.items()}
+
+    def stop(self) -> None:
+        """TERM the whole session, KILL it after 10 s."""
+        self._signal(signal.SIGTERM)
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self._signal(signal.SIGKILL)
+            self.proc.wait(5)
+        time.sleep(0.5)
+
+    def kill(self) -> None:
+        """kill -9 the whole session at once (master and workers), as a crash would."""
+        self._signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def _signal(self, sig) -> None:
+        try:
+            os.killpg(self.proc.pid, sig)
+        except ProcessLookupError:
+            pass
+
+
+def sandbox(data_dir: Path, workers: int, threads: int, extra_env: dict | None = None) -> Server:
+    """Start the sandbox in its production configuration (python -m sandbox serve)."""
+    env = {
+        "SANDBOX_DATA_DIR": str(data_dir),
+        "SANDBOX_WORKERS": str(workers),
+        "SANDBOX_THREADS": str(threads),
+        "SANDBOX_ADMIN_TOKEN": "bench-admin",
+        "SANDBOX_BIND": "127.0.0.1",
+        **(extra_env or {}),
+    }
+    port = free_port()
+    env["SANDBOX_PORT"] = str(port)
+    return Server(
+        "sandbox", [sys.executable, "-m", "sandbox", "serve"], "/_sandbox/health", env, port=port
+    )
+
+
+def noop(workers: int, threads: int) -> Server:
+    """Start the no-op Flask app under the same gunicorn configuration (the ceiling)."""
+    return Server(
+        "noop",
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-k",
+            "gthread",
+            "-w",
+            str(workers),
+            "--threads",
+            str(threads),
+            "-b",
+            "127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "noop_app:app",
+        ],
+        "/_sandbox/health",
+        cwd=HERE,
+    )
+
+
+def wrk(
+    url: str, script: str, duration: str, connections: int = 32, threads: int = 2, args: tuple = ()
+) -> dict:
+    """Run wrk with a Lua script of ours; return its WRKJSON numbers plus req/s and ms."""
+    cmd = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{duration}",
+        "--latency",
+        "-s",
+        str(HERE / script),
+        url,
+        "--",
+        *args,
+    ]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    line = next(x for x in out.splitlines() if x.startswith("WRKJSON "))
+    data = json.loads(line[8:])
+    seconds = data["duration_us"] / 1e6
+    data.update(
+        rps=round(data["requests"] / seconds, 1),
+        p50_ms=round(data["lat_p50_us"] / 1000, 2),
+        p99_ms=round(data["lat_p99_us"] / 1000, 2),
+        socket_errors=data["err_connect"]
+        + data["err_read"]
+        + data["err_write"]
+        + data["err_timeout"],
+        ok=data["requests"] - data["err_status"],
+    )
+    return data
+
+
+def nonce() -> str:
+    """Return 8 hex digits that keep event ids unique across runs sharing a store."""
+    return os.urandom(4).hex()
+
+
+def machine() -> dict:
+    """Describe the machine the numbers come from."""
+    import platform
+    import sqlite3
+
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        "?",
+    )
+    wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout
+    return {
+        "cpu": f"{cpu} x {os.cpu_count()}",
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "kernel": platform.release(),
+        "wrk": (wrk_version.splitlines() or ["?"])[0],
+    }

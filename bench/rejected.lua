@@ -1,0 +1,34 @@
+-- wrk script: a mix of requests the sandbox rejects with an explained 401, one kind per request.
+-- usage: wrk ... -s rejected.lua http://127.0.0.1:PORT/server/v4 -- NONCE KEY
+local key = "demo-write-key-0f6c1a9e7b2d4c58a3e1"
+local counter = 0
+function init(args)
+  if args[2] then key = args[2] end
+end
+
+local body = '{"event_id":"rej","event_name":"completePurchase","user_id":"u1",' ..
+             '"timestamp":"2026-11-27T10:00:00Z","event_properties":{}}'
+
+function request()
+  counter = counter + 1
+  local kind = counter % 6
+  local headers = {["Content-Type"] = "application/json"}
+  if kind == 0 then                       -- writekey_missing
+  elseif kind == 1 then headers["x-api-key"] = "no-such-key-000000000000"      -- unknown
+  elseif kind == 2 then headers["x-api-key"] = string.sub(key, 1, 20)          -- truncated
+  elseif kind == 3 then headers["x-api-key"] = '"' .. key .. '"'               -- quoted
+  elseif kind == 4 then headers["Authorization"] = key                         -- wrong place
+  else headers["x-api-key"] = string.sub(key, 1, 10) .. "X" .. string.sub(key, 12) -- typo
+  end
+  return wrk.format("POST", nil, headers, body)
+end
+
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'WRKJSON {"requests":%d,"duration_us":%d,"err_connect":%d,"err_read":%d,' ..
+    '"err_write":%d,"err_status":%d,"err_timeout":%d,"lat_p50_us":%d,' ..
+    '"lat_p99_us":%d,"lat_max_us":%d}\n',
+    summary.requests, summary.duration, e.connect, e.read, e.write,
+    e.status, e.timeout, latency:percentile(50), latency:percentile(99), latency.max))
+end
