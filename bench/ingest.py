@@ -165,9 +165,10 @@ def main(argv=None) -> int:
     print("| target | config | req/s | p50 ms | p99 ms | non-2xx | socket errors | RSS MB |")
     print("|---|---|---:|---:|---:|---:|---:|---:|")
     for name, cfg, r in rows:
+        rss = r["memory"]["rss_mb"] if "memory" in r else ""
         print(
             f"| {name} | {cfg} | {r['rps']:,.0f} | {r['p50_ms']} | {r['p99_ms']} | "
-            f"{r['err_status']} | {r['socket_errors']} | {r['memory']['rss_mb'] if 'memory' in r else ''} |"
+            f"{r['err_status']} | {r['socket_errors']} | {rss} |"
         )
     summary = {
         "ingest_vs_noop": ratio(ingest["rps"], noop["rps"]),
