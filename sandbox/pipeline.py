@@ -11,6 +11,7 @@ import time
 
 from flask import Flask, current_app, g, request
 
+from . import settings
 from .capture import capture
 from .errors import ADMIN_PREFIX, error_response
 from .journal import insert_entry
@@ -58,13 +59,17 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def _capture():
         g.writes = []
+        clock = current_app.extensions["sandbox.clock"]
+        if clock.virtual:
+            # Another worker process may have moved the virtual clock: adopt its state.
+            settings.load_clock(current_app.extensions["sandbox.store"], clock)
         if request.path.startswith(ADMIN_PREFIX):
             g.entry = None
             return
         # perf_counter measures latency; it is not a domain time read (see clock.py).
         g.t0 = time.perf_counter()
         cfg = current_app.config
-        g.entry = capture(request, current_app.extensions["sandbox.clock"], cfg["BODY_MAX"])
+        g.entry = capture(request, clock, cfg["BODY_MAX"])
         g.entry.update(flags=[], problems=[], route=request.endpoint)
 
     @app.after_request

@@ -285,3 +285,37 @@ def test_1000_concurrent_event_posts_are_all_journaled(server):
     finally:
         conn.close()
     assert journaled == 1000 and events == 1000
+
+
+def test_virtual_clock_is_shared_by_every_worker(tmp_path):
+    srv = LiveServer(
+        tmp_path / "data",
+        {"SANDBOX_TEST_MODE": "1", "SANDBOX_WORKERS": "2", "SANDBOX_ADMIN_TOKEN": "clock-admin"},
+    )
+    try:
+        token = decoded(
+            requests.post(
+                f"{srv.url}/user/v1/user/sdk?token=true",
+                timeout=5,
+                json={"userId": "clock", "writeKey": DEMO_KEY},
+            )
+        )["data"]["token"]
+        moved = requests.post(
+            f"{srv.url}/_sandbox/clock/advance",
+            timeout=5,
+            json={"seconds": 366 * 86400},
+            headers={"X-Sandbox-Admin-Token": "clock-admin"},
+        )
+        assert moved.status_code == 200
+        # New connections spread over both workers: each must see the moved clock.
+        reasons = {
+            requests.get(
+                f"{srv.url}/reward/v1.1/user",
+                timeout=5,
+                headers={"Authorization": f"Bearer {token}", "Connection": "close"},
+            ).json()["reason"]
+            for _ in range(12)
+        }
+        assert reasons == {"token_expired"}
+    finally:
+        srv.stop()
