@@ -25,6 +25,13 @@ import harness
 def _load(url: str, stop: threading.Event, acked: list, run: str, worker: int) -> None:
     host, port = url.removeprefix("http://").split(":")
     conn = http.client.HTTPConnection(host, int(port), timeout=5)
+    try:
+        _post_until_stopped(conn, stop, acked, run, worker)
+    finally:
+        conn.close()
+
+
+def _post_until_stopped(conn, stop: threading.Event, acked: list, run: str, worker: int) -> None:
     n = 0
     while not stop.is_set():
         n += 1

@@ -30,7 +30,7 @@ def main(argv=None) -> int:
         "--retention", type=int, default=100_000, help="SANDBOX_JOURNAL_MAX_ENTRIES for the run"
     )
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--chunk", default="10s", help="wrk run length between samples")
     parser.add_argument("--smoke", action="store_true")
     parser.add_argument("--json", type=Path)

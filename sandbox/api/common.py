@@ -126,10 +126,9 @@ def write_key_auth(
     places: tuple[str, ...], body: dict | None = None, path_key: str | None = None
 ) -> dict:
     """Run the writeKey chain for this request; return the tenant."""
-    tenant, chain = auth.require_write_key(
+    tenant, _chain = auth.require_write_key(
         store(), places, body, path_key, current_app.config["ADMIN_TOKEN"]
     )
-    chain.succeed(tenant_id=tenant["id"])
     return tenant
 
 

@@ -23,8 +23,7 @@ def _ingest(source: str):
     )
     body = parse_json()
     event_user = body.get("user_id") if isinstance(body, dict) else None
-    check_event_user(chain, tenant, event_user)
-    chain.succeed(tenant_id=tenant["id"])
+    check_event_user(chain, tenant, event_user)  # appends to the checks already recorded
     problems = events.problems_of(body, source)
     uid = events.new_uid()
     headers = {}
