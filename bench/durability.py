@@ -12,6 +12,7 @@ acknowledged event_id is in `events` and every acknowledged request in `journal`
 import argparse
 import http.client
 import json
+import shutil
 import sqlite3
 import sys
 import tempfile
@@ -119,6 +120,13 @@ def main(argv=None) -> int:
     if args.smoke:
         args.rounds, args.seconds = 1, 2
     data = Path(tempfile.mkdtemp(prefix="bench-durability-"))
+    try:
+        return _rounds(args, data)
+    finally:
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def _rounds(args, data: Path) -> int:
     failed = False
     print(
         "| round | acknowledged | stored (of this round) | journaled | lost events | "

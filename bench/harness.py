@@ -62,8 +62,9 @@ class Server:
                 return
             except OSError:
                 time.sleep(0.1)
+        output = Path(self.log.name).read_text(errors="replace")[-2000:]
         self.stop()
-        raise RuntimeError(f"{self.name} did not come up; see {self.log.name}")
+        raise RuntimeError(f"{self.name} did not come up:\n{output}")
 
     def pids(self) -> list[int]:
         """Return the server's pid and its descendants'."""
@@ -110,12 +111,19 @@ class Server:
         except subprocess.TimeoutExpired:
             self._signal(signal.SIGKILL)
             self.proc.wait(5)
+        self._drop_log()
         time.sleep(0.5)
 
     def kill(self) -> None:
         """kill -9 the whole session at once (master and workers), as a crash would."""
         self._signal(signal.SIGKILL)
         self.proc.wait(10)
+        self._drop_log()
+
+    def _drop_log(self) -> None:
+        # The log only matters while the server runs (wait() names it when start fails).
+        self.log.close()
+        Path(self.log.name).unlink(missing_ok=True)
 
     def _signal(self, sig) -> None:
         try:
