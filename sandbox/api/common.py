@@ -134,9 +134,7 @@ def write_key_auth(
 
 def bearer_auth() -> tuple[dict, dict, dict]:
     """Run the bearer chain for this request; return (tenant, user, claims)."""
-    tenant, user, claims, _chain = auth.require_bearer(
-        store(), clock().time(), current_app.config["ADMIN_TOKEN"]
-    )
+    tenant, user, claims, _chain = auth.require_bearer(store(), clock().time())
     return tenant, user, claims
 
 

@@ -97,9 +97,7 @@ def _check_time(chain: Chain, claims: dict, now: float) -> None:
     chain.passed("not_before", "iat/nbf not in the future", "ok")
 
 
-def require_bearer(
-    store: Store, now: float, admin_token: str = ""
-) -> tuple[dict, dict, dict, Chain]:
+def require_bearer(store: Store, now: float) -> tuple[dict, dict, dict, Chain]:
     """Run the bearer checks; return (tenant, user, claims, chain) or raise the explained 401."""
     chain = Chain("bearer")
     auth = request.headers.get("Authorization")
