@@ -54,6 +54,11 @@ def _row_to_user(row: dict | None) -> dict | None:
     return user
 
 
+def _data_column(user: dict) -> dict:
+    """Return the user's fields that live in the JSON `data` column (not in their own columns)."""
+    return {k: v for k, v in user.items() if k not in ("userId", "id", "gluId", "anonymousId")}
+
+
 def get_user(store: Store, tenant_id: str, user_id: str) -> dict | None:
     """Return a user by userId, or by the anonymousId it was registered with before a merge."""
     row = store.one("SELECT * FROM users WHERE tenant_id = ? AND user_id = ?", (tenant_id, user_id))
@@ -139,7 +144,7 @@ def register(store: Store, tenant_id: str, body: dict, now: str) -> dict:
         user["userId"] = key
         _merge_attributes(user, body)
         user["updatedAt"] = now
-        data = {k: v for k, v in user.items() if k not in ("userId", "id", "gluId", "anonymousId")}
+        data = _data_column(user)
         conn.execute(
             "INSERT OR REPLACE INTO users (tenant_id, user_id, id, glu_id, anonymous_id, data, "
             "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -170,7 +175,7 @@ def update(store: Store, tenant_id: str, user_id: str, body: dict, now: str) -> 
             raise RegistrationError(f"user {user_id} no longer exists")
         user = _merge_attributes(_row_to_user(dict(row)), body)
         user["updatedAt"] = now
-        data = {k: v for k, v in user.items() if k not in ("userId", "id", "gluId", "anonymousId")}
+        data = _data_column(user)
         conn.execute(
             "UPDATE users SET data = ?, updated_at = ? WHERE tenant_id = ? AND user_id = ?",
             (dumps(data), now, tenant_id, user_id),

@@ -19,21 +19,35 @@ DEMO_KEY = "demo-write-key-0f6c1a9e7b2d4c58a3e1"
 
 
 @pytest.fixture
-def app(tmp_path):
+def make_app(tmp_path):
+    """Return a factory of apps with their own data dir, in test mode, config overridable."""
+    made = []
+
+    def make(**config):
+        app = create_app(
+            {
+                "TESTING": True,
+                "DATA_DIR": str(tmp_path / "data"),
+                "TEST_MODE": True,
+                "ADMIN_TOKEN": "test-admin-token",
+                "PUBLIC_URL": "http://sandbox.test",
+                **config,
+            }
+        )
+        # Every response any test receives is checked against the OpenAPI document.
+        app.test_client_class = ContractClient
+        made.append(app)
+        return app
+
+    yield make
+    for app in made:
+        app.extensions["sandbox.store"].close()
+
+
+@pytest.fixture
+def app(make_app):
     """An app with its own data dir, in test mode (virtual clock)."""
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATA_DIR": str(tmp_path / "data"),
-            "TEST_MODE": True,
-            "ADMIN_TOKEN": "test-admin-token",
-            "PUBLIC_URL": "http://sandbox.test",
-        }
-    )
-    # Every response any test receives is checked against the OpenAPI document.
-    app.test_client_class = ContractClient
-    yield app
-    app.extensions["sandbox.store"].close()
+    return make_app()
 
 
 @pytest.fixture

@@ -155,8 +155,7 @@ def clock_advance():
         raise ApiError(400, "seconds must be a number", "bad_seconds") from exc
     if seconds < 0:
         raise ApiError(400, "the virtual clock only moves forward", "bad_seconds")
-    settings.load_clock(_store(), clock)
-    clock.advance(seconds)
+    clock.advance(seconds)  # the pipeline adopted the shared clock state before this view
     settings.save_clock(_store(), clock)
     return clock.describe()
 

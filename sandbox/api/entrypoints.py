@@ -4,7 +4,8 @@ import secrets
 
 from flask import Blueprint, request
 
-from .. import auth, catalog, entrypoints, pipeline
+from .. import catalog, entrypoints, pipeline
+from ..auth import tokens
 from ..auth.writekey import HEADER, PATH
 from ..errors import ApiError
 from .common import bearer_auth, clock, json_body, ok, store, write_key_auth
@@ -22,14 +23,8 @@ STATE_TYPES = {
 
 def _optional_user(tenant: dict) -> str | None:
     """Return the user of a valid bearer token sent alongside, else None (iOS sends one)."""
-    authz = request.headers.get("Authorization", "")
-    if not authz[:7].lower() == "bearer ":
-        return None
-    token = authz[7:].strip()
-    if not auth.tokens.signature_valid(token, tenant["jwt_secret"]):
-        return None
-    claims = auth.tokens.unverified_claims(token) or {}
-    return claims.get("userId")
+    claims = tokens.claims_signed_by(tokens.sent_token(request.headers), tenant["jwt_secret"])
+    return None if claims is None else claims.get("userId")
 
 
 @bp.get("/v2/list/<write_key>")

@@ -73,3 +73,16 @@ def signature_valid(token: str, secret: str) -> bool:
         return False
     key = _HS256.prepare_key(secret)
     return _HS256.verify(f"{parts[0]}.{parts[1]}".encode(), key, signature)
+
+
+def sent_token(headers) -> str:
+    """Return the bearer token a request carries (Authorization, else X-GLU-AUTH), or ""."""
+    auth = headers.get("Authorization") or headers.get("X-GLU-AUTH") or ""
+    return auth[7:].strip() if auth[:7].lower() == "bearer " else ""
+
+
+def claims_signed_by(token: str, secret: str) -> dict | None:
+    """Return a token's claims if it is HS256-signed with `secret`, else None."""
+    if not token or not signature_valid(token, secret):
+        return None
+    return unverified_claims(token) or {}

@@ -216,8 +216,7 @@ def require_write_key(
 
 def check_token_tenant(store: Store, chain: Chain, tenant: dict) -> None:
     """Fail if a bearer token sent alongside belongs to another tenant than the key."""
-    auth = request.headers.get("Authorization") or request.headers.get("X-GLU-AUTH") or ""
-    token = auth[7:].strip() if auth[:7].lower() == "bearer " else ""
+    token = tokens.sent_token(request.headers)
     claims = tokens.unverified_claims(token) if token else None
     if not claims or not claims.get("client"):
         chain.skipped("token_tenant", "no user token sent")
