@@ -52,4 +52,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     admin.init_app(app)
     api.init_app(app)
     cli.init_app(app)
+    if app.config["FAST_INGEST"]:
+        from .api.events_fast import IngestFastPath
+
+        app.wsgi_app = IngestFastPath(app, app.wsgi_app)
     return app

@@ -3,8 +3,6 @@
 import hashlib
 import json
 
-from flask import Request
-
 from .ids import new_id
 
 # Header names whose values are credentials: shown masked wherever they leave the store.
@@ -30,18 +28,23 @@ def _headers(environ: dict) -> dict:
     return out
 
 
-def capture(request: Request, clock, body_max: int) -> dict:
+def capture(request, clock, body_max: int) -> dict:
     """Return the normalised record of `request`: what it asked, exactly as it arrived."""
-    body = request.get_data(cache=True)
-    environ = request.environ
+    return capture_environ(
+        request.environ, request.path, request.get_data(cache=True), clock, body_max
+    )
+
+
+def capture_environ(environ: dict, path: str, body: bytes, clock, body_max: int) -> dict:
+    """Return the normalised record of a WSGI request whose body has been read."""
     now = clock.time()
     return {
         "request_id": new_request_id(),
         "ts": clock.isoformat(now),
         "ts_epoch": now,
-        "method": request.method,
+        "method": environ["REQUEST_METHOD"].upper(),
         "host": environ.get("HTTP_HOST", ""),
-        "path": request.path,
+        "path": path,
         "query": environ.get("QUERY_STRING", ""),
         "client_addr": environ.get("REMOTE_ADDR"),
         "headers": _headers(environ),

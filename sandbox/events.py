@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 
 from .ids import new_id
-from .store import dumps
+from .store import dumps, insert_many
 
 SHARD_ID = "shardId-000000000000"
 # source -> the fields its schema requires, with the JSON type each must have
@@ -63,6 +63,20 @@ def sequence_number(uid: str) -> str:
     return str(int(uid[4:], 16)).zfill(56)
 
 
+def receipt(uid: str) -> dict:
+    """Return the answer to an ingested event: the Kinesis-style put-record receipt."""
+    return {"ShardId": SHARD_ID, "SequenceNumber": sequence_number(uid)}
+
+
+def journal_fields(event: dict) -> dict:
+    """Return the journal entry fields an event object names (user_id, event_id) as text."""
+    user_id, event_id = event.get("user_id"), event.get("event_id")
+    return {
+        "user_id": None if user_id is None else str(user_id),
+        "event_id": None if event_id is None else str(event_id),
+    }
+
+
 def row_for(
     tenant_id: str,
     event: dict,
@@ -119,37 +133,79 @@ _COLS = (
     "request_id",
     "received_at",
 )
-_INSERT = (
-    f"INSERT OR IGNORE INTO events ({', '.join(_COLS)}) VALUES ({', '.join('?' for _ in _COLS)})"
-)
 
 
-def store_event(row: dict):
-    """Return a writer function that stores `row` once per (tenant, event_id).
+class StoreEvent:
+    """A writer function storing one event row once per (tenant, event_id).
 
     A repeated event_id is not stored again: the first row's duplicate counter goes up
     and the request is flagged "duplicate", naming the first copy.
     """
 
-    def write(conn):
-        cur = conn.execute(_INSERT, tuple(row[c] for c in _COLS))
-        if cur.rowcount == 1:
-            return {"headers": {"X-Sandbox-Event-Uid": row["uid"]}}
-        conn.execute(
-            "UPDATE events SET duplicates = duplicates + 1 WHERE tenant_id = ? AND event_id = ?",
-            (row["tenant_id"], row["event_id"]),
+    __slots__ = ("row",)
+
+    def __init__(self, row: dict):
+        self.row = row
+
+    def __call__(self, conn):
+        """Store the row alone (the writer's retry of a failed batch)."""
+        return StoreEvent.many(conn, [self])[0]
+
+    @staticmethod
+    def many(conn, writes: list["StoreEvent"]) -> list[dict]:
+        """Store a batch's event rows in one statement, as if one after the other."""
+        first_uid: dict = {}  # (tenant, event_id) -> uid of the row that stays
+        fresh = []
+        for write in writes:
+            row = write.row
+            key = (row["tenant_id"], row["event_id"])
+            # A NULL event_id never collides (the unique index lets NULLs repeat).
+            if row["event_id"] is None or key not in first_uid:
+                first_uid[key] = row["uid"]
+                fresh.append(row)
+        inserted = insert_many(
+            conn, "events", _COLS, [tuple(r[c] for c in _COLS) for r in fresh], "INSERT OR IGNORE"
         )
-        first = conn.execute(
+        if inserted < len(fresh):  # some event_ids were stored by earlier batches
+            first_uid.update(_stored_uids(conn, [r for r in fresh if r["event_id"] is not None]))
+        results = []
+        for write in writes:
+            row = write.row
+            key = (row["tenant_id"], row["event_id"])
+            first = row["uid"] if row["event_id"] is None else first_uid[key]
+            if first == row["uid"]:
+                results.append({"headers": {"X-Sandbox-Event-Uid": first}})
+                continue
+            conn.execute(
+                "UPDATE events SET duplicates = duplicates + 1 "
+                "WHERE tenant_id = ? AND event_id = ?",
+                key,
+            )
+            results.append(
+                {
+                    "flags": ["duplicate"],
+                    "problems": [f"event_id {row['event_id']} was already stored as {first}"],
+                    "headers": {
+                        "X-Sandbox-Duplicate": f"true; first={first}",
+                        "X-Sandbox-Event-Uid": first,
+                    },
+                }
+            )
+        return results
+
+
+def _stored_uids(conn, rows: list[dict]) -> dict:
+    """Return {(tenant, event_id): uid} of the stored copies of these rows' event ids."""
+    found = {}
+    for row in rows:
+        stored = conn.execute(
             "SELECT uid FROM events WHERE tenant_id = ? AND event_id = ?",
             (row["tenant_id"], row["event_id"]),
         ).fetchone()
-        return {
-            "flags": ["duplicate"],
-            "problems": [f"event_id {row['event_id']} was already stored as {first[0]}"],
-            "headers": {
-                "X-Sandbox-Duplicate": f"true; first={first[0]}",
-                "X-Sandbox-Event-Uid": first[0],
-            },
-        }
+        found[row["tenant_id"], row["event_id"]] = stored[0]
+    return found
 
-    return write
+
+def store_event(row: dict) -> StoreEvent:
+    """Return the writer function that stores `row` (see StoreEvent)."""
+    return StoreEvent(row)

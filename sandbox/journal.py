@@ -5,7 +5,8 @@ import json
 from datetime import datetime
 
 from .capture import mask_headers, mask_json_body
-from .store import Store, dumps, loads
+from .store import Store, dumps, insert_many, loads
+from .store.writer import run_all
 
 COLUMNS = (
     "request_id",
@@ -33,7 +34,6 @@ COLUMNS = (
     "flags",
     "problems",
 )
-_INSERT = f"INSERT INTO journal ({', '.join(COLUMNS)}) VALUES ({', '.join('?' for _ in COLUMNS)})"
 _JSON_COLUMNS = ("headers", "response_headers", "checks", "flags", "problems")
 SUMMARY = (
     "id",
@@ -52,8 +52,7 @@ SUMMARY = (
 )
 
 
-def insert_entry(conn, entry: dict) -> int:
-    """Insert one journal entry (inside a writer batch); return its monotonic id."""
+def _values(entry: dict) -> tuple:
     values = []
     for col in COLUMNS:
         value = entry.get(col)
@@ -61,7 +60,48 @@ def insert_entry(conn, entry: dict) -> int:
             # Empty flags/problems are stored as NULL: most requests have none.
             value = dumps(value) if value else None
         values.append(value)
-    return conn.execute(_INSERT, values).lastrowid
+    return tuple(values)
+
+
+def insert_entries(conn, entries: list[dict]) -> None:
+    """Insert journal entries (inside a writer batch) with one statement; ids follow the order."""
+    insert_many(conn, "journal", COLUMNS, [_values(entry) for entry in entries])
+
+
+class Record:
+    """A writer function: a request's domain writes, then its journal entry.
+
+    Its result is the headers the domain writes asked to add to the response.
+    """
+
+    __slots__ = ("entry", "writes")
+
+    def __init__(self, entry: dict, writes: list):
+        self.entry, self.writes = entry, writes
+
+    def __call__(self, conn) -> dict:
+        """Record this request alone (the writer's retry of a failed batch)."""
+        return Record.many(conn, [self])[0]
+
+    @staticmethod
+    def many(conn, records: list["Record"]) -> list[dict]:
+        """Record a batch of requests: their writes in order, then every entry at once."""
+        results = iter(run_all(conn, [fn for record in records for fn in record.writes]))
+        answers = []
+        for record in records:
+            current, headers = record.entry, {}
+            for _fn in record.writes:
+                extra = next(results)
+                if not isinstance(extra, dict):  # e.g. a cursor from conn.execute
+                    continue
+                for name in extra.get("flags", ()):
+                    if name not in current["flags"]:
+                        current["flags"].append(name)
+                current["problems"].extend(extra.get("problems", ()))
+                headers.update(extra.get("headers", {}))
+            answers.append(headers)
+        insert_entries(conn, [record.entry for record in records])
+        return answers
 
 
 def _epoch(value: str) -> float:

@@ -14,7 +14,7 @@ from flask import Flask, current_app, g, request
 from . import settings
 from .capture import capture
 from .errors import ADMIN_PREFIX, error_response
-from .journal import insert_entry
+from .journal import Record
 
 log = logging.getLogger(__name__)
 # Journal bodies of these content types are kept; a streamed body (SSE) is not.
@@ -22,8 +22,9 @@ STREAM_TYPES = ("text/event-stream",)
 
 
 def entry() -> dict | None:
-    """Return the current request's journal entry (None on the admin surface)."""
-    return g.get("entry")
+    """Return the current request's journal entry (None on the admin surface or outside Flask)."""
+    # `g` is falsy outside an app context: the ingest fast path runs the auth checks there.
+    return g.get("entry") if g else None
 
 
 def note(**fields) -> None:
@@ -88,44 +89,53 @@ def _commit_writes_only(app: Flask, response) -> None:
 
 
 def _record_entry(app: Flask, current: dict, response):
-    cfg = app.config
-    current["status"] = response.status_code
-    current["response_headers"] = dict(response.headers.items())
-    if response.is_streamed or response.mimetype in STREAM_TYPES:
-        current["response_body"] = None
-    else:
-        current["response_body"] = response.get_data()[: cfg["BODY_MAX"]]
-    current["latency_ms"] = round((time.perf_counter() - g.t0) * 1000, 3)
-    writes = g.writes
-
-    def write(conn):
-        headers = {}
-        for fn in writes:
-            extra = fn(conn)
-            if not isinstance(extra, dict):  # e.g. a cursor from conn.execute
-                continue
-            for name in extra.get("flags", ()):
-                if name not in current["flags"]:
-                    current["flags"].append(name)
-            current["problems"].extend(extra.get("problems", ()))
-            headers.update(extra.get("headers", {}))
-        insert_entry(conn, current)
-        return headers
-
+    streamed = response.is_streamed or response.mimetype in STREAM_TYPES
     try:
-        headers = app.extensions["sandbox.store"].write(write)
-    except Exception:
-        log.exception("could not record %s %s", current["method"], current["path"])
-        failed = app.make_response(
-            error_response(
-                503,
-                "The sandbox could not store this request, so it is not acknowledged; retry it.",
-                "store_unavailable",
-                path=current["path"],
-            )
+        headers = record(
+            app.extensions["sandbox.store"],
+            current,
+            response.status_code,
+            dict(response.headers.items()),
+            None if streamed else response.get_data(),
+            g.t0,
+            g.writes,
+            app.config["BODY_MAX"],
         )
+    except Exception:
+        failed = app.make_response(error_response(**store_failed(current["path"])))
         failed.headers["Retry-After"] = "1"
         return failed
     response.headers.update(headers)
     response.headers["X-Sandbox-Request-Id"] = current["request_id"]
     return response
+
+
+def record(store, current: dict, status, headers, body, t0, writes, body_max) -> dict:
+    """Complete a journal entry with its response and commit it with the request's writes.
+
+    Returns the headers the writes asked to add to the response (e.g. a duplicate's).
+    Raises if the store could not commit: the request is then not acknowledged.
+    """
+    current["status"] = status
+    current["response_headers"] = headers
+    current["response_body"] = None if body is None else body[:body_max]
+    current["latency_ms"] = round((time.perf_counter() - t0) * 1000, 3)
+
+    try:
+        return store.write(Record(current, writes))
+    except Exception:
+        log.exception("could not record %s %s", current["method"], current["path"])
+        raise
+
+
+def store_failed(path: str) -> dict:
+    """Return the error (error_body/error_response arguments) of a request not recorded: 503.
+
+    The caller also sends Retry-After: 1; the store is usually back within a second.
+    """
+    return {
+        "status": 503,
+        "message": "The sandbox could not store this request, so it is not acknowledged; retry it.",
+        "reason": "store_unavailable",
+        "path": path,
+    }

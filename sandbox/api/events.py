@@ -3,7 +3,7 @@ and the crash/log report PUT /api/v1/report."""
 
 import re
 
-from flask import Blueprint, current_app
+from flask import Blueprint, current_app, request
 
 from .. import auth, events, pipeline
 from ..auth.bearer import check_event_user
@@ -23,7 +23,8 @@ def _ingest(source: str):
     )
     body = parse_json()
     event_user = body.get("user_id") if isinstance(body, dict) else None
-    check_event_user(chain, tenant, event_user)  # appends to the checks already recorded
+    # Appends to the checks require_write_key recorded.
+    check_event_user(chain, tenant, event_user, request.headers)
     problems = events.problems_of(body, source)
     uid = events.new_uid()
     headers = {}
@@ -35,15 +36,12 @@ def _ingest(source: str):
         headers["X-Sandbox-Event-Problems"] = _header_safe("; ".join(problems))
     if isinstance(body, dict):
         entry = pipeline.entry()
-        pipeline.note(
-            user_id=None if event_user is None else str(event_user),
-            event_id=None if body.get("event_id") is None else str(body["event_id"]),
-        )
+        pipeline.note(**events.journal_fields(body))
         row = events.row_for(
             tenant["id"], body, source, problems, entry["request_id"], clock().isoformat(), uid
         )
         pipeline.defer(events.store_event(row))
-    return {"ShardId": events.SHARD_ID, "SequenceNumber": events.sequence_number(uid)}, 200, headers
+    return events.receipt(uid), 200, headers
 
 
 @bp.post("/server/v4")

@@ -237,9 +237,9 @@ def require_bearer(store: Store, now: float) -> tuple[dict, dict, dict, Chain]:
     return tenant, user, claims, chain
 
 
-def check_event_user(chain: Chain, tenant: dict, event_user_id) -> None:
+def check_event_user(chain: Chain, tenant: dict, event_user_id, headers) -> None:
     """Fail if a valid user token came with an event about another user."""
-    claims = tokens.claims_signed_by(tokens.sent_token(request.headers), tenant["jwt_secret"])
+    claims = tokens.claims_signed_by(tokens.sent_token(headers), tenant["jwt_secret"])
     if claims is None:
         chain.skipped("event_user", "no valid user token sent with the event")
         return

@@ -67,6 +67,10 @@ class Chain:
             journal=journal_url(request_id),
         )
 
+    def outcome(self, **fields) -> dict:
+        """Return the journal fields of a passed chain (with tenant, user...)."""
+        return {"auth_result": "pass", "auth_reason": None, "checks": self.checks, **fields}
+
     def succeed(self, **fields) -> None:
         """Mark the chain as passed in the journal entry (tenant, user...)."""
-        pipeline.note(auth_result="pass", auth_reason=None, checks=self.checks, **fields)
+        pipeline.note(**self.outcome(**fields))

@@ -157,7 +157,29 @@ def require_write_key(
             expected_where,
             "nothing",
         )
-    chain.passed("key_present", expected_where, PLACE_LABELS[where])
+    tenant = verify_key(store, chain, key, expected_where, PLACE_LABELS[where], admin_token)
+    header_key = request.headers.get("x-api-key")
+    if where == PATH and header_key is not None and header_key != key:
+        chain.fail(
+            "key_consistent",
+            "writekey_mismatch",
+            "the writeKey in the path differs from the x-api-key header",
+            "Send the same writeKey in the path and the header.",
+            mask(key),
+            mask(header_key),
+        )
+    check_token_tenant(store, chain, tenant, request.headers)
+    # Recorded now: a later 400 (bad body) still shows the passed checks. Checks added
+    # afterwards (event_user) land in the same list.
+    chain.succeed(tenant_id=tenant["id"])
+    return tenant, chain
+
+
+def verify_key(
+    store: Store, chain: Chain, key, expected_where: str, where_label: str, admin_token: str
+) -> dict:
+    """Check a key found at `where_label`: clean and a tenant's; return the tenant or fail."""
+    chain.passed("key_present", expected_where, where_label)
 
     if not isinstance(key, str) or key != key.strip():
         chain.fail(
@@ -196,27 +218,12 @@ def require_write_key(
         "the writeKey of a tenant of this sandbox",
         f"{tenant['name']} ({tenant['id']})",
     )
-
-    header_key = request.headers.get("x-api-key")
-    if where == PATH and header_key is not None and header_key != key:
-        chain.fail(
-            "key_consistent",
-            "writekey_mismatch",
-            "the writeKey in the path differs from the x-api-key header",
-            "Send the same writeKey in the path and the header.",
-            mask(key),
-            mask(header_key),
-        )
-    check_token_tenant(store, chain, tenant)
-    # Recorded now: a later 400 (bad body) still shows the passed checks. Checks added
-    # afterwards (event_user) land in the same list.
-    chain.succeed(tenant_id=tenant["id"])
-    return tenant, chain
+    return tenant
 
 
-def check_token_tenant(store: Store, chain: Chain, tenant: dict) -> None:
+def check_token_tenant(store: Store, chain: Chain, tenant: dict, headers) -> None:
     """Fail if a bearer token sent alongside belongs to another tenant than the key."""
-    token = tokens.sent_token(request.headers)
+    token = tokens.sent_token(headers)
     claims = tokens.unverified_claims(token) if token else None
     if not claims or not claims.get("client"):
         chain.skipped("token_tenant", "no user token sent")

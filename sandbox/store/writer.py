@@ -36,6 +36,30 @@ def _locked(lock_file):
             fcntl.flock(lock_file, fcntl.LOCK_UN)
 
 
+def run_all(conn: sqlite3.Connection, writes: list) -> list:
+    """Run write functions in order and return their results; runs of one kind go together.
+
+    A write may carry a `many(conn, writes) -> results` static method with the effect of
+    calling each of the writes in order, in fewer statements. Each SQLite statement
+    hands the GIL back and must win it again from the request threads: measured under
+    load, that wait was most of a batch's time, so statements per batch is the cost
+    that matters, not rows per statement.
+    """
+    results: list = []
+    i = 0
+    while i < len(writes):
+        many = getattr(writes[i], "many", None)
+        j = i + 1
+        if many is None:
+            results.append(writes[i](conn))
+        else:
+            while j < len(writes) and getattr(writes[j], "many", None) is many:
+                j += 1
+            results.extend(many(conn, writes[i:j]))
+        i = j
+    return results
+
+
 class WriteTimeout(Exception):
     """The writer did not commit a submitted write in time."""
 
@@ -193,13 +217,14 @@ class Writer:
         # once with "database is locked" if another process wrote in between.
         conn.execute("BEGIN IMMEDIATE")
         try:
-            for item in batch:
-                item.result = item.fn(conn)
+            results = run_all(conn, [item.fn for item in batch])
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
+        for item, result in zip(batch, results, strict=True):
+            item.result = result
 
     def _wake(self, batch: list) -> None:
         self.batches += 1
