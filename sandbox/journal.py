@@ -5,8 +5,7 @@ import json
 from datetime import datetime
 
 from .capture import mask_headers, mask_json_body
-from .store import Store, dumps, insert_many, loads
-from .store.writer import run_all
+from .store import Store, loads
 
 COLUMNS = (
     "request_id",
@@ -34,7 +33,7 @@ COLUMNS = (
     "flags",
     "problems",
 )
-_JSON_COLUMNS = ("headers", "response_headers", "checks", "flags", "problems")
+JSON_COLUMNS = ("headers", "response_headers", "checks", "flags", "problems")
 SUMMARY = (
     "id",
     "request_id",
@@ -50,58 +49,6 @@ SUMMARY = (
     "auth_reason",
     "flags",
 )
-
-
-def _values(entry: dict) -> tuple:
-    values = []
-    for col in COLUMNS:
-        value = entry.get(col)
-        if col in _JSON_COLUMNS:
-            # Empty flags/problems are stored as NULL: most requests have none.
-            value = dumps(value) if value else None
-        values.append(value)
-    return tuple(values)
-
-
-def insert_entries(conn, entries: list[dict]) -> None:
-    """Insert journal entries (inside a writer batch) with one statement; ids follow the order."""
-    insert_many(conn, "journal", COLUMNS, [_values(entry) for entry in entries])
-
-
-class Record:
-    """A writer function: a request's domain writes, then its journal entry.
-
-    Its result is the headers the domain writes asked to add to the response.
-    """
-
-    __slots__ = ("entry", "writes")
-
-    def __init__(self, entry: dict, writes: list):
-        self.entry, self.writes = entry, writes
-
-    def __call__(self, conn) -> dict:
-        """Record this request alone (the writer's retry of a failed batch)."""
-        return Record.many(conn, [self])[0]
-
-    @staticmethod
-    def many(conn, records: list["Record"]) -> list[dict]:
-        """Record a batch of requests: their writes in order, then every entry at once."""
-        results = iter(run_all(conn, [fn for record in records for fn in record.writes]))
-        answers = []
-        for record in records:
-            current, headers = record.entry, {}
-            for _fn in record.writes:
-                extra = next(results)
-                if not isinstance(extra, dict):  # e.g. a cursor from conn.execute
-                    continue
-                for name in extra.get("flags", ()):
-                    if name not in current["flags"]:
-                        current["flags"].append(name)
-                current["problems"].extend(extra.get("problems", ()))
-                headers.update(extra.get("headers", {}))
-            answers.append(headers)
-        insert_entries(conn, [record.entry for record in records])
-        return answers
 
 
 def _epoch(value: str) -> float:
@@ -216,7 +163,7 @@ def get_entry(store: Store, request_id: str) -> dict | None:
     row = store.one("SELECT * FROM journal WHERE request_id = ?", (request_id,))
     if row is None:
         return None
-    for col in _JSON_COLUMNS:
+    for col in JSON_COLUMNS:
         row[col] = loads(row[col])
     headers = row["headers"] or {}
     row["headers"] = mask_headers(headers)

@@ -1,7 +1,10 @@
 """Foundation: factory, config, store and migrations, admin token, errors, CLI, clock, seeds."""
 
+import os
 import re
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 import sqlite_utils
@@ -18,7 +21,7 @@ def test_health_is_open_and_says_little(client):
     resp = client.get("/_sandbox/health")
     assert resp.status_code == 200
     body = resp.get_json()
-    assert set(body) == {"status", "store", "schemaVersion", "uptimeSeconds"}
+    assert set(body) == {"status", "store", "schemaVersion", "uptimeSeconds", "pid"}
     assert body["store"] == "ok" and body["schemaVersion"] == len(MIGRATIONS._migrations)
 
 
@@ -254,6 +257,36 @@ def test_live_server_answers_health_and_prints_banner(live_server):
     token = re.search(r"token=(adm_\S+)", out).group(1)
     resp = requests.get(live_server.url + "/_sandbox/tenants", params={"token": token}, timeout=5)
     assert resp.status_code == 200
+
+
+def test_second_server_on_the_same_port_refuses_to_start(live_server, tmp_path):
+    # Workers listen with SO_REUSEPORT; without this check two servers would share a port.
+    env = {
+        **os.environ,
+        "SANDBOX_PORT": str(live_server.port),
+        "SANDBOX_BIND": "127.0.0.1",
+        "SANDBOX_DATA_DIR": str(tmp_path / "second"),
+    }
+    second = subprocess.run(
+        [sys.executable, "-m", "sandbox", "serve"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert second.returncode == 1
+    assert f"Port {live_server.port} on 127.0.0.1 is in use" in second.stderr
+
+
+def test_connections_are_spread_over_both_workers(live_server):
+    import requests
+
+    pids = set()
+    sessions = [requests.Session() for _ in range(16)]
+    for session in sessions:  # one keep-alive connection each, as a load generator holds
+        health = session.get(live_server.url + "/_sandbox/health", timeout=5).json()
+        pids.add(health["pid"])
+    assert len(pids) == 2, pids
 
 
 def test_cli_rotate_key_revokes_the_old_one(runner, client):

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from sandbox import events, journal
+from sandbox import events, recording
 from sandbox.api.events_fast import IngestFastPath
 from tests.conftest import DEMO_KEY, DEMO_TENANT
 from tests.helpers import bearer, event, mint, register, tenant
@@ -143,6 +143,8 @@ def test_a_batch_of_records_is_journaled_in_order(app):
         }
         for i in range(3)
     ]
-    store.write(lambda conn: journal.Record.many(conn, [journal.Record(e, []) for e in entries]))
+    store.write(
+        lambda conn: recording.Record.many(conn, [recording.Record(e, []) for e in entries])
+    )
     ids = [r["request_id"] for r in store.all("SELECT request_id FROM journal ORDER BY id")]
     assert ids[-3:] == ["req-b0", "req-b1", "req-b2"]

@@ -1,5 +1,6 @@
 """Admin API views: thin wrappers over the store, journal, tenants and clock modules."""
 
+import os
 import time
 
 from flask import current_app, request, url_for
@@ -21,7 +22,7 @@ def _clock():
 
 @bp.get("/health")
 def health():
-    """Report store reachability, schema version and uptime; nothing more (open route)."""
+    """Report store reachability, schema version, uptime and the answering worker's pid."""
     try:
         _store().one("SELECT 1 AS ok")
         store_state, status = "ok", 200
@@ -33,6 +34,8 @@ def health():
         "store": store_state,
         "schemaVersion": current_app.config["SCHEMA_VERSION"],
         "uptimeSeconds": round(uptime, 1),
+        # Which worker process answered (uptime is that worker's, too).
+        "pid": os.getpid(),
     }, status
 
 

@@ -264,7 +264,13 @@ SCHEMAS = {
     ),
     "TestStepsReceived": success(obj({"received": INT})),
     "Health": obj(
-        {"status": STR, "store": STR, "schemaVersion": INT, "uptimeSeconds": {"type": "number"}}
+        {
+            "status": STR,
+            "store": STR,
+            "schemaVersion": INT,
+            "uptimeSeconds": {"type": "number"},
+            "pid": INT,
+        }
     ),
     "AdminIndex": obj(
         {

@@ -1,0 +1,72 @@
+"""Recording a request: its domain writes and its journal entry, one unit for the writer.
+
+A Record runs in a writer batch. Its journal row is turned into column values when the
+record is made, in the request's own thread, so that the writer thread, the one part
+every request of a process waits on, only inserts.
+"""
+
+from .journal import COLUMNS, JSON_COLUMNS
+from .store import dumps, insert_many, loads
+from .store.writer import run_all
+
+_FLAGS, _PROBLEMS = COLUMNS.index("flags"), COLUMNS.index("problems")
+
+
+def entry_values(entry: dict) -> tuple:
+    """Return a journal entry as the journal table's column values."""
+    values = []
+    for col in COLUMNS:
+        value = entry.get(col)
+        if col in JSON_COLUMNS:
+            # Empty flags/problems are stored as NULL: most requests have none.
+            value = dumps(value) if value else None
+        values.append(value)
+    return tuple(values)
+
+
+def _with_extra(values: tuple, flags: list, problems: list) -> tuple:
+    """Return values with flags and problems a write found at commit time (a duplicate)."""
+    old_flags, old_problems = loads(values[_FLAGS], []), loads(values[_PROBLEMS], [])
+    merged = old_flags + [f for f in dict.fromkeys(flags) if f not in old_flags]
+    row = list(values)
+    row[_FLAGS] = dumps(merged) if merged else None
+    row[_PROBLEMS] = dumps(old_problems + problems) if old_problems or problems else None
+    return tuple(row)
+
+
+class Record:
+    """A writer function: a request's domain writes, then its journal entry.
+
+    Its result is the headers the domain writes asked to add to the response.
+    """
+
+    __slots__ = ("values", "writes")
+
+    def __init__(self, entry: dict, writes: list):
+        self.values = entry_values(entry)
+        self.writes = writes
+
+    def __call__(self, conn) -> dict:
+        """Record this request alone (the writer's retry of a failed batch)."""
+        return Record.many(conn, [self])[0]
+
+    @staticmethod
+    def many(conn, records: list["Record"]) -> list[dict]:
+        """Record a batch of requests: their writes in order, then every entry at once."""
+        results = iter(run_all(conn, [fn for record in records for fn in record.writes]))
+        answers, rows = [], []
+        for record in records:
+            headers, flags, problems = {}, [], []
+            for _fn in record.writes:
+                extra = next(results)
+                if not isinstance(extra, dict):  # e.g. a cursor from conn.execute
+                    continue
+                flags.extend(extra.get("flags", ()))
+                problems.extend(extra.get("problems", ()))
+                headers.update(extra.get("headers", {}))
+            answers.append(headers)
+            rows.append(
+                _with_extra(record.values, flags, problems) if flags or problems else record.values
+            )
+        insert_many(conn, "journal", COLUMNS, rows)
+        return answers
