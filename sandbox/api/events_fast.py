@@ -7,6 +7,9 @@ object that passes its schema, is answered here as WSGI middleware with the same
 auth checks, domain functions and journal entry as the view in events.py, and the
 same response bytes. Anything else (a failed check, a flagged event, another content
 type) steps aside to Flask, which answers it exactly as before.
+
+Flask's hooks do not run here: what pipeline.py adds to every request must be added
+here too. tests/test_ingest_fast.py compares the two paths' answers and journal entries.
 """
 
 import io
