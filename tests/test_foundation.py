@@ -5,6 +5,7 @@ import re
 import sqlite3
 import subprocess
 import sys
+import time
 
 import pytest
 import sqlite_utils
@@ -281,12 +282,21 @@ def test_second_server_on_the_same_port_refuses_to_start(live_server, tmp_path):
 def test_connections_are_spread_over_both_workers(live_server):
     import requests
 
-    pids = set()
-    sessions = [requests.Session() for _ in range(16)]
-    for session in sessions:  # one keep-alive connection each, as a load generator holds
-        health = session.get(live_server.url + "/_sandbox/health", timeout=5).json()
-        pids.add(health["pid"])
-    assert len(pids) == 2, pids
+    def pids_of_fresh_connections(count):
+        pids = []
+        for _ in range(count):  # a new connection each: the kernel picks its worker
+            with requests.Session() as session:
+                pids.append(
+                    session.get(live_server.url + "/_sandbox/health", timeout=5).json()["pid"]
+                )
+        return pids
+
+    # Each worker opens its own listening socket as it boots; wait until both listen.
+    deadline = time.monotonic() + 20
+    while len(set(pids_of_fresh_connections(4))) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    pids = pids_of_fresh_connections(16)
+    assert len(set(pids)) == 2, pids  # all 16 on one worker: 1 in 32,768 by chance
 
 
 def test_cli_rotate_key_revokes_the_old_one(runner, client):
