@@ -40,10 +40,10 @@ def run_all(conn: sqlite3.Connection, writes: list) -> list:
     """Run write functions in order and return their results; runs of one kind go together.
 
     A write may carry a `many(conn, writes) -> results` static method with the effect of
-    calling each of the writes in order, in fewer statements. Each SQLite statement
-    hands the GIL back and must win it again from the request threads: measured under
-    load, that wait was most of a batch's time, so statements per batch is the cost
-    that matters, not rows per statement.
+    calling each of the writes in order, in fewer statements. A batch holds the write
+    lock the workers take turns at, and each SQLite statement in it hands the GIL back
+    and must win it again from the request threads (BENCHMARKS.md: under load most of
+    the lock's hold time is such waiting, not CPU).
     """
     results: list = []
     i = 0
