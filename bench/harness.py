@@ -247,6 +247,11 @@ def nonce() -> str:
     return os.urandom(4).hex()
 
 
+def save_results(path: Path, results: dict) -> None:
+    """Write a run's results as JSON (with the machine they were measured on)."""
+    path.write_text(json.dumps({"machine": machine(), **results}, indent=1))
+
+
 def machine() -> dict:
     """Describe the machine the numbers come from."""
     import platform

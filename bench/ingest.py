@@ -197,15 +197,12 @@ def main(argv=None) -> int:
     for key, value in summary.items():
         print(f"  {key}: {value}")
     if args.json:
-        args.json.write_text(
-            json.dumps(
-                {
-                    "machine": harness.machine(),
-                    "rows": [{"target": n, "config": c, **r} for n, c, r in rows],
-                    "summary": summary,
-                },
-                indent=1,
-            )
+        harness.save_results(
+            args.json,
+            {
+                "rows": [{"target": n, "config": c, **r} for n, c, r in rows],
+                "summary": summary,
+            },
         )
     # A smoke run only proves the script works; a lost acknowledged event fails any run.
     lost = ingest["acknowledged"] - ingest["events_stored"]

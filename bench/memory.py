@@ -9,7 +9,6 @@ pruning in the writer's housekeeping without stopping ingest.
 """
 
 import argparse
-import json
 import shutil
 import sqlite3
 import sys
@@ -81,17 +80,15 @@ def main(argv=None) -> int:
         f"(retention {args.retention:,}); database files {size / 1e6:,.0f} MB"
     )
     if args.json:
-        args.json.write_text(
-            json.dumps(
-                {
-                    "samples": samples,
-                    "growth_mb": growth,
-                    "journal_rows": journal_rows,
-                    "event_rows": event_rows,
-                    "db_bytes": size,
-                },
-                indent=1,
-            )
+        harness.save_results(
+            args.json,
+            {
+                "samples": samples,
+                "growth_mb": growth,
+                "journal_rows": journal_rows,
+                "event_rows": event_rows,
+                "db_bytes": size,
+            },
         )
     return 0
 

@@ -10,7 +10,6 @@ by event id, by user id and full-text, each as the median and worst of 25 querie
 """
 
 import argparse
-import json
 import random
 import shutil
 import statistics
@@ -193,16 +192,14 @@ def main(argv=None) -> int:
     for kind, r in results.items():
         print(f"| {kind} | {r['median_ms']} | {r['max_ms']} | {r['hits_median']:g} |")
     if args.json:
-        args.json.write_text(
-            json.dumps(
-                {
-                    "entries": count,
-                    "bytes_per_entry": size / count,
-                    "build_seconds": seconds,
-                    "results": results,
-                },
-                indent=1,
-            )
+        harness.save_results(
+            args.json,
+            {
+                "entries": count,
+                "bytes_per_entry": size / count,
+                "build_seconds": seconds,
+                "results": results,
+            },
         )
     return 0
 

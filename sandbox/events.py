@@ -68,13 +68,15 @@ def receipt(uid: str) -> dict:
     return {"ShardId": SHARD_ID, "SequenceNumber": sequence_number(uid)}
 
 
+def _text(event: dict, key: str) -> str | None:
+    """Return an event field as text (ids may come as numbers), None when absent."""
+    value = event.get(key)
+    return None if value is None else str(value)
+
+
 def journal_fields(event: dict) -> dict:
     """Return the journal entry fields an event object names (user_id, event_id) as text."""
-    user_id, event_id = event.get("user_id"), event.get("event_id")
-    return {
-        "user_id": None if user_id is None else str(user_id),
-        "event_id": None if event_id is None else str(event_id),
-    }
+    return {"user_id": _text(event, "user_id"), "event_id": _text(event, "event_id")}
 
 
 def row_for(
@@ -90,17 +92,12 @@ def row_for(
     ts = event.get("timestamp")
     parsed = parse_timestamp(ts) if isinstance(ts, str) else None
     props = event.get("event_properties")
-
-    def text(key):
-        value = event.get(key)
-        return None if value is None else str(value)
-
     return {
         "uid": uid,
         "tenant_id": tenant_id,
-        "event_id": text("event_id"),
-        "event_name": text("event_name"),
-        "user_id": text("user_id"),
+        "event_id": _text(event, "event_id"),
+        "event_name": _text(event, "event_name"),
+        "user_id": _text(event, "user_id"),
         "timestamp": None if ts is None else str(ts),
         "timestamp_utc": parsed.astimezone(UTC).isoformat().replace("+00:00", "Z")
         if parsed

@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from tests.conftest import DEMO_KEY, DEMO_TENANT, LiveServer
+from tests.helpers import event
 
 IOS = {
     "Content-Type": "application/json",
@@ -93,13 +94,7 @@ def test_ios_sdk_sequence(server):
             f"{base}/server/v4",
             headers=auth,
             timeout=5,
-            json={
-                "event_id": str(uuid.uuid4()),
-                "event_name": "completePurchase",
-                "user_id": user,
-                "timestamp": "2026-11-27T10:00:00+0530",
-                "event_properties": {"amount": 1},
-            },
+            json=event(event_id=str(uuid.uuid4()), user_id=user, event_properties={"amount": 1}),
         )
     )
     assert set(ev) == {"ShardId", "SequenceNumber"}
@@ -160,13 +155,13 @@ def test_android_sdk_sequence_with_reregister_on_401(server):
             f"{base}/server/v4",
             headers={**ANDROID, "x-api-key": DEMO_KEY},
             timeout=5,
-            json={
-                "event_id": str(uuid.uuid4()),
-                "event_name": "addToCart",
-                "user_id": user,
-                "timestamp": "2026-11-27T10:00:00.000Z",
-                "event_properties": {},
-            },
+            json=event(
+                event_id=str(uuid.uuid4()),
+                event_name="addToCart",
+                user_id=user,
+                timestamp="2026-11-27T10:00:00.000Z",  # Android's format
+                event_properties={},
+            ),
         )
     )
     decoded(

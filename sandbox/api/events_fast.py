@@ -46,8 +46,12 @@ class IngestFastPath:
     """WSGI middleware answering the happy path of event ingest; the rest goes to Flask."""
 
     def __init__(self, app: Flask, wsgi_app):
-        self.app = app
         self.wsgi_app = wsgi_app
+        # Read once: create_app installs this middleware after the store and clock exist.
+        self.store = app.extensions["sandbox.store"]
+        self.clock = app.extensions["sandbox.clock"]
+        self.admin_token = app.config["ADMIN_TOKEN"]
+        self.body_max = app.config["BODY_MAX"]
         self.answered = 0  # requests answered here rather than by Flask (this process)
 
     def __call__(self, environ, start_response):
@@ -65,8 +69,7 @@ class IngestFastPath:
 
     def _ingest(self, environ: dict, source: str, endpoint: str):
         """Return (status, headers, body) for a request that passes everything, else None."""
-        app = self.app
-        store, clock = app.extensions["sandbox.store"], app.extensions["sandbox.clock"]
+        store, clock = self.store, self.clock
         key = environ.get("HTTP_X_API_KEY")
         if key is None or not _is_json(environ.get("CONTENT_TYPE", "")):
             return None
@@ -86,7 +89,7 @@ class IngestFastPath:
         chain = Chain("writekey")
         headers = EnvironHeaders(environ)
         try:
-            verify_key(store, chain, key, _WHERE, _WHERE, app.config["ADMIN_TOKEN"])
+            verify_key(store, chain, key, _WHERE, _WHERE, self.admin_token)
             check_token_tenant(store, chain, tenant, headers)
             check_event_user(chain, tenant, event.get("user_id"), headers)
         except AuthFailure:
@@ -98,9 +101,7 @@ class IngestFastPath:
 
     def _record(self, environ, t0, endpoint, source, body, event, tenant, chain):
         """Journal and store the event as the view and pipeline would; return the answer."""
-        app = self.app
-        store, clock = app.extensions["sandbox.store"], app.extensions["sandbox.clock"]
-        body_max = app.config["BODY_MAX"]
+        store, clock, body_max = self.store, self.clock, self.body_max
         entry = capture_environ(environ, environ["PATH_INFO"], body, clock, body_max)
         entry.update(flags=[], problems=[], route=endpoint)
         entry.update(chain.outcome(tenant_id=tenant["id"]))
