@@ -14,6 +14,8 @@ import sqlite3
 import threading
 import time
 
+from .checkpoint import Checkpointer, writer_pragmas
+
 try:
     import fcntl
 except ImportError:  # Windows: one process serves there (werkzeug), no lock needed
@@ -94,6 +96,7 @@ class Writer:
         self._thread: threading.Thread | None = None
         self._pid: int | None = None
         self._lock = threading.Lock()
+        self.checkpointer = Checkpointer(path, connect)
         self.batches = 0
         self.items = 0
 
@@ -107,6 +110,7 @@ class Writer:
                 self._pid = os.getpid()
                 self._thread = threading.Thread(target=self._run, name="store-writer", daemon=True)
                 self._thread.start()
+                self.checkpointer.start()
 
     def submit(self, fn, timeout: float = 30.0):
         """Run fn(conn) inside the next batch transaction; return its result once committed."""
@@ -129,10 +133,12 @@ class Writer:
         if thread is not None and thread.is_alive() and self._pid == os.getpid():
             self._queue.put(_STOP)
             thread.join(timeout=10)
+            self.checkpointer.stop()
         self._thread = None
 
     def _run(self) -> None:
         conn = self._connect(self.path)
+        writer_pragmas(conn)
         # One writer per database file at a time, across processes: gunicorn workers
         # each have a writer thread, and they take turns through this lock. A blocked
         # flock() wakes the moment the other writer commits, where SQLite's own busy

@@ -1,0 +1,84 @@
+"""WAL checkpoints behind the writer: commits only append to the WAL, a thread copies it back.
+
+SQLite's automatic checkpoint runs inside the commit that crosses the threshold, so
+the writer copies the WAL into the database file and fsyncs both while it holds the
+write lock every worker waits on. Measured under load (BENCHMARKS.md): one commit in
+thirty took 3-20 ms that way, stalling both workers, about 5 % of the time. A PASSIVE
+checkpoint from another connection needs no write lock: it copies what is committed
+while the writer goes on appending.
+"""
+
+import logging
+import threading
+
+log = logging.getLogger(__name__)
+
+# The writer checkpoints on its own only if this thread falls this far behind
+# (pages of 4 KiB): a safety net, never the normal path.
+FALLBACK_PAGES = 20_000
+# After a checkpoint lets the WAL start over, SQLite truncates the file to this size.
+WAL_SIZE_LIMIT = 64 * 1024 * 1024
+
+
+def writer_pragmas(conn) -> None:
+    """Set the writer connection's checkpoint pragmas: no checkpoint inside a commit."""
+    conn.execute(f"PRAGMA wal_autocheckpoint={FALLBACK_PAGES}")
+    conn.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
+
+
+def checkpoint(conn) -> dict:
+    """Run one PASSIVE checkpoint; return WAL frames written and copied back, and busy."""
+    busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    return {"busy": bool(busy), "wal_frames": frames, "checkpointed": copied}
+
+
+class Checkpointer:
+    """A thread that checkpoints the WAL every `interval` seconds, less often when idle."""
+
+    def __init__(self, path: str, connect, interval: float = 0.1, idle_interval: float = 1.0):
+        self.path = path
+        self._connect = connect
+        self.interval = interval
+        self.idle_interval = idle_interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.runs = 0
+
+    def start(self) -> None:
+        """Start the thread (in the process that calls this: after a fork, call it again)."""
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="store-checkpoint", daemon=True)
+        self._thread.start()
+
+    def is_alive(self) -> bool:
+        """Return whether the thread runs (in this process)."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def stop(self) -> None:
+        """Stop the thread; it runs one last checkpoint first."""
+        thread = self._thread
+        if thread is not None and thread.is_alive():
+            self._stop.set()
+            thread.join(timeout=10)
+        self._thread = None
+
+    def _run(self) -> None:
+        conn = self._connect(self.path)
+        try:
+            done, wait, last = False, self.interval, None
+            while not done:
+                done = self._stop.wait(wait)
+                try:
+                    # Another process's checkpointer may be running: SQLite answers busy
+                    # at once (no busy wait for checkpoints) and the next turn catches up.
+                    state = checkpoint(conn)
+                    self.runs += 1
+                except Exception:  # a failed checkpoint must not end the thread
+                    log.exception("WAL checkpoint failed")
+                    state = None
+                # An idle store is polled once a second, a busy one ten times.
+                idle = state is not None and state == last
+                wait = self.idle_interval if idle else self.interval
+                last = state
+        finally:
+            conn.close()

@@ -1,0 +1,67 @@
+"""WAL checkpoints run behind the writer, never inside a commit."""
+
+import contextlib
+import os
+import time
+
+from sandbox.store import connect
+from sandbox.store.checkpoint import FALLBACK_PAGES, checkpoint
+from sandbox.store.writer import Writer
+
+
+def _writer(tmp_path) -> Writer:
+    path = str(tmp_path / "s.db")
+    with contextlib.closing(connect(path)) as conn:
+        conn.execute("CREATE TABLE blobs (b BLOB)")
+    return Writer(path, connect)
+
+
+def _wait_for(predicate, timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return predicate()
+
+
+def test_commits_do_not_checkpoint_below_the_fallback(tmp_path):
+    writer = _writer(tmp_path)
+    try:
+        pages = writer.submit(lambda c: c.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
+        assert pages == FALLBACK_PAGES
+    finally:
+        writer.close()
+
+
+def test_checkpointer_copies_committed_pages_into_the_database_file(tmp_path):
+    writer = _writer(tmp_path)
+    db_file = tmp_path / "s.db"
+    try:
+        before = db_file.stat().st_size
+        for _ in range(40):  # ~2.5 MB through the WAL, 64 KB per commit
+            writer.submit(lambda c: c.execute("INSERT INTO blobs VALUES (?)", (os.urandom(65536),)))
+        # Only a checkpoint writes the database file itself; the commits went to the WAL.
+        assert _wait_for(lambda: db_file.stat().st_size > before + 2_000_000)
+        assert _wait_for(lambda: writer.checkpointer.runs >= 1)
+    finally:
+        writer.close()
+
+
+def test_checkpoint_reports_frames_copied(tmp_path):
+    with contextlib.closing(connect(tmp_path / "s.db")) as conn:
+        conn.execute("CREATE TABLE t (x)")
+        conn.execute("PRAGMA wal_autocheckpoint=0")
+        conn.execute("INSERT INTO t VALUES (1)")
+        state = checkpoint(conn)
+    assert state["busy"] is False
+    assert state["wal_frames"] >= 2
+    assert state["checkpointed"] == state["wal_frames"]
+
+
+def test_checkpointer_stops_with_the_writer(tmp_path):
+    writer = _writer(tmp_path)
+    writer.submit(lambda c: c.execute("INSERT INTO blobs VALUES (x'00')"))
+    assert writer.checkpointer.is_alive()
+    writer.close()
+    assert not writer.checkpointer.is_alive()
