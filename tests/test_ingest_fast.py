@@ -82,26 +82,56 @@ def test_event_with_the_users_token_is_answered_below_flask(make):
     assert_same(fast, slow)
 
 
-@pytest.mark.parametrize(
-    "case",
-    ["invalid_event", "unknown_key", "quoted_key", "text_body", "other_users_token"],
-)
+def _other_users_token(app, client):
+    return bearer(mint(tenant(app)["jwt_secret"], userId="bob"))
+
+
+def _other_tenants_token(app, client):
+    return bearer(mint(tenant(app)["jwt_secret"], client="another-client"))
+
+
+REFUSED = {  # the bench's rejected mix (bench/rejected.lua) and the token checks
+    "writekey_missing": ({}, None),
+    "writekey_unknown": ({"x-api-key": "no-such-key-000000000000"}, None),
+    "writekey_truncated": ({"x-api-key": DEMO_KEY[:20]}, None),
+    "writekey_quoted": ({"x-api-key": f'"{DEMO_KEY}"'}, None),
+    "writekey_wrong_place": ({"Authorization": DEMO_KEY}, None),
+    "writekey_typo": ({"x-api-key": DEMO_KEY[:10] + "X" + DEMO_KEY[11:]}, None),
+    "writekey_whitespace": ({"x-api-key": f" {DEMO_KEY}"}, None),
+    "event_user_mismatch": (KEY, _other_users_token),
+    "tenant_mismatch": (KEY, _other_tenants_token),
+}
+
+
+@pytest.mark.parametrize("reason", sorted(REFUSED))
+def test_explained_401_is_answered_below_flask_with_the_same_body_and_entry(make, reason):
+    headers, setup = REFUSED[reason]
+    fast, slow = post_both(make, "/server/v4", event(), headers, setup)
+    assert fast_path(fast[0]).answered == 1
+    assert_same(fast, slow)
+    (_fa, fresp, fentry), (_sa, sresp, _se) = fast, slow
+    assert fresp.status_code == 401 and fentry["auth_reason"] == reason
+    fbody, sbody = fresp.get_json(), sresp.get_json()
+    request_id = fresp.headers["X-Sandbox-Request-Id"]
+    assert fbody.pop("requestId") == request_id and sbody.pop("requestId")
+    assert fbody.pop("journal") == f"http://localhost/_sandbox/journal/{request_id}"
+    assert sbody.pop("journal").endswith(sresp.headers["X-Sandbox-Request-Id"])
+    assert fbody == sbody
+    assert json.loads(fentry["checks"]) == fbody["checks"]
+
+
+@pytest.mark.parametrize("case", ["invalid_event", "text_body", "not_json", "json_list"])
 def test_everything_else_steps_aside_to_flask(make, case):
-    body, headers, setup = event(), dict(KEY), None
+    body, headers = event(), dict(KEY)
     if case == "invalid_event":
         body = event(timestamp="yesterday")
-    elif case == "unknown_key":
-        headers = {"x-api-key": "no-such-key-000000000000"}
-    elif case == "quoted_key":
-        headers = {"x-api-key": f'"{DEMO_KEY}"'}
-    elif case == "other_users_token":
-
-        def setup(app, client):
-            return bearer(mint(tenant(app)["jwt_secret"], userId="bob"))
-
     elif case == "text_body":
         body, headers = "{}", {**KEY, "Content-Type": "text/plain"}
-    fast, slow = post_both(make, "/server/v4", body, headers, setup)
+    elif case == "not_json":
+        body = "{not json"
+    elif case == "json_list":
+        body = [event()]
+    fast, slow = post_both(make, "/server/v4", body, headers)
     assert fast_path(fast[0]).answered == 0
     assert_same(fast, slow)
 

@@ -12,12 +12,12 @@ from ..errors import ApiError
 REALM = 'Bearer realm="customerglu-sandbox"'
 
 
-def journal_url(request_id: str | None) -> str | None:
+def journal_url(request_id: str | None, environ: dict | None = None) -> str | None:
     """Return the admin URL of a journal entry, on the host the caller used."""
     if not request_id:
         return None
     # Read from the environ: werkzeug's url_root decodes and re-encodes the whole URL.
-    environ = request.environ
+    environ = request.environ if environ is None else environ
     host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "localhost")
     return f"{environ.get('wsgi.url_scheme', 'http')}://{host}/_sandbox/journal/{request_id}"
 
@@ -27,11 +27,22 @@ class AuthFailure(ApiError):
 
 
 class Chain:
-    """The ordered checks of one request's authentication."""
+    """The ordered checks of one request's authentication.
 
-    def __init__(self, kind: str):
+    Results are noted in the request's journal entry: Flask's current one, or the
+    `entry` given (the ingest fast path runs beneath Flask, with its WSGI `environ`).
+    """
+
+    def __init__(self, kind: str, entry: dict | None = None, environ: dict | None = None):
         self.kind = kind
         self.checks: list[dict] = []
+        self.entry, self.environ = entry, environ
+
+    def _note(self, **fields) -> None:
+        if self.entry is None:
+            pipeline.note(**fields)
+        else:
+            self.entry.update(fields)
 
     def passed(self, name: str, expected: str, got: str) -> None:
         """Record a passing check."""
@@ -46,7 +57,7 @@ class Chain:
     ):
         """Record a failing check and raise the explained failure."""
         self.checks.append({"name": name, "result": "fail", "expected": expected, "got": got})
-        current = pipeline.entry() or {}
+        current = (pipeline.entry() if self.entry is None else self.entry) or {}
         request_id = current.get("request_id")
         headers = {}
         if self.kind == "bearer":
@@ -55,7 +66,7 @@ class Chain:
             headers["WWW-Authenticate"] = (
                 f'{REALM}, error="invalid_token", error_description="{description}"'
             )
-        pipeline.note(auth_result="fail", auth_reason=reason, checks=self.checks)
+        self._note(auth_result="fail", auth_reason=reason, checks=self.checks)
         raise AuthFailure(
             status,
             f"Unauthorized: {message}",
@@ -64,7 +75,7 @@ class Chain:
             headers=headers,
             checks=self.checks,
             requestId=request_id,
-            journal=journal_url(request_id),
+            journal=journal_url(request_id, self.environ),
         )
 
     def outcome(self, **fields) -> dict:
@@ -73,4 +84,4 @@ class Chain:
 
     def succeed(self, **fields) -> None:
         """Mark the chain as passed in the journal entry (tenant, user...)."""
-        pipeline.note(**self.outcome(**fields))
+        self._note(**self.outcome(**fields))

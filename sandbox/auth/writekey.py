@@ -1,12 +1,11 @@
 """The writeKey chain: present in the right place, clean, known, and of the token's tenant."""
 
-from flask import request
-
 from .. import tenants
 from ..capture import mask
 from ..store import Store
 from . import tokens
 from .checks import Chain
+from .sent import Sent
 
 # Where a writeKey may travel, by place name: (label for messages, getter).
 HEADER, QUERY, BODY, PATH = "header", "query", "body", "path"
@@ -21,31 +20,32 @@ PLACE_LABELS = {
 QUOTES = "\"'`"
 
 
-def _key_at(place: str, body, path_key: str | None):
+def _key_at(sent: Sent, place: str, body, path_key: str | None):
     """Return the value sent at one place (None if absent)."""
     if place == HEADER:
-        return request.headers.get("x-api-key")
+        return sent.headers.get("x-api-key")
     if place == QUERY:
-        return next((request.args[n] for n in QUERY_NAMES if n in request.args), None)
+        args = sent.args
+        return next((args[n] for n in QUERY_NAMES if n in args), None)
     if place == BODY:
         if body is None:
             # Only to say "you sent it in the body": the view parses the body itself.
-            body = request.get_json(silent=True)
+            body = sent.json()
         value = body.get("writeKey") if isinstance(body, dict) else None
         return value if isinstance(value, str) else None
     if place == PATH:
         return path_key
-    auth = request.headers.get("Authorization", "")
+    auth = sent.headers.get("Authorization", "")
     value = auth.split(" ", 1)[1] if " " in auth else auth
     # A JWT in Authorization is the user token (iOS sends it everywhere), not a misplaced key.
     return value if value and not tokens.looks_like_jwt(value.strip()) else None
 
 
-def _found_places(body, path_key: str | None) -> dict:
+def _found_places(sent: Sent, body, path_key: str | None) -> dict:
     """Return every place a writeKey-like value was sent: {place: value} (the slow path)."""
     found = {}
     for place in (HEADER, QUERY, BODY, PATH, "authorization"):
-        value = _key_at(place, body, path_key)
+        value = _key_at(sent, place, body, path_key)
         if value is not None:
             found[place] = value
     return found
@@ -129,16 +129,24 @@ def require_write_key(
     body: dict | None = None,
     path_key: str | None = None,
     admin_token: str = "",
+    sent: Sent | None = None,
+    chain: Chain | None = None,
 ) -> tuple[dict, Chain]:
-    """Run the writeKey checks; return (tenant, chain) or raise the explained 401."""
-    chain = Chain("writekey")
+    """Run the writeKey checks; return (tenant, chain) or raise the explained 401.
+
+    `sent` and `chain` default to Flask's current request and a chain noting into its
+    journal entry; the ingest fast path passes its own.
+    """
+    sent = Sent.of_request() if sent is None else sent
+    chain = Chain("writekey") if chain is None else chain
     expected_where = " or ".join(PLACE_LABELS[p] for p in places)
     # Fast path: the key is where this endpoint reads it. Only a miss scans elsewhere.
     where, key = next(
-        ((p, v) for p in places if (v := _key_at(p, body, path_key)) is not None), (None, None)
+        ((p, v) for p in places if (v := _key_at(sent, p, body, path_key)) is not None),
+        (None, None),
     )
     if where is None:
-        found = _found_places(body, path_key)
+        found = _found_places(sent, body, path_key)
         if found:
             place = next(iter(found))
             chain.fail(
@@ -158,7 +166,7 @@ def require_write_key(
             "nothing",
         )
     tenant = verify_key(store, chain, key, expected_where, PLACE_LABELS[where], admin_token)
-    header_key = request.headers.get("x-api-key")
+    header_key = sent.headers.get("x-api-key")
     if where == PATH and header_key is not None and header_key != key:
         chain.fail(
             "key_consistent",
@@ -168,7 +176,7 @@ def require_write_key(
             mask(key),
             mask(header_key),
         )
-    check_token_tenant(store, chain, tenant, request.headers)
+    check_token_tenant(store, chain, tenant, sent.headers)
     # Recorded now: a later 400 (bad body) still shows the passed checks. Checks added
     # afterwards (event_user) land in the same list.
     chain.succeed(tenant_id=tenant["id"])
