@@ -1,4 +1,4 @@
-"""CPU per ingest request inside the app, without the server: the no-op, the fast path, Flask.
+"""CPU per ingest request inside the app, without the server: no-op, fast path, Flask, 401s.
 
     python bench/inprocess.py             # 5,000 requests per target, one thread
     python bench/inprocess.py --smoke     # CI: 200 requests per target
@@ -23,8 +23,8 @@ sys.path.insert(0, str(harness.ROOT))
 sys.path.insert(0, str(harness.HERE))
 
 
-def environ(n: int) -> dict:
-    """Return the WSGI environ of one valid event POST (event id n)."""
+def environ(n: int, key: str = harness.DEMO_KEY) -> dict:
+    """Return the WSGI environ of one event POST (event id n) with this writeKey."""
     body = json.dumps(
         {
             "event_id": f"inproc-{n}",
@@ -44,7 +44,7 @@ def environ(n: int) -> dict:
         "HTTP_HOST": "127.0.0.1:8080",
         "CONTENT_TYPE": "application/json",
         "CONTENT_LENGTH": str(len(body)),
-        "HTTP_X_API_KEY": harness.DEMO_KEY,
+        "HTTP_X_API_KEY": key,
         "REMOTE_ADDR": "127.0.0.1",
         "wsgi.input": io.BytesIO(body),
         "wsgi.url_scheme": "http",
@@ -52,7 +52,7 @@ def environ(n: int) -> dict:
     }
 
 
-def measure(app, count: int, offset: int) -> dict:
+def measure(app, count: int, offset: int, key: str = harness.DEMO_KEY, status="200") -> dict:
     """Call `app` for `count` fresh requests; return CPU ms per request (thread, process)."""
     statuses = []
 
@@ -60,14 +60,14 @@ def measure(app, count: int, offset: int) -> dict:
         statuses.append(status)
 
     for n in range(100):  # warm-up: caches, the writer thread, first statements
-        b"".join(app(environ(offset - 1000 + n), start_response))
-    envs = [environ(offset + n) for n in range(count)]
+        b"".join(app(environ(offset - 1000 + n, key), start_response))
+    envs = [environ(offset + n, key) for n in range(count)]
     statuses.clear()
     thread0, process0 = time.thread_time(), time.process_time()
     for env in envs:
         b"".join(app(env, start_response))
     thread1, process1 = time.thread_time(), time.process_time()
-    if any(not s.startswith("200") for s in statuses):
+    if any(not s.startswith(status) for s in statuses):
         raise SystemExit(f"unexpected answers: {sorted(set(statuses))}")
     return {
         "thread_ms": round((thread1 - thread0) * 1000 / count, 3),
@@ -90,11 +90,17 @@ def main(argv=None) -> int:
     from sandbox import create_app
 
     results = {"Flask no-op (bench/noop_app.py)": measure(noop, count, 10_000)}
-    for label, fast in (("sandbox, fast path", True), ("sandbox, through Flask", False)):
+    # A writeKey one character off: the explained 401 that does the most diagnosis.
+    typo = harness.DEMO_KEY[:10] + "X" + harness.DEMO_KEY[11:]
+    for label, fast in (("fast path", True), ("through Flask", False)):
         data_dir = tempfile.mkdtemp(prefix="bench-inprocess-")
         app = create_app({"DATA_DIR": data_dir, "FAST_INGEST": fast, "ADMIN_TOKEN": "bench"})
         try:
-            results[label] = measure(app, count, 100_000 if fast else 200_000)
+            offset = 100_000 if fast else 200_000
+            results[f"sandbox event, {label}"] = measure(app, count, offset)
+            results[f"sandbox explained 401, {label}"] = measure(
+                app, count, offset + 50_000, typo, "401"
+            )
         finally:
             app.extensions["sandbox.store"].close()
     print(f"\n{harness.machine()['cpu']}, one request at a time, {count:,} requests each\n")
