@@ -6,6 +6,7 @@ import time
 
 from sandbox.store import connect
 from sandbox.store.checkpoint import FALLBACK_PAGES, checkpoint
+from sandbox.store.lock import locked, open_lock
 from sandbox.store.writer import Writer
 
 
@@ -65,3 +66,27 @@ def test_checkpointer_stops_with_the_writer(tmp_path):
     assert writer.checkpointer.is_alive()
     writer.close()
     assert not writer.checkpointer.is_alive()
+
+
+def test_a_long_wal_is_checkpointed_holding_the_writers_lock_so_it_can_start_over(tmp_path):
+    writer = _writer(tmp_path)
+    holder = open_lock(writer.path)
+    try:
+        writer.submit(lambda c: c.execute("INSERT INTO blobs VALUES (?)", (b"x" * 400_000,)))
+        assert _wait_for(lambda: writer.checkpointer.runs >= 1)
+        with locked(holder):  # a writer mid-commit, from the checkpointer's point of view
+            writer.checkpointer.restart_frames = 50  # the WAL now holds ~100 frames
+            runs = writer.checkpointer.runs
+            # The lock-free checkpoint runs; the one that needs the lock waits for it.
+            assert _wait_for(lambda: writer.checkpointer.runs > runs)
+            time.sleep(0.3)
+            assert writer.checkpointer.locked_runs == 0
+        assert _wait_for(lambda: writer.checkpointer.locked_runs >= 1)
+        # Everything was copied back with no writer in between: the next commit
+        # starts the WAL over from its first frame.
+        writer.submit(lambda c: c.execute("INSERT INTO blobs VALUES (x'00')"))
+        with contextlib.closing(connect(writer.path)) as conn:
+            assert checkpoint(conn)["wal_frames"] < 10
+    finally:
+        holder.close()
+        writer.close()

@@ -6,10 +6,17 @@ write lock every worker waits on. Measured under load (BENCHMARKS.md): one commi
 thirty took 3-20 ms that way, stalling both workers, about 5 % of the time. A PASSIVE
 checkpoint from another connection needs no write lock: it copies what is committed
 while the writer goes on appending.
+
+The WAL starts over from its beginning only when a writer finds all of it copied back,
+which under sustained load a lock-free checkpoint rarely leaves behind (a commit lands
+while it runs). So once the WAL passes RESTART_FRAMES, the thread copies the last few
+frames holding the writers' lock, and the next commit starts the WAL over.
 """
 
 import logging
 import threading
+
+from .lock import locked, open_lock
 
 log = logging.getLogger(__name__)
 
@@ -18,6 +25,9 @@ log = logging.getLogger(__name__)
 FALLBACK_PAGES = 20_000
 # After a checkpoint lets the WAL start over, SQLite truncates the file to this size.
 WAL_SIZE_LIMIT = 64 * 1024 * 1024
+# WAL frames (pages) past which a checkpoint takes the writers' lock so the WAL can
+# start over: 64 MB, a few seconds of sustained ingest.
+RESTART_FRAMES = WAL_SIZE_LIMIT // 4096
 
 
 def writer_pragmas(conn) -> None:
@@ -40,9 +50,11 @@ class Checkpointer:
         self._connect = connect
         self.interval = interval
         self.idle_interval = idle_interval
+        self.restart_frames = RESTART_FRAMES
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.runs = 0
+        self.locked_runs = 0  # checkpoints run holding the writers' lock
 
     def start(self) -> None:
         """Start the thread (in the process that calls this: after a fork, call it again)."""
@@ -64,15 +76,13 @@ class Checkpointer:
 
     def _run(self) -> None:
         conn = self._connect(self.path)
+        lock = open_lock(self.path)
         try:
             done, wait, last = False, self.interval, None
             while not done:
                 done = self._stop.wait(wait)
                 try:
-                    # Another process's checkpointer may be running: SQLite answers busy
-                    # at once (no busy wait for checkpoints) and the next turn catches up.
-                    state = checkpoint(conn)
-                    self.runs += 1
+                    state = self._turn(conn, lock)
                 except Exception:  # a failed checkpoint must not end the thread
                     log.exception("WAL checkpoint failed")
                     state = None
@@ -82,3 +92,17 @@ class Checkpointer:
                 last = state
         finally:
             conn.close()
+            if lock is not None:
+                lock.close()
+
+    def _turn(self, conn, lock) -> dict:
+        # Another process's checkpointer may be running: SQLite answers busy at once
+        # (no busy wait for checkpoints) and the next turn catches up.
+        state = checkpoint(conn)
+        self.runs += 1
+        if state["wal_frames"] >= self.restart_frames:
+            # Most frames are copied already: this holds the writers for the rest only.
+            with locked(lock):
+                state = checkpoint(conn)
+            self.locked_runs += 1
+        return state

@@ -6,7 +6,6 @@ this machine (../shared/bench-peers): a commit per request under 16 threads cost
 half the throughput and a 0.5 s p99; one writer with group commit keeps the p99 flat.
 """
 
-import contextlib
 import logging
 import os
 import queue
@@ -15,27 +14,11 @@ import threading
 import time
 
 from .checkpoint import Checkpointer, writer_pragmas
-
-try:
-    import fcntl
-except ImportError:  # Windows: one process serves there (werkzeug), no lock needed
-    fcntl = None
+from .lock import locked, open_lock
 
 _STOP = object()
 _MAINTAIN = object()  # marks a maintain_now() request in the queue
 log = logging.getLogger(__name__)
-
-
-@contextlib.contextmanager
-def _locked(lock_file):
-    """Hold the cross-process writer lock (a no-op where flock does not exist)."""
-    if lock_file is not None:
-        fcntl.flock(lock_file, fcntl.LOCK_EX)
-    try:
-        yield
-    finally:
-        if lock_file is not None:
-            fcntl.flock(lock_file, fcntl.LOCK_UN)
 
 
 def run_all(conn: sqlite3.Connection, writes: list) -> list:
@@ -139,11 +122,8 @@ class Writer:
     def _run(self) -> None:
         conn = self._connect(self.path)
         writer_pragmas(conn)
-        # One writer per database file at a time, across processes: gunicorn workers
-        # each have a writer thread, and they take turns through this lock. A blocked
-        # flock() wakes the moment the other writer commits, where SQLite's own busy
-        # handler would sleep-poll (1, 2, 5 ... 100 ms) and leave a 0.3-0.9 s tail.
-        lock = open(self.path + ".writelock", "a") if fcntl else None  # noqa: SIM115
+        # One writer per database file at a time, across processes (lock.py).
+        lock = open_lock(self.path)
         try:
             while True:
                 try:
@@ -156,7 +136,7 @@ class Writer:
                 if isinstance(first, _Item) and first.fn is _MAINTAIN:
                     self._pending_maintain.append(first)
                 elif first is not None:
-                    with _locked(lock):
+                    with locked(lock):
                         # Take what queued up meanwhile (also while waiting for the lock).
                         batch, stop = self._drain(first)
                         self._commit(conn, batch)
@@ -181,7 +161,7 @@ class Writer:
         if self.maintenance is None or time.monotonic() < self._next_maintenance:
             return
         try:
-            with _locked(lock):
+            with locked(lock):
                 delay = self.maintenance(conn)
         except Exception:  # housekeeping must never stop the writer
             log.exception("store maintenance failed")

@@ -1,0 +1,31 @@
+"""The writers' lock: one writer per database file at a time, across processes (flock).
+
+gunicorn workers each have a writer thread, and they take turns through this lock. A
+blocked flock() wakes the moment the holder lets go, where SQLite's own busy handler
+would sleep-poll (1, 2, 5 ... 100 ms) and leave a 0.3-0.9 s tail.
+"""
+
+import contextlib
+
+try:
+    import fcntl
+except ImportError:  # Windows: one process serves there (werkzeug), no lock needed
+    fcntl = None
+
+
+def open_lock(db_path: str):
+    """Open the lock file beside the database (None where flock does not exist)."""
+    # Each holder opens its own: flock excludes open files, even within one process.
+    return open(db_path + ".writelock", "a") if fcntl else None  # noqa: SIM115
+
+
+@contextlib.contextmanager
+def locked(lock_file):
+    """Hold the writers' lock (a no-op where flock does not exist)."""
+    if lock_file is not None:
+        fcntl.flock(lock_file, fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        if lock_file is not None:
+            fcntl.flock(lock_file, fcntl.LOCK_UN)
