@@ -98,6 +98,21 @@ class Server:
         self.stop()
         raise RuntimeError(f"{self.name} did not come up:\n{output}")
 
+    def wait_workers(self, health: str, workers: int, timeout: float = 30) -> None:
+        """Block until `workers` distinct worker processes have answered `health` (its "pid")."""
+        # Each worker boots on its own and opens its own SO_REUSEPORT socket: right after
+        # the first answer, the others may not exist yet (a start sample would miss them).
+        seen: set = set()
+        deadline = time.monotonic() + timeout
+        while len(seen) < workers and time.monotonic() < deadline:
+            try:  # a new connection each time: the kernel spreads them over the workers
+                with urllib.request.urlopen(self.url + health, timeout=1) as answer:
+                    seen.add(json.loads(answer.read()).get("pid"))
+            except OSError:
+                time.sleep(0.05)
+        if len(seen) < workers:
+            raise RuntimeError(f"{self.name}: {len(seen)} of {workers} workers answered")
+
     def pids(self) -> list[int]:
         """Return the server's pid and its descendants'."""
         children: dict[int, list[int]] = {}

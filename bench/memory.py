@@ -40,6 +40,8 @@ def main(argv=None) -> int:
     server = harness.sandbox(
         data, args.workers, args.threads, {"SANDBOX_JOURNAL_MAX_ENTRIES": str(args.retention)}
     )
+    # "Start" is the server ready: every worker up and answering, not just the first.
+    server.wait_workers("/_sandbox/health", args.workers)
     samples = [("start", 0, server.memory_mb())]
     sent = 0
     try:
