@@ -24,7 +24,7 @@ SETTINGS = {
         "days journal entries (and events) are kept; 0 = forever",
     ),
     "JOURNAL_FULLTEXT": (True, "bool", "index request paths and bodies for ?q= search"),
-    "FAST_INGEST": (True, "bool", "answer valid events beneath Flask (same checks and journal)"),
+    "FAST_INGEST": (True, "bool", "answer events and their 401s beneath Flask, same checks"),
 }
 
 ROOT = Path(__file__).resolve().parent.parent

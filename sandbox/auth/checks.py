@@ -38,11 +38,13 @@ class Chain:
         self.checks: list[dict] = []
         self.entry, self.environ = entry, environ
 
+    def _entry(self) -> dict | None:
+        return pipeline.entry() if self.entry is None else self.entry
+
     def _note(self, **fields) -> None:
-        if self.entry is None:
-            pipeline.note(**fields)
-        else:
-            self.entry.update(fields)
+        current = self._entry()
+        if current is not None:
+            current.update(fields)
 
     def passed(self, name: str, expected: str, got: str) -> None:
         """Record a passing check."""
@@ -57,7 +59,7 @@ class Chain:
     ):
         """Record a failing check and raise the explained failure."""
         self.checks.append({"name": name, "result": "fail", "expected": expected, "got": got})
-        current = (pipeline.entry() if self.entry is None else self.entry) or {}
+        current = self._entry() or {}
         request_id = current.get("request_id")
         headers = {}
         if self.kind == "bearer":

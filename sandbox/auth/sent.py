@@ -15,7 +15,7 @@ class Sent:
     finds the key in its header.
     """
 
-    def __init__(self, headers, args=None, json_body=None):
+    def __init__(self, headers, args, json_body):
         self.headers = headers
         self._args, self._json_body = args, json_body
 
