@@ -179,8 +179,18 @@ class Server:
             pass
 
 
-def sandbox(data_dir: Path, workers: int, threads: int, extra_env: dict | None = None) -> Server:
-    """Start the sandbox in its production configuration (python -m sandbox serve)."""
+def sandbox(
+    data_dir: Path,
+    workers: int,
+    threads: int,
+    extra_env: dict | None = None,
+    tree: Path = ROOT,
+) -> Server:
+    """Start the sandbox in its production configuration (python -m sandbox serve).
+
+    `tree` is the source tree whose `sandbox` package runs: the working directory comes
+    first on `python -m`'s path, before the venv's editable install of this checkout.
+    """
     env = {
         "SANDBOX_DATA_DIR": str(data_dir),
         "SANDBOX_WORKERS": str(workers),
@@ -192,7 +202,7 @@ def sandbox(data_dir: Path, workers: int, threads: int, extra_env: dict | None =
     port = free_port()
     env["SANDBOX_PORT"] = str(port)
     return Server(
-        "sandbox", [python(), "-m", "sandbox", "serve"], "/_sandbox/health", env, port=port
+        "sandbox", [python(), "-m", "sandbox", "serve"], "/_sandbox/health", env, tree, port
     )
 
 

@@ -1,0 +1,164 @@
+"""Interleaved A/B of sandbox builds under the ingest load: is a change faster beyond the noise?
+
+    python bench/compare.py HEAD~1 HEAD                # two git revisions of this repository
+    python bench/compare.py HEAD ../my-experiment      # a revision against a source tree
+    python bench/compare.py --rounds 5 --noop main HEAD
+    python bench/compare.py --env '' --env SANDBOX_THREADS=4 HEAD HEAD  # one build, two settings
+    python bench/compare.py --smoke HEAD HEAD          # CI: one short round
+
+On a shared VM the same build moves by 20-30 % from one minute to the next, so two
+builds measured one after the other say little. Here every round runs each build in
+turn (the order rotating from round to round) under the same wrk load as
+bench/ingest.py, and the builds are compared by their medians. --noop adds the Flask
+no-op (the ceiling) to each round. Each build runs from its own tree (a revision is
+exported with `git archive`), on the dependencies of bench/.venv.
+
+A run whose answers are not what the script expects (a non-2xx for valid events, a
+2xx for the 401 mix) or that stored fewer events than it acknowledged measures a
+broken build, not a fast one: it is reported and the script exits 1.
+"""
+
+import argparse
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import harness
+
+
+def cpu_times() -> tuple[int, int]:
+    """Return the machine's total and idle CPU ticks (from /proc/stat)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return sum(fields), fields[3] + fields[4]
+
+
+def checkout(spec: str, into: Path) -> Path:
+    """Return the source tree of `spec`: a directory as is, or a git revision exported."""
+    if Path(spec).is_dir():
+        return Path(spec).resolve()
+    tree = into / spec.replace("/", "_").replace("~", "-").replace("^", "-")
+    tree.mkdir(parents=True)
+    archive = subprocess.run(
+        ["git", "-C", str(harness.ROOT), "archive", spec], capture_output=True, check=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    return tree
+
+
+def wrk_args(script: str) -> tuple:
+    """Return a wrk run's script arguments: a fresh nonce, so event ids never repeat."""
+    # A repeated event_id is counted as a duplicate of the stored row, not stored again.
+    return (harness.nonce(),) if script == "post.lua" else (harness.nonce(), harness.DEMO_KEY)
+
+
+def run_once(variant: dict, args) -> dict:
+    """Start one build (or the no-op), warm it up, measure it; check what it answered."""
+    data = Path(tempfile.mkdtemp(prefix="bench-compare-"))
+    if variant["tree"] is None:
+        server = harness.noop(args.workers, args.threads)
+    else:
+        server = harness.sandbox(data, args.workers, args.threads, variant["env"], variant["tree"])
+    try:
+        url = server.url + "/server/v4"
+        warm = harness.wrk(url, args.script, args.warm, args=wrk_args(args.script))
+        before = cpu_times()
+        result = harness.wrk(url, args.script, args.duration, args=wrk_args(args.script))
+        after = cpu_times()
+    finally:
+        server.stop()
+    result["busy"] = 100 * (1 - (after[1] - before[1]) / max(1, after[0] - before[0]))
+    result["problem"] = None
+    if args.script == "rejected.lua":
+        if result["ok"]:
+            result["problem"] = f"{result['ok']} answers of the 401 mix were not 401s"
+    elif result["err_status"]:
+        result["problem"] = f"{result['err_status']} non-2xx answers"
+    elif variant["tree"] is not None:
+        with sqlite3.connect(data / "sandbox.db") as conn:
+            stored = conn.execute("SELECT count(*) FROM events").fetchone()[0]
+        if stored < warm["ok"] + result["ok"]:
+            result["problem"] = (
+                f"{stored} events stored for {warm['ok'] + result['ok']} acknowledged"
+            )
+    shutil.rmtree(data, ignore_errors=True)
+    return result
+
+
+def parse_args(argv):
+    """Read the command line; --smoke shortens every run."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("builds", nargs="+", help="git revisions or source directories")
+    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--noop", action="store_true", help="add the Flask no-op to each round")
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a setting for the build listed at the same position (repeat per build; '' for none)",
+    )
+    parser.add_argument("--script", default="post.lua", choices=["post.lua", "rejected.lua"])
+    parser.add_argument("--duration", default="6s")
+    parser.add_argument("--warm", default="2s")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--smoke", action="store_true", help="one round of 1 s runs (CI)")
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.rounds, args.duration, args.warm = 1, "1s", "1s"
+    if len(args.env) > len(args.builds):
+        parser.error("more --env than builds")
+    return args
+
+
+def main(argv=None) -> int:
+    """Run the rounds, print each run and the medians; exit 1 if a run measured a broken build."""
+    args = parse_args(argv)
+    scratch = Path(tempfile.mkdtemp(prefix="bench-compare-trees-"))
+    try:
+        variants = []
+        for i, spec in enumerate(args.builds):
+            env_spec = args.env[i] if i < len(args.env) else ""
+            env = dict(kv.split("=", 1) for kv in env_spec.split(",") if kv)
+            label = f"{i + 1}:{spec}" + (f" [{env_spec}]" if env_spec else "")
+            variants.append({"label": label, "tree": checkout(spec, scratch / str(i)), "env": env})
+        if args.noop:
+            variants.insert(0, {"label": "no-op", "tree": None, "env": {}})
+        results: dict = {v["label"]: [] for v in variants}
+        failed = False
+        for r in range(args.rounds):
+            shift = r % len(variants)  # rotate the order: drift over a round hits each build
+            for variant in variants[shift:] + variants[:shift]:
+                out = run_once(variant, args)
+                results[variant["label"]].append(out)
+                note = f"  BROKEN: {out['problem']}" if out["problem"] else ""
+                failed |= bool(out["problem"])
+                print(
+                    f"round {r + 1} {variant['label']:<24} {out['rps']:>8,.0f} req/s  "
+                    f"p99 {out['p99_ms']:>6} ms  CPU busy {out['busy']:.0f} %{note}",
+                    flush=True,
+                )
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    base = statistics.median(x["rps"] for x in results[variants[-len(args.builds)]["label"]])
+    print(f"\nmedians over {args.rounds} round(s), wrk -t2 -c32 -d{args.duration}, {args.script}")
+    print("| build | req/s | vs build 1 | p99 ms | CPU busy % |")
+    print("|---|---:|---:|---:|---:|")
+    for label, runs in results.items():
+        rps = statistics.median(x["rps"] for x in runs)
+        print(
+            f"| {label} | {rps:,.0f} | {rps / base:.2f} | "
+            f"{statistics.median(x['p99_ms'] for x in runs):.1f} | "
+            f"{statistics.median(x['busy'] for x in runs):.0f} |"
+        )
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
