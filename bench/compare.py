@@ -106,8 +106,8 @@ def parse_args(argv):
     parser.add_argument("--script", default="post.lua", choices=["post.lua", "rejected.lua"])
     parser.add_argument("--duration", default="6s")
     parser.add_argument("--warm", default="2s")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=harness.WORKERS)
+    parser.add_argument("--threads", type=int, default=harness.THREADS)
     parser.add_argument("--smoke", action="store_true", help="one round of 1 s runs (CI)")
     args = parser.parse_args(argv)
     if args.smoke:

@@ -62,7 +62,11 @@ def _post_until_stopped(conn, stop: threading.Event, acked: list, run: str, work
 
 
 def one_round(
-    data_dir: Path, seconds: float, connections: int = 16, workers: int = 2, threads: int = 16
+    data_dir: Path,
+    seconds: float,
+    connections: int = 16,
+    workers: int = harness.WORKERS,
+    threads: int = harness.THREADS,
 ) -> dict:
     """Load, kill -9, restart, verify; return the counts (lost must be 0)."""
     server = harness.sandbox(data_dir, workers, threads)

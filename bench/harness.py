@@ -179,6 +179,17 @@ class Server:
             pass
 
 
+def default_config() -> tuple[int, int]:
+    """Return the sandbox's default workers and threads: what `serve` runs with."""
+    sys.path.insert(0, str(ROOT))
+    from sandbox.config import SETTINGS
+
+    return SETTINGS["WORKERS"][0], SETTINGS["THREADS"][0]
+
+
+WORKERS, THREADS = default_config()
+
+
 def sandbox(
     data_dir: Path,
     workers: int,

@@ -28,8 +28,8 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--retention", type=int, default=100_000, help="SANDBOX_JOURNAL_MAX_ENTRIES for the run"
     )
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=harness.WORKERS)
+    parser.add_argument("--threads", type=int, default=harness.THREADS)
     parser.add_argument("--chunk", default="10s", help="wrk run length between samples")
     parser.add_argument("--smoke", action="store_true")
     parser.add_argument("--json", type=Path)

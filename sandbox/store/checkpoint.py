@@ -3,7 +3,7 @@
 SQLite's automatic checkpoint runs inside the commit that crosses the threshold, so
 the writer copies the WAL into the database file and fsyncs both while it holds the
 write lock every worker waits on. Measured under load (BENCHMARKS.md): one commit in
-thirty took 3-20 ms that way, stalling both workers, about 5 % of the time. A PASSIVE
+thirty took 3-20 ms that way, stalling every worker, about 5 % of the time. A PASSIVE
 checkpoint from another connection needs no write lock: it copies what is committed
 while the writer goes on appending.
 
