@@ -46,6 +46,8 @@ def bench_sandbox(args) -> tuple[dict, dict]:
     data = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     server = harness.sandbox(data, args.workers, args.threads)
     try:
+        # Workers boot one after the other: sample once every one of them answers.
+        server.wait_workers("/_sandbox/health", args.workers)
         start_memory = server.memory_mb()
         warm, ingest = warm_and_measure(server, "post.lua", args.warm, args.duration)
         ingest["memory_start"] = start_memory
