@@ -181,7 +181,8 @@ class Server:
 
 def default_config() -> tuple[int, int]:
     """Return the sandbox's default workers and threads: what `serve` runs with."""
-    sys.path.insert(0, str(ROOT))
+    if str(ROOT) not in sys.path:  # run as `python bench/x.py`, without an install
+        sys.path.append(str(ROOT))
     from sandbox.config import SETTINGS
 
     return SETTINGS["WORKERS"][0], SETTINGS["THREADS"][0]

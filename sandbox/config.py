@@ -13,8 +13,8 @@ SETTINGS = {
     "SEED": ("sandbox", str, "seed of every per-tenant random draw"),
     "PUBLIC_URL": ("", str, "base URL apps use to reach the sandbox (default http://BIND:PORT)"),
     # Measured on 2 cores (BENCHMARKS.md): a worker more than the cores keeps the CPU busy
-    # while another waits on its commit; 3 x 6 ingests 12-23 % more than 2 x 8 and keeps
-    # as many threads for long-lived streams (SSE) as it had.
+    # while another waits on its commit: 3 workers ingest 12-23 % more than 2 x 8 (3 x 6:
+    # +13 %), and 18 threads keep as many long-lived streams (SSE) open as 16 did.
     "WORKERS": (3, int, "gunicorn worker processes (cores + 1 measured best on 2 cores)"),
     "THREADS": (6, int, "threads per worker"),
     "FIXTURES_DIR": ("", str, "fixtures folder (default: the repository's fixtures/)"),
