@@ -49,24 +49,21 @@ def checkout(spec: str, into: Path) -> Path:
     return tree
 
 
-def wrk_args(script: str) -> tuple:
-    """Return a wrk run's script arguments: a fresh nonce, so event ids never repeat."""
-    # A repeated event_id is counted as a duplicate of the stored row, not stored again.
-    return (harness.nonce(),) if script == "post.lua" else (harness.nonce(), harness.DEMO_KEY)
-
-
 def run_once(variant: dict, args) -> dict:
     """Start one build (or the no-op), warm it up, measure it; check what it answered."""
-    data = Path(tempfile.mkdtemp(prefix="bench-compare-"))
+    data = None
     if variant["tree"] is None:
         server = harness.noop(args.workers, args.threads)
     else:
+        data = Path(tempfile.mkdtemp(prefix="bench-compare-"))
         server = harness.sandbox(data, args.workers, args.threads, variant["env"], variant["tree"])
     try:
         url = server.url + "/server/v4"
-        warm = harness.wrk(url, args.script, args.warm, args=wrk_args(args.script))
+        # A fresh nonce per wrk run: a repeated event_id is counted as a duplicate of the
+        # stored row, not stored again.
+        warm = harness.wrk(url, args.script, args.warm, args=(harness.nonce(),))
         before = cpu_times()
-        result = harness.wrk(url, args.script, args.duration, args=wrk_args(args.script))
+        result = harness.wrk(url, args.script, args.duration, args=(harness.nonce(),))
         after = cpu_times()
     finally:
         server.stop()
@@ -77,14 +74,15 @@ def run_once(variant: dict, args) -> dict:
             result["problem"] = f"{result['ok']} answers of the 401 mix were not 401s"
     elif result["err_status"]:
         result["problem"] = f"{result['err_status']} non-2xx answers"
-    elif variant["tree"] is not None:
+    elif data is not None:
         with sqlite3.connect(data / "sandbox.db") as conn:
             stored = conn.execute("SELECT count(*) FROM events").fetchone()[0]
         if stored < warm["ok"] + result["ok"]:
             result["problem"] = (
                 f"{stored} events stored for {warm['ok'] + result['ok']} acknowledged"
             )
-    shutil.rmtree(data, ignore_errors=True)
+    if data is not None:
+        shutil.rmtree(data, ignore_errors=True)
     return result
 
 
@@ -128,6 +126,7 @@ def main(argv=None) -> int:
             env = dict(kv.split("=", 1) for kv in env_spec.split(",") if kv)
             label = f"{i + 1}:{spec}" + (f" [{env_spec}]" if env_spec else "")
             variants.append({"label": label, "tree": checkout(spec, scratch / str(i)), "env": env})
+        base_label = variants[0]["label"]  # the ratios are to build 1
         if args.noop:
             variants.insert(0, {"label": "no-op", "tree": None, "env": {}})
         results: dict = {v["label"]: [] for v in variants}
@@ -146,7 +145,7 @@ def main(argv=None) -> int:
                 )
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    base = statistics.median(x["rps"] for x in results[variants[-len(args.builds)]["label"]])
+    base = statistics.median(x["rps"] for x in results[base_label])
     print(f"\nmedians over {args.rounds} round(s), wrk -t2 -c32 -d{args.duration}, {args.script}")
     print("| build | req/s | vs build 1 | p99 ms | CPU busy % |")
     print("|---|---:|---:|---:|---:|")

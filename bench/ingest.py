@@ -166,10 +166,12 @@ def main(argv=None) -> int:
     config = f"gunicorn gthread -w {args.workers} --threads {args.threads}"
     rows = [
         ("noop (ceiling)", config, noop),
-        *([("noop at 2 x 8", "gunicorn gthread -w 2 --threads 8", noop_ref)] if noop_ref else []),
         ("sandbox ingest", config, ingest),
         ("sandbox rejected (401 mix)", config, rejected),
     ]
+    if noop_ref:
+        ref_config = f"gunicorn gthread -w {reference[0]} --threads {reference[1]}"
+        rows.insert(1, (f"noop at {reference[0]} x {reference[1]}", ref_config, noop_ref))
     if wiremock:
         rows.append(("WireMock 3.13.2", "java -Xmx512m, journal on", wiremock))
     print(f"\n{harness.machine()}\nwrk -t2 -c32 -d{args.duration} (warm-up {args.warm})\n")

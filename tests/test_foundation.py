@@ -300,7 +300,7 @@ def test_connections_are_spread_over_every_worker(live_server):
     while len(set(pids_of_fresh_connections(8))) < workers and time.monotonic() < deadline:
         time.sleep(0.2)
     pids = pids_of_fresh_connections(48)
-    # 48 connections missing one of 3 workers by chance: 3 x (2/3)^48, about 1 in 10^8
+    # 48 connections missing one of n workers by chance: n x (1 - 1/n)^48, 1 in 10^8 for 3
     assert len(set(pids)) == workers, pids
 
 
