@@ -19,8 +19,8 @@ broken build, not a fast one: it is reported and the script exits 1.
 """
 
 import argparse
+import contextlib
 import shutil
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -75,7 +75,7 @@ def run_once(variant: dict, args) -> dict:
     elif result["err_status"]:
         result["problem"] = f"{result['err_status']} non-2xx answers"
     elif data is not None:
-        with sqlite3.connect(data / "sandbox.db") as conn:
+        with contextlib.closing(harness.open_journal(data)) as conn:
             stored = conn.execute("SELECT count(*) FROM events").fetchone()[0]
         if stored < warm["ok"] + result["ok"]:
             result["problem"] = (

@@ -13,7 +13,6 @@ import argparse
 import http.client
 import json
 import shutil
-import sqlite3
 import sys
 import tempfile
 import threading
@@ -84,7 +83,7 @@ def one_round(
         t.join(10)
     restarted = harness.sandbox(data_dir, workers, threads)  # must come up on the same data
     restarted.stop()
-    conn = sqlite3.connect(data_dir / "sandbox.db")
+    conn = harness.open_journal(data_dir)
     try:
         stored = {
             r[0]

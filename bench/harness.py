@@ -6,6 +6,7 @@ import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -189,6 +190,31 @@ def default_config() -> tuple[int, int]:
 
 
 WORKERS, THREADS = default_config()
+
+
+def open_journal(data_dir: Path):
+    """Open a data dir's store read-only-ish, with `journal` and `events` readable as tables.
+
+    Builds since the journal shards keep them in `journal-<slot>.db` (attached here as
+    views, as the sandbox's readers do); older builds, compared by compare.py, in
+    `sandbox.db` itself.
+    """
+    from sandbox.store.shards import ShardReader
+
+    conn = sqlite3.connect(Path(data_dir) / "sandbox.db", uri=True)
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if "journal" not in tables:
+        ShardReader(data_dir).refresh(conn)
+    return conn
+
+
+def store_bytes(data_dir: Path) -> int:
+    """Return the bytes of a data dir's database files (WAL files included)."""
+    return sum(
+        f.stat().st_size
+        for f in Path(data_dir).iterdir()
+        if f.name.startswith(("sandbox.db", "journal-")) and ".db" in f.name
+    )
 
 
 def sandbox(

@@ -15,7 +15,6 @@ Targets, side by side under the same wrk load (wrk -t2 -c32, one JSON event per 
 import argparse
 import json
 import shutil
-import sqlite3
 import sys
 import tempfile
 from pathlib import Path
@@ -55,7 +54,7 @@ def bench_sandbox(args) -> tuple[dict, dict]:
         _w, rejected = warm_and_measure(server, "rejected.lua", args.warm, args.duration)
     finally:
         server.stop()
-    conn = sqlite3.connect(data / "sandbox.db")
+    conn = harness.open_journal(data)
     try:
         ingest["events_stored"] = conn.execute(
             "SELECT count(*) FROM events WHERE event_id != 'rej'"

@@ -10,7 +10,6 @@ pruning in the writer's housekeeping without stopping ingest.
 
 import argparse
 import shutil
-import sqlite3
 import sys
 import tempfile
 from pathlib import Path
@@ -59,13 +58,13 @@ def main(argv=None) -> int:
                 print(f"  {samples[-1]}", flush=True)
     finally:
         server.stop()
-    conn = sqlite3.connect(data / "sandbox.db")
+    conn = harness.open_journal(data)
     try:
         journal_rows = conn.execute("SELECT count(*) FROM journal").fetchone()[0]
         event_rows = conn.execute("SELECT count(*) FROM events").fetchone()[0]
     finally:
         conn.close()
-    size = sum(f.stat().st_size for f in data.iterdir() if f.name.startswith("sandbox.db"))
+    size = harness.store_bytes(data)
     shutil.rmtree(data, ignore_errors=True)
     print(
         f"\n{harness.machine()}\nsandbox gunicorn gthread -w {args.workers} --threads "

@@ -7,6 +7,7 @@ The entries are made by this script in a fresh store, shaped like real ingest (a
 event body, masked-able headers, the passing auth checks, a 200 answer), 50,000 users.
 Then the admin search (sandbox.journal.search, what GET /_sandbox/journal runs) is timed:
 by event id, by user id and full-text, each as the median and worst of 25 queries.
+The entries are dealt over as many journal shards as the server has workers.
 """
 
 import argparse
@@ -25,6 +26,8 @@ from sandbox import journal  # noqa: E402
 from sandbox.clock import RealClock  # noqa: E402
 from sandbox.retention import Maintenance  # noqa: E402
 from sandbox.store import Store, connect, dumps, migrate  # noqa: E402
+from sandbox.store.shard_schema import ensure_shard  # noqa: E402
+from sandbox.store.shards import SLOT_BITS  # noqa: E402
 
 TENANT = "84acf2ac-b2e0-4927-8653-cba2b83816c2"
 NAMES = [
@@ -109,24 +112,33 @@ def entry(i: int, rng: random.Random, t0: float) -> tuple:
     return tuple(row[c] for c in journal.COLUMNS)
 
 
-def build(path: Path, count: int) -> float:
-    """Fill a fresh store with `count` entries and index them; return the seconds it took."""
+def build(path: Path, count: int, shards: int) -> float:
+    """Fill a fresh store with `count` entries and index them; return the seconds it took.
+
+    The entries are dealt over `shards` journal shards, as that many workers would
+    write them, with the ids the writers give (shards.next_ids).
+    """
     migrate(path)
-    conn = connect(path)
     rng, t0, started = random.Random(7), time.time() - count * 0.001, time.monotonic()
-    sql = (
-        f"INSERT INTO journal ({', '.join(journal.COLUMNS)}) "
-        f"VALUES ({', '.join('?' for _ in journal.COLUMNS)})"
-    )
+    columns = ("id", *journal.COLUMNS)
+    sql = f"INSERT INTO journal ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+    conns = [connect(ensure_shard(path.parent, slot, connect)) for slot in range(shards)]
+    first_us = int(t0 * 1e6)
     for start in range(0, count, 20_000):
-        conn.execute("BEGIN")
-        conn.executemany(sql, (entry(i, rng, t0) for i in range(start, min(count, start + 20_000))))
-        conn.execute("COMMIT")
-    maintenance = Maintenance(RealClock(), fulltext=True, chunk=50_000)
-    while maintenance(conn) < 1.0:  # index everything, as the writer would over time
-        pass
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    conn.close()
+        batch = [[] for _ in conns]
+        for i in range(start, min(count, start + 20_000)):
+            slot = i % shards
+            batch[slot].append((((first_us + i * 1000) << SLOT_BITS) | slot, *entry(i, rng, t0)))
+        for conn, rows in zip(conns, batch, strict=True):
+            conn.execute("BEGIN")
+            conn.executemany(sql, rows)
+            conn.execute("COMMIT")
+    for conn in conns:
+        maintenance = Maintenance(RealClock(), fulltext=True, chunk=50_000)
+        while maintenance(conn) < 1.0:  # index everything, as the writer would over time
+            pass
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.close()
     return time.monotonic() - started
 
 
@@ -170,13 +182,16 @@ def main(argv=None) -> int:
     parser.add_argument("--entries", type=int, default=1_000_000)
     parser.add_argument("--smoke", action="store_true", help="20,000 entries (CI)")
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--shards", type=int, default=harness.WORKERS, help="journal shards (one per worker)"
+    )
     args = parser.parse_args(argv)
     count = 20_000 if args.smoke else args.entries
     folder = Path(tempfile.mkdtemp(prefix="bench-search-"))
     path = folder / "sandbox.db"
     try:
-        seconds = build(path, count)
-        size = path.stat().st_size
+        seconds = build(path, count, args.shards)
+        size = harness.store_bytes(folder)
         store = Store(path)
         results = measure(store, count)
         store.close()

@@ -136,10 +136,14 @@ class StoreEvent:
     """A writer function storing one event row once per (tenant, event_id).
 
     A repeated event_id is not stored again: the first row's duplicate counter goes up
-    and the request is flagged "duplicate", naming the first copy.
+    and the request is flagged "duplicate", naming the first copy. The rows live in the
+    writer's journal shard; a first copy another worker's shard holds is found there
+    (read-only) and the repeat is counted in this shard's `event_repeats`. Two copies
+    that reach two workers within the same commit (milliseconds) are both stored.
     """
 
     __slots__ = ("row",)
+    shard_only = True  # writes only the journal shard (store/shards.py)
 
     def __init__(self, row: dict):
         self.row = row
@@ -160,6 +164,9 @@ class StoreEvent:
             if row["event_id"] is None or key not in first_uid:
                 first_uid[key] = row["uid"]
                 fresh.append(row)
+        elsewhere = _uids_in_other_shards(conn, [r for r in fresh if r["event_id"] is not None])
+        fresh = [r for r in fresh if (r["tenant_id"], r["event_id"]) not in elsewhere]
+        first_uid.update(elsewhere)
         inserted = insert_many(
             conn, "events", _COLS, [tuple(r[c] for c in _COLS) for r in fresh], "INSERT OR IGNORE"
         )
@@ -173,11 +180,18 @@ class StoreEvent:
             if first == row["uid"]:
                 results.append({"headers": {"X-Sandbox-Event-Uid": first}})
                 continue
-            conn.execute(
-                "UPDATE events SET duplicates = duplicates + 1 "
-                "WHERE tenant_id = ? AND event_id = ?",
-                key,
-            )
+            if key in elsewhere:
+                conn.execute(
+                    "INSERT INTO event_repeats VALUES (?, ?, ?, 1) ON CONFLICT "
+                    "DO UPDATE SET repeats = repeats + 1",
+                    (*key, first),
+                )
+            else:
+                conn.execute(
+                    "UPDATE events SET duplicates = duplicates + 1 "
+                    "WHERE tenant_id = ? AND event_id = ?",
+                    key,
+                )
             results.append(
                 {
                     "flags": ["duplicate"],
@@ -189,6 +203,27 @@ class StoreEvent:
                 }
             )
         return results
+
+
+def _uids_in_other_shards(conn, rows: list[dict]) -> dict:
+    """Return {(tenant, event_id): uid} of these rows' event ids stored in other shards."""
+    others = getattr(conn, "others", ())
+    if not rows or not others:
+        return {}
+    keys = list(dict.fromkeys((r["tenant_id"], r["event_id"]) for r in rows))
+    marks = ", ".join("(?, ?)" for _ in keys)
+    params = [value for key in keys for value in key]
+    # One statement for every shard: one hand-back of the GIL (writer.run_all).
+    # A join from the keys: `(tenant_id, event_id) IN (VALUES ...)` scans the table.
+    sql = " UNION ALL ".join(
+        f"SELECT e.tenant_id, e.event_id, e.uid FROM (VALUES {marks}) AS k "
+        f"JOIN {schema}.events AS e ON e.tenant_id = k.column1 AND e.event_id = k.column2"
+        for schema in others
+    )
+    found: dict = {}
+    for tenant_id, event_id, uid in conn.execute(sql, params * len(others)):
+        found.setdefault((tenant_id, event_id), uid)
+    return found
 
 
 def _stored_uids(conn, rows: list[dict]) -> dict:

@@ -117,17 +117,30 @@ def search(store: Store, filters: dict, limit: int = 50) -> dict:
         params.append(int(filters["after"]))
         order = "ASC"
     cols = ", ".join(f"journal.{c}" for c in SUMMARY)
-    sql, order_by = f"SELECT {cols} FROM journal", "journal.id"
+    shards = store.shards()
     if filters.get("q"):
-        # The full-text index leads, newest match first, and the join stops at LIMIT.
-        # Ordering by the index's own rowid is what lets FTS5 stream: ordering by
-        # journal.id (the same value) makes SQLite sort every match (0.5 s for 1M rows).
-        sql = f"SELECT {cols} FROM journal_fts JOIN journal ON journal.id = journal_fts.rowid"
-        order_by = "journal_fts.rowid"
+        # Per shard, the full-text index leads, newest match first; SQLite merges the
+        # shards in id order and stops at LIMIT. The id is the index's own rowid, so
+        # FTS5 streams: ordering by journal.id (the same value) makes SQLite sort every
+        # match (0.5 s for 1M rows).
         where.insert(0, "journal_fts MATCH ?")
         params.insert(0, fts_query(filters["q"]))
-    if where:
-        sql += " WHERE " + " AND ".join(where)
+        rest = ", ".join(f"journal.{c}" for c in SUMMARY if c != "id")
+        sql = " UNION ALL ".join(
+            f"SELECT journal_fts.rowid AS id, {rest} FROM {shard}.journal_fts "
+            f"JOIN {shard}.journal AS journal ON journal.id = journal_fts.rowid "
+            "WHERE " + " AND ".join(where)
+            for shard in shards
+        )
+        params = params * len(shards)
+        order_by = "id"
+    else:
+        # `journal` is the view over every shard (store/shards.py): merged in id order.
+        sql, order_by = f"SELECT {cols} FROM journal", "journal.id"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+    if not shards:
+        return {"entries": [], "count": 0, "next": None}
     sql += f" ORDER BY {order_by} {order} LIMIT ?"
     rows = store.all(sql, (*params, limit + 1))
     more = len(rows) > limit
@@ -176,6 +189,10 @@ def get_entry(store: Store, request_id: str) -> dict | None:
 
 def count(store: Store, tenant_id: str | None = None) -> int:
     """Return how many entries the journal holds (for one tenant, or all)."""
-    if tenant_id:
-        return store.one("SELECT count(*) n FROM journal WHERE tenant_id = ?", (tenant_id,))["n"]
-    return store.one("SELECT count(*) n FROM journal")["n"]
+    # Counted per shard and summed: a count through the view would copy every row.
+    where, params = ("WHERE tenant_id = ?", (tenant_id,)) if tenant_id else ("", ())
+    shards = store.shards()
+    if not shards:
+        return 0
+    sql = " + ".join(f"(SELECT count(*) FROM {shard}.journal {where})" for shard in shards)
+    return store.one(f"SELECT {sql} AS n", params * len(shards))["n"]

@@ -7,7 +7,9 @@ every request of a process waits on, only inserts.
 
 from .journal import COLUMNS, JSON_COLUMNS
 from .store import dumps, insert_many, loads
-from .store.writer import run_all
+from .store.writer import run_all, shard_only
+
+_INSERT_COLUMNS = ("id", *COLUMNS)
 
 _FLAGS, _PROBLEMS = COLUMNS.index("flags"), COLUMNS.index("problems")
 
@@ -37,14 +39,17 @@ def _with_extra(values: tuple, flags: list, problems: list) -> tuple:
 class Record:
     """A writer function: a request's domain writes, then its journal entry.
 
-    Its result is the headers the domain writes asked to add to the response.
+    Its result is the headers the domain writes asked to add to the response. The
+    entry goes to the writer's journal shard; a record whose writes are all shard-only
+    (an event) commits without the lock the workers share (store/writer.py).
     """
 
-    __slots__ = ("values", "writes")
+    __slots__ = ("values", "writes", "shard_only")
 
     def __init__(self, entry: dict, writes: list):
         self.values = entry_values(entry)
         self.writes = writes
+        self.shard_only = all(shard_only(fn) for fn in writes)
 
     def __call__(self, conn) -> dict:
         """Record this request alone (the writer's retry of a failed batch)."""
@@ -68,5 +73,8 @@ class Record:
             rows.append(
                 _with_extra(record.values, flags, problems) if flags or problems else record.values
             )
-        insert_many(conn, "journal", COLUMNS, rows)
+        ids = conn.journal_ids(len(rows))
+        insert_many(
+            conn, "journal", _INSERT_COLUMNS, [(i, *r) for i, r in zip(ids, rows, strict=True)]
+        )
         return answers

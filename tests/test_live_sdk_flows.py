@@ -1,7 +1,6 @@
 """Against the production server on 127.0.0.1: the iOS and Android SDK call sequences end to end,
 SSE nudges, and 1,000 concurrent event posts all journaled."""
 
-import sqlite3
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -9,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
+from sandbox.store import Store
 from tests.conftest import DEMO_KEY, DEMO_TENANT, LiveServer
 from tests.helpers import event
 
@@ -269,17 +269,15 @@ def test_1000_concurrent_event_posts_are_all_journaled(server):
     with ThreadPoolExecutor(max_workers=48) as pool:
         statuses = list(pool.map(post, range(1000)))
     assert statuses.count(200) == 1000
-    conn = sqlite3.connect(server.data_dir / "sandbox.db")
+    store = Store(server.data_dir / "sandbox.db")  # reads every worker's journal shard
     try:
-        journaled = conn.execute(
-            "SELECT count(*) FROM journal WHERE event_id LIKE ?", (f"{run}-%",)
-        ).fetchone()[0]
-        events = conn.execute(
-            "SELECT count(*) FROM events WHERE event_id LIKE ?", (f"{run}-%",)
-        ).fetchone()[0]
+        journaled = store.one(
+            "SELECT count(*) n FROM journal WHERE event_id LIKE ?", (f"{run}-%",)
+        )["n"]
+        events = store.one("SELECT count(*) n FROM events WHERE event_id LIKE ?", (f"{run}-%",))
     finally:
-        conn.close()
-    assert journaled == 1000 and events == 1000
+        store.close()
+    assert journaled == 1000 and events["n"] == 1000
 
 
 def test_virtual_clock_is_shared_by_every_worker(tmp_path):

@@ -1,5 +1,7 @@
-"""The store: one SQLite file (WAL) reached through sqlite-utils, a reader per thread, one writer.
+"""The store: SQLite files (WAL) reached through sqlite-utils, a reader per thread, one writer.
 
+`sandbox.db` holds the domain tables; the journal and the events live in one shard
+file per worker (shards.py), seen by readers as one `journal` and one `events`.
 Reads use a connection per thread (gunicorn's gthread threads live for the whole
 process, so this is a per-request connection without the cost of opening one each
 time). Every write goes through the group-commit Writer: one writer thread per
@@ -18,12 +20,14 @@ import orjson
 import sqlite_utils
 
 from .migrations import MIGRATIONS
+from .shard_schema import ensure_shard
+from .shards import ShardReader, shard_paths, slot_of
 from .writer import Writer
 
 DB_FILENAME = "sandbox.db"
 
 
-def connect(path: str | Path) -> sqlite3.Connection:
+def connect(path: str | Path, factory=sqlite3.Connection) -> sqlite3.Connection:
     """Open a connection with the store's pragmas (WAL, synchronous=NORMAL, busy timeout)."""
     conn = sqlite3.connect(
         str(path),
@@ -32,6 +36,9 @@ def connect(path: str | Path) -> sqlite3.Connection:
         timeout=10,
         # the writer's multi-row INSERTs come in one shape per batch size
         cached_statements=512,
+        factory=factory,
+        # shards are attached read-only by file: URI (a plain path stays a path)
+        uri=True,
     )
     conn.row_factory = sqlite3.Row
     # WAL lets readers run while the writer commits; NORMAL keeps every commit
@@ -68,13 +75,18 @@ def insert_many(conn, table: str, columns: tuple, rows: list, verb: str = "INSER
 
 
 def migrate(path: str | Path) -> int:
-    """Create or upgrade the schema in place; return the schema version."""
+    """Create or upgrade the schema in place (the shards' too); return the schema version."""
     db = sqlite_utils.Database(connect(path))
     try:
         MIGRATIONS.apply(db)
-        return schema_version(db)
+        version = schema_version(db)
     finally:
         db.close()
+    data_dir = Path(path).parent
+    slots = {0} | {slot_of(p) for p in shard_paths(data_dir)}
+    for slot in sorted(slots):
+        ensure_shard(data_dir, slot, connect)
+    return version
 
 
 def schema_version(db: sqlite_utils.Database) -> int:
@@ -100,21 +112,32 @@ def loads(text, default=None):
 
 
 class Store:
-    """The app's handle on the database file: thread-local readers plus the writer."""
+    """The app's handle on its files: thread-local readers plus the writer."""
 
     def __init__(self, path: str | Path):
         self.path = str(path)
-        self.writer = Writer(self.path, connect)
+        self.data_dir = str(Path(path).parent)
+        self.writer = Writer(self.path, connect, shard_dir=self.data_dir)
         self._local = threading.local()
         self._cache: dict = {}
 
     def conn(self) -> sqlite3.Connection:
-        """Return this thread's read connection (opened on first use, reopened after fork)."""
-        conn = getattr(self._local, "conn", None)
-        if conn is None or getattr(self._local, "pid", None) != os.getpid():
+        """Return this thread's read connection (opened on first use, reopened after fork).
+
+        It sees the journal shards as the tables `journal` and `events` (TEMP views).
+        """
+        local = self._local
+        conn = getattr(local, "conn", None)
+        if conn is None or getattr(local, "pid", None) != os.getpid():
             conn = connect(self.path)
-            self._local.conn, self._local.pid = conn, os.getpid()
+            local.conn, local.pid, local.shards = conn, os.getpid(), ShardReader(self.data_dir)
+        local.shards.refresh(conn)
         return conn
+
+    def shards(self) -> tuple:
+        """Return the schema names of the journal shards on this thread's read connection."""
+        self.conn()
+        return self._local.shards.schemas
 
     def db(self) -> sqlite_utils.Database:
         """Return this thread's connection wrapped as a sqlite-utils Database."""

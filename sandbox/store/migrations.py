@@ -4,7 +4,11 @@ Never edit an applied migration; add the next one. An older data dir is upgraded
 on start (store.migrate), so a partner keeps their tenants and journal.
 """
 
+from pathlib import Path
+
 from sqlite_utils.migrations import Migrations
+
+from .shard_schema import ensure_shard
 
 MIGRATIONS = Migrations("customerglu-sandbox")
 
@@ -190,3 +194,30 @@ def m006_journal_fulltext(db):
         "CREATE VIRTUAL TABLE journal_fts USING fts5("
         "path, body, content='journal', content_rowid='id')"
     )
+
+
+@MIGRATIONS(transactional=False)
+def m007_journal_to_shards(db):
+    """Move the journal and events into journal shard 0; they live in shard files now."""
+    from . import connect  # the package imports this module: a late import
+
+    data_dir = Path(db.execute("PRAGMA database_list").fetchone()[2]).parent
+    shard = ensure_shard(data_dir, 0, connect)
+    if "journal" not in db.table_names():  # moved already (a crash before this was recorded)
+        return
+    # Ids are kept: old entries' small ids sort before every shard id (shards.next_ids),
+    # and the shard's housekeeping indexes them for full-text from id 0.
+    db.execute("ATTACH DATABASE ? AS shard", (str(shard),))
+    try:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.execute("INSERT INTO shard.journal SELECT * FROM main.journal")
+            db.execute("INSERT INTO shard.events SELECT * FROM main.events")
+            for table in ("journal_fts", "journal", "events"):
+                db.execute(f"DROP TABLE main.{table}")
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+    finally:
+        db.execute("DETACH DATABASE shard")

@@ -15,6 +15,8 @@ import time
 
 from .checkpoint import Checkpointer, writer_pragmas
 from .lock import locked, open_lock
+from .shard_schema import ensure_shard
+from .shards import ShardConnection, ShardReader, claim_slot
 
 _STOP = object()
 _MAINTAIN = object()  # marks a maintain_now() request in the queue
@@ -62,11 +64,23 @@ class _Item:
         self.error = None
 
 
-class Writer:
-    """Single writer thread; submit() blocks until the write is committed."""
+def shard_only(fn) -> bool:
+    """Return whether a write touches only the journal shard (marked `shard_only`)."""
+    return getattr(fn, "shard_only", False)
 
-    def __init__(self, path: str, connect, max_batch: int = 256):
+
+class Writer:
+    """Single writer thread; submit() blocks until the write is committed.
+
+    With `shard_dir`, the writer claims a journal shard there (shards.py): writes
+    marked shard_only commit to it alone, with no lock the other workers wait on;
+    any other write also takes the core file's lock and commits both files.
+    """
+
+    def __init__(self, path: str, connect, max_batch: int = 256, shard_dir: str | None = None):
         self.path = path
+        self.shard_dir = shard_dir
+        self.slot: int | None = None
         self._connect = connect
         self.max_batch = max_batch
         # Housekeeping run by this thread between batches (retention, full-text
@@ -80,6 +94,7 @@ class Writer:
         self._pid: int | None = None
         self._lock = threading.Lock()
         self.checkpointer = Checkpointer(path, connect)
+        self.shard_checkpointer: Checkpointer | None = None
         self.batches = 0
         self.items = 0
 
@@ -117,13 +132,33 @@ class Writer:
             self._queue.put(_STOP)
             thread.join(timeout=10)
             self.checkpointer.stop()
+            if self.shard_checkpointer is not None:
+                self.shard_checkpointer.stop()
         self._thread = None
 
-    def _run(self) -> None:
-        conn = self._connect(self.path)
+    def _open(self):
+        """Open the writer's connection and locks: (conn, core lock, shard lock, shards)."""
+        if self.shard_dir is None:
+            conn = self._connect(self.path)
+            writer_pragmas(conn)
+            return conn, open_lock(self.path), None, None, None
+        slot, shared, holder = claim_slot(self.shard_dir)
+        shard = str(ensure_shard(self.shard_dir, slot, self._connect))
+        conn = self._connect(shard, factory=ShardConnection)
+        conn.slot, conn.shared = slot, shared
+        conn.last_id = conn.execute("SELECT max(id) FROM journal").fetchone()[0] or 0
+        conn.execute("ATTACH DATABASE ? AS core", (self.path,))
         writer_pragmas(conn)
-        # One writer per database file at a time, across processes (lock.py).
-        lock = open_lock(self.path)
+        # The other shards, read-only: an event's first copy may be in one of them.
+        others = ShardReader(self.shard_dir, exclude=slot)
+        conn.others = others.refresh(conn)
+        self.slot = slot
+        self.shard_checkpointer = Checkpointer(shard, self._connect)
+        self.shard_checkpointer.start()
+        return conn, open_lock(self.path), open_lock(shard), others, holder
+
+    def _run(self) -> None:
+        conn, core_lock, shard_lock, others, holder = self._open()
         try:
             while True:
                 try:
@@ -136,25 +171,44 @@ class Writer:
                 if isinstance(first, _Item) and first.fn is _MAINTAIN:
                     self._pending_maintain.append(first)
                 elif first is not None:
-                    with locked(lock):
-                        # Take what queued up meanwhile (also while waiting for the lock).
+                    if others is not None:  # a worker started since: attach its shard
+                        conn.others = others.refresh(conn)
+                    if shard_lock is None:
+                        with locked(core_lock):
+                            # Take what queued up meanwhile (also while waiting for the lock).
+                            batch, stop = self._drain(first)
+                            self._commit(conn, batch, "BEGIN IMMEDIATE")
+                    else:
                         batch, stop = self._drain(first)
-                        self._commit(conn, batch)
+                        self._commit_sharded(conn, batch, core_lock, shard_lock)
                     self._wake(batch)
                 if self._pending_maintain:
                     self._next_maintenance = 0.0
-                    self._maintain(conn, lock)
+                    self._maintain(conn, shard_lock or core_lock)
                     for request in self._pending_maintain:
                         request.result = self._last_delay
                         request.done.release()
                     self._pending_maintain = []
                 if stop:
                     return
-                self._maintain(conn, lock)
+                self._maintain(conn, shard_lock or core_lock)
         finally:
             conn.close()
-            if lock is not None:
-                lock.close()
+            for lock in (core_lock, shard_lock, holder):
+                if lock is not None:
+                    lock.close()
+
+    def _commit_sharded(self, conn, batch: list, core_lock, shard_lock) -> None:
+        # The shard's lock is this worker's own (its checkpointer, or a writer sharing the
+        # slot, are all that wait on it). Only a batch with a domain write takes the core
+        # lock every worker shares, and then IMMEDIATE takes both files' write locks.
+        if all(shard_only(item.fn) for item in batch):
+            with locked(shard_lock):
+                # Deferred: IMMEDIATE would also take the core file's lock.
+                self._commit(conn, batch, "BEGIN")
+            return
+        with locked(core_lock), locked(shard_lock):
+            self._commit(conn, batch, "BEGIN IMMEDIATE")
 
     def _maintain(self, conn: sqlite3.Connection, lock) -> None:
         # Time between housekeeping runs is process time, not domain time.
@@ -184,9 +238,9 @@ class Writer:
             batch.append(nxt)
         return batch, False
 
-    def _commit(self, conn: sqlite3.Connection, batch: list) -> None:
+    def _commit(self, conn: sqlite3.Connection, batch: list, begin: str) -> None:
         try:
-            self._transaction(conn, batch)
+            self._transaction(conn, batch, begin)
         except Exception as exc:
             if len(batch) == 1:
                 batch[0].error = exc
@@ -194,14 +248,15 @@ class Writer:
             # One bad write fails alone, not its batch: redo each in its own transaction.
             for item in batch:
                 try:
-                    self._transaction(conn, [item])
+                    self._transaction(conn, [item], begin)
                 except Exception as single:  # handed back to the waiting request
                     item.error = single
 
-    def _transaction(self, conn: sqlite3.Connection, batch: list) -> None:
-        # IMMEDIATE takes the write lock up front: a deferred BEGIN would fail at
-        # once with "database is locked" if another process wrote in between.
-        conn.execute("BEGIN IMMEDIATE")
+    def _transaction(self, conn: sqlite3.Connection, batch: list, begin: str) -> None:
+        # IMMEDIATE takes the write lock up front: a deferred BEGIN would fail at once
+        # with "database is locked" if another process wrote in between. A deferred one
+        # serves the shard, which no other process writes while we hold its lock.
+        conn.execute(begin)
         try:
             results = run_all(conn, [item.fn for item in batch])
             conn.execute("COMMIT")

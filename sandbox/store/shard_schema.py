@@ -1,0 +1,100 @@
+"""The schema of a journal shard (see shards.py), only ever changed here, as migrations."""
+
+import contextlib
+import os
+from pathlib import Path
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+from .shards import shard_path
+
+SHARD_MIGRATIONS = Migrations("customerglu-sandbox-journal")
+
+
+@SHARD_MIGRATIONS()
+def s001_journal_events_fulltext(db):
+    """The journal, the events, repeats of events stored in another shard, full-text index."""
+    # Ids come from the writer (shards.next_ids): unique across shards, rising with time,
+    # never reused after retention deletes.
+    db.execute(
+        """CREATE TABLE journal (
+            id INTEGER PRIMARY KEY,
+            request_id TEXT NOT NULL UNIQUE,
+            ts TEXT NOT NULL,
+            ts_epoch REAL NOT NULL,
+            tenant_id TEXT,
+            user_id TEXT,
+            event_id TEXT,
+            method TEXT NOT NULL,
+            host TEXT,
+            path TEXT NOT NULL,
+            query TEXT,
+            route TEXT,
+            client_addr TEXT,
+            headers TEXT,
+            body BLOB,
+            body_size INTEGER,
+            status INTEGER,
+            response_headers TEXT,
+            response_body BLOB,
+            latency_ms REAL,
+            auth_result TEXT,
+            auth_reason TEXT,
+            checks TEXT,
+            flags TEXT,
+            problems TEXT
+        )"""
+    )
+    # Only the indexes the searches use: each one is paid on every insert.
+    for cols in (["tenant_id", "id"], ["user_id", "id"], ["event_id"]):
+        db["journal"].create_index(cols)
+    db.execute(
+        """CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            uid TEXT NOT NULL UNIQUE,
+            tenant_id TEXT NOT NULL,
+            event_id TEXT,
+            event_name TEXT,
+            user_id TEXT,
+            timestamp TEXT,
+            timestamp_utc TEXT,
+            properties TEXT,
+            source TEXT,
+            valid INTEGER NOT NULL,
+            problems TEXT,
+            duplicates INTEGER NOT NULL DEFAULT 0,
+            request_id TEXT,
+            received_at TEXT NOT NULL
+        )"""
+    )
+    db["events"].create_index(["tenant_id", "event_id"], unique=True)
+    db["events"].create_index(["tenant_id", "user_id"])
+    # A repeat of an event_id whose first copy another shard holds: counted here, since
+    # a writer never writes another worker's file.
+    db["event_repeats"].create(
+        {"tenant_id": str, "event_id": str, "first_uid": str, "repeats": int},
+        pk=("tenant_id", "event_id"),
+    )
+    # External content: the text stays in `journal`; the index holds only tokens. It is
+    # filled in chunks by the writer's housekeeping (retention.Maintenance).
+    db.execute(
+        "CREATE VIRTUAL TABLE journal_fts USING fts5("
+        "path, body, content='journal', content_rowid='id')"
+    )
+    db["shard_meta"].create({"key": str, "value": str}, pk="key")
+
+
+def ensure_shard(data_dir: str | Path, slot: int, connect) -> Path:
+    """Create shard `slot` with its schema if missing, else migrate it; return its path.
+
+    A new file is built under a temporary name and renamed, so a reader listing the
+    folder never attaches a file without its tables.
+    """
+    path = shard_path(data_dir, slot)
+    target = path if path.exists() else path.with_suffix(f".{os.getpid()}.tmp")
+    with contextlib.closing(connect(target)) as conn:
+        SHARD_MIGRATIONS.apply(sqlite_utils.Database(conn))
+    if target != path:
+        target.rename(path)
+    return path
