@@ -143,7 +143,7 @@ class StoreEvent:
     """
 
     __slots__ = ("row",)
-    shard_only = True  # writes only the journal shard (store/shards.py)
+    shard_only = writes_shard = True  # writes only the journal shard (store/shards.py)
 
     def __init__(self, row: dict):
         self.row = row

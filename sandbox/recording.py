@@ -45,6 +45,7 @@ class Record:
     """
 
     __slots__ = ("values", "writes", "shard_only")
+    writes_shard = True  # its entry goes to the journal shard
 
     def __init__(self, entry: dict, writes: list):
         self.values = entry_values(entry)

@@ -91,7 +91,8 @@ def test_pruned_entries_leave_the_full_text_index(small_app):
     store.write(
         lambda c: c.execute(
             "INSERT INTO journal_fts(journal_fts, rank) VALUES('integrity-check', 1)"
-        )
+        ),
+        journal=True,
     )
 
 

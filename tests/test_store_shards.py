@@ -160,3 +160,15 @@ def test_an_older_store_moves_its_journal_into_shard_zero(tmp_path):
         tables = {r[0] for r in core.execute("SELECT name FROM sqlite_master")}
     assert not tables & {"journal", "events", "journal_fts"}
     assert shard_path(data, 0).exists()
+
+
+def test_a_process_that_journals_nothing_claims_no_shard(make_app):
+    server, cli = make_app(), make_app()  # a CLI command beside the server, on its data dir
+    cli.extensions["sandbox.store"].write(
+        lambda c: c.execute("INSERT INTO settings VALUES ('cli', 'ran')")
+    )
+    assert _store(cli).writer.slot is None
+    assert _store(cli).writer.maintain_now() == 1.0  # no journal of its own to keep
+    server.test_client().post("/server/v4", json=event(event_id="one"), headers=KEY)
+    assert _store(server).writer.slot == 0
+    assert [p.name for p in shard_paths(_store(server).data_dir)] == ["journal-0.db"]

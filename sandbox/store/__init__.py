@@ -111,6 +111,19 @@ def loads(text, default=None):
     return default if text is None else json.loads(text)
 
 
+class _JournalWrite:
+    """A write function marked as one that needs the writer's journal shard."""
+
+    __slots__ = ("fn",)
+    writes_shard = True
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    def __call__(self, conn):
+        return self.fn(conn)
+
+
 class Store:
     """The app's handle on its files: thread-local readers plus the writer."""
 
@@ -172,9 +185,13 @@ class Store:
         """Drop everything cached() holds."""
         self._cache.clear()
 
-    def write(self, fn, timeout: float = 30.0):
-        """Run fn(conn) in the writer's next committed batch; return its result."""
-        return self.writer.submit(fn, timeout)
+    def write(self, fn, timeout: float = 30.0, journal: bool = False):
+        """Run fn(conn) in the writer's next committed batch; return its result.
+
+        With journal=True, fn writes the journal shard (its tables are `main`, the
+        domain tables `core`); otherwise the domain tables, on the core file.
+        """
+        return self.writer.submit(_JournalWrite(fn) if journal else fn, timeout)
 
     def close(self) -> None:
         """Stop the writer and close this thread's reader."""

@@ -21,7 +21,7 @@ def open_lock(db_path: str):
 
 @contextlib.contextmanager
 def locked(lock_file):
-    """Hold the writers' lock (a no-op where flock does not exist)."""
+    """Hold the writers' lock (a no-op where flock does not exist, or for None)."""
     if lock_file is not None:
         fcntl.flock(lock_file, fcntl.LOCK_EX)
     try:

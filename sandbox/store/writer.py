@@ -69,6 +69,11 @@ def shard_only(fn) -> bool:
     return getattr(fn, "shard_only", False)
 
 
+def writes_shard(fn) -> bool:
+    """Return whether a write touches the journal shard (marked `writes_shard`)."""
+    return getattr(fn, "writes_shard", False)
+
+
 class Writer:
     """Single writer thread; submit() blocks until the write is committed.
 
@@ -136,12 +141,8 @@ class Writer:
                 self.shard_checkpointer.stop()
         self._thread = None
 
-    def _open(self):
-        """Open the writer's connection and locks: (conn, core lock, shard lock, shards)."""
-        if self.shard_dir is None:
-            conn = self._connect(self.path)
-            writer_pragmas(conn)
-            return conn, open_lock(self.path), None, None, None
+    def _open_shard(self):
+        """Claim a journal shard; return (connection on it, its lock, other shards, slot lock)."""
         slot, shared, holder = claim_slot(self.shard_dir)
         shard = str(ensure_shard(self.shard_dir, slot, self._connect))
         conn = self._connect(shard, factory=ShardConnection)
@@ -155,10 +156,17 @@ class Writer:
         self.slot = slot
         self.shard_checkpointer = Checkpointer(shard, self._connect)
         self.shard_checkpointer.start()
-        return conn, open_lock(self.path), open_lock(shard), others, holder
+        return conn, open_lock(shard), others, holder
 
     def _run(self) -> None:
-        conn, core_lock, shard_lock, others, holder = self._open()
+        conn = self._connect(self.path)
+        writer_pragmas(conn)
+        # The core file's writers take turns, across processes (lock.py).
+        core_lock = open_lock(self.path)
+        # A shard is claimed at the first journal write only: a process that never
+        # journals (a CLI command beside the server) leaves the slots to the workers.
+        shard_lock = others = holder = None
+        sharded = False
         try:
             while True:
                 try:
@@ -170,28 +178,35 @@ class Writer:
                 stop = False
                 if isinstance(first, _Item) and first.fn is _MAINTAIN:
                     self._pending_maintain.append(first)
-                elif first is not None:
-                    if others is not None:  # a worker started since: attach its shard
-                        conn.others = others.refresh(conn)
-                    if shard_lock is None:
-                        with locked(core_lock):
-                            # Take what queued up meanwhile (also while waiting for the lock).
-                            batch, stop = self._drain(first)
-                            self._commit(conn, batch, "BEGIN IMMEDIATE")
-                    else:
+                elif first is not None and not sharded:
+                    with locked(core_lock):
+                        # Take what queued up meanwhile (also while waiting for the lock).
                         batch, stop = self._drain(first)
-                        self._commit_sharded(conn, batch, core_lock, shard_lock)
+                        if self.shard_dir and any(writes_shard(i.fn) for i in batch):
+                            conn.close()
+                            conn, shard_lock, others, holder = self._open_shard()
+                            sharded = True
+                        with locked(shard_lock):
+                            self._commit(conn, batch, "BEGIN IMMEDIATE")
                     self._wake(batch)
+                elif first is not None:
+                    conn.others = others.refresh(conn)  # a worker started since: its shard
+                    batch, stop = self._drain(first)
+                    self._commit_sharded(conn, batch, core_lock, shard_lock)
+                    self._wake(batch)
+                # Housekeeping keeps the journal: in the shard, once there is one.
+                journal = sharded or not self.shard_dir
+                lock = shard_lock if self.shard_dir else core_lock
                 if self._pending_maintain:
                     self._next_maintenance = 0.0
-                    self._maintain(conn, shard_lock or core_lock)
+                    self._maintain(conn, lock, journal)
                     for request in self._pending_maintain:
                         request.result = self._last_delay
                         request.done.release()
                     self._pending_maintain = []
                 if stop:
                     return
-                self._maintain(conn, shard_lock or core_lock)
+                self._maintain(conn, lock, journal)
         finally:
             conn.close()
             for lock in (core_lock, shard_lock, holder):
@@ -210,9 +225,13 @@ class Writer:
         with locked(core_lock), locked(shard_lock):
             self._commit(conn, batch, "BEGIN IMMEDIATE")
 
-    def _maintain(self, conn: sqlite3.Connection, lock) -> None:
+    def _maintain(self, conn: sqlite3.Connection, lock, journal: bool) -> None:
         # Time between housekeeping runs is process time, not domain time.
         if self.maintenance is None or time.monotonic() < self._next_maintenance:
+            return
+        if not journal:  # no journal shard claimed yet: nothing to keep
+            self._last_delay = 1.0
+            self._next_maintenance = time.monotonic() + 1.0
             return
         try:
             with locked(lock):
