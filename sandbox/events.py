@@ -211,8 +211,11 @@ def _uids_in_other_shards(conn, rows: list[dict]) -> dict:
     if not rows or not others:
         return {}
     keys = list(dict.fromkeys((r["tenant_id"], r["event_id"]) for r in rows))
-    marks = ", ".join("(?, ?)" for _ in keys)
-    params = [value for key in keys for value in key]
+    # Padded to a power of two with keys that match nothing: a few statement shapes in
+    # the connection's cache, not one per batch size (each holds its compiled program).
+    size = 1 << (len(keys) - 1).bit_length()
+    marks = ", ".join("(?, ?)" for _ in range(size))
+    params = [value for key in keys for value in key] + [None, None] * (size - len(keys))
     # One statement for every shard: one hand-back of the GIL (writer.run_all).
     # A join from the keys: `(tenant_id, event_id) IN (VALUES ...)` scans the table.
     sql = " UNION ALL ".join(

@@ -142,7 +142,7 @@ def search(store: Store, filters: dict, limit: int = 50) -> dict:
     if not shards:
         return {"entries": [], "count": 0, "next": None}
     sql += f" ORDER BY {order_by} {order} LIMIT ?"
-    rows = store.all(sql, (*params, limit + 1))
+    rows = store.all(sql, (*params, limit + 1), journal=True)
     more = len(rows) > limit
     rows = rows[:limit]
     for row in rows:
@@ -173,7 +173,7 @@ def _body_view(raw, content_type: str | None) -> dict | None:
 
 def get_entry(store: Store, request_id: str) -> dict | None:
     """Return one journal entry for display: secrets masked, bodies decoded."""
-    row = store.one("SELECT * FROM journal WHERE request_id = ?", (request_id,))
+    row = store.one("SELECT * FROM journal WHERE request_id = ?", (request_id,), journal=True)
     if row is None:
         return None
     for col in JSON_COLUMNS:
@@ -195,4 +195,4 @@ def count(store: Store, tenant_id: str | None = None) -> int:
     if not shards:
         return 0
     sql = " + ".join(f"(SELECT count(*) FROM {shard}.journal {where})" for shard in shards)
-    return store.one(f"SELECT {sql} AS n", params * len(shards))["n"]
+    return store.one(f"SELECT {sql} AS n", params * len(shards), journal=True)["n"]

@@ -121,7 +121,7 @@ def test_old_schema_is_migrated_in_place(tmp_path):
     assert app.config["SCHEMA_VERSION"] == len(MIGRATIONS._migrations)
     store = app.extensions["sandbox.store"]
     assert store.one("SELECT name FROM tenants WHERE id = 'old-1'")["name"] == "Old Partner"
-    assert store.one("SELECT count(*) n FROM journal")["n"] == 0  # new table exists
+    assert store.one("SELECT count(*) n FROM journal", journal=True)["n"] == 0  # new table exists
     assert migrate(data / "sandbox.db") == app.config["SCHEMA_VERSION"]  # idempotent
     store.close()
 

@@ -31,7 +31,9 @@ def post_both(make_app, path, body, headers, setup=None):
         data = body if isinstance(body, str) else json.dumps(body)
         resp = client.post(path, data=data, headers={**JSON, **headers, **extra})
         entry = app.extensions["sandbox.store"].one(
-            "SELECT * FROM journal WHERE request_id = ?", (resp.headers["X-Sandbox-Request-Id"],)
+            "SELECT * FROM journal WHERE request_id = ?",
+            (resp.headers["X-Sandbox-Request-Id"],),
+            journal=True,
         )
         out.append((app, resp, entry))
     return out
@@ -69,7 +71,7 @@ def test_valid_event_is_answered_below_flask_with_the_same_entry(make, path):
     assert fast[2]["route"] == slow[2]["route"] and fast[2]["user_id"] == "alice"
     # The answer is the view's, byte for byte but for the sequence number.
     assert fast[1].get_json()["ShardId"] == events.SHARD_ID
-    row = fast[0].extensions["sandbox.store"].one("SELECT * FROM events")
+    row = fast[0].extensions["sandbox.store"].one("SELECT * FROM events", journal=True)
     assert row["uid"] == fast[1].headers["X-Sandbox-Event-Uid"] and row["valid"] == 1
 
 
@@ -157,7 +159,10 @@ def test_batched_events_count_duplicates_as_one_by_one_would(app):
     assert [r.get("flags") for r in results] == [["duplicate"], None, ["duplicate"], None, None]
     assert results[0]["headers"]["X-Sandbox-Event-Uid"] == "evt-00000001"
     assert results[2]["headers"]["X-Sandbox-Duplicate"] == "true; first=evt-00000003"
-    counts = {r["uid"]: r["duplicates"] for r in store.all("SELECT uid, duplicates FROM events")}
+    counts = {
+        r["uid"]: r["duplicates"]
+        for r in store.all("SELECT uid, duplicates FROM events", journal=True)
+    }
     assert counts == {"evt-00000001": 1, "evt-00000003": 1, "evt-00000005": 0, "evt-00000006": 0}
 
 
@@ -179,5 +184,8 @@ def test_a_batch_of_records_is_journaled_in_order(app):
         lambda conn: recording.Record.many(conn, [recording.Record(e, []) for e in entries]),
         journal=True,
     )
-    ids = [r["request_id"] for r in store.all("SELECT request_id FROM journal ORDER BY id")]
+    ids = [
+        r["request_id"]
+        for r in store.all("SELECT request_id FROM journal ORDER BY id", journal=True)
+    ]
     assert ids[-3:] == ["req-b0", "req-b1", "req-b2"]

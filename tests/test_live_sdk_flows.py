@@ -272,9 +272,11 @@ def test_1000_concurrent_event_posts_are_all_journaled(server):
     store = Store(server.data_dir / "sandbox.db")  # reads every worker's journal shard
     try:
         journaled = store.one(
-            "SELECT count(*) n FROM journal WHERE event_id LIKE ?", (f"{run}-%",)
+            "SELECT count(*) n FROM journal WHERE event_id LIKE ?", (f"{run}-%",), journal=True
         )["n"]
-        events = store.one("SELECT count(*) n FROM events WHERE event_id LIKE ?", (f"{run}-%",))
+        events = store.one(
+            "SELECT count(*) n FROM events WHERE event_id LIKE ?", (f"{run}-%",), journal=True
+        )
     finally:
         store.close()
     assert journaled == 1000 and events["n"] == 1000

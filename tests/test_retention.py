@@ -22,7 +22,7 @@ def _housekeeping(app):
 
 
 def count(app, table):
-    return app.extensions["sandbox.store"].one(f"SELECT count(*) n FROM {table}")["n"]
+    return app.extensions["sandbox.store"].one(f"SELECT count(*) n FROM {table}", journal=True)["n"]
 
 
 def test_entries_beyond_the_cap_are_pruned_oldest_first(small_app):
@@ -33,7 +33,9 @@ def test_entries_beyond_the_cap_are_pruned_oldest_first(small_app):
         )
     _housekeeping(small_app)
     assert count(small_app, "journal") == 30 and count(small_app, "events") == 30
-    kept = small_app.extensions["sandbox.store"].all("SELECT event_id FROM events ORDER BY id")
+    kept = small_app.extensions["sandbox.store"].all(
+        "SELECT event_id FROM events ORDER BY id", journal=True
+    )
     assert [r["event_id"] for r in kept] == [f"e{i}" for i in range(20, 50)]
     assert small_app.extensions["sandbox.store"].writer.maintenance.pruned == 40
 
@@ -53,7 +55,7 @@ def test_entries_older_than_the_age_are_pruned(small_app):
     ids = [
         r["event_id"]
         for r in small_app.extensions["sandbox.store"].all(
-            "SELECT event_id FROM events ORDER BY id"
+            "SELECT event_id FROM events ORDER BY id", journal=True
         )
     ]
     assert ids == ["new0", "new1", "new2"]
@@ -83,9 +85,17 @@ def test_pruned_entries_leave_the_full_text_index(small_app):
         client.post("/server/v4", json=event(event_id=f"p{i}", event_name=f"name{i}"), headers=KEY)
     _housekeeping(small_app)
     store = small_app.extensions["sandbox.store"]
-    assert store.one("SELECT count(*) n FROM journal_fts WHERE journal_fts MATCH 'name0'")["n"] == 0
     assert (
-        store.one("SELECT count(*) n FROM journal_fts WHERE journal_fts MATCH 'name39'")["n"] == 1
+        store.one(
+            "SELECT count(*) n FROM journal_fts WHERE journal_fts MATCH 'name0'", journal=True
+        )["n"]
+        == 0
+    )
+    assert (
+        store.one(
+            "SELECT count(*) n FROM journal_fts WHERE journal_fts MATCH 'name39'", journal=True
+        )["n"]
+        == 1
     )
     # the index is consistent with its content table
     store.write(

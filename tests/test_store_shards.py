@@ -55,9 +55,9 @@ def test_each_writer_keeps_a_shard_and_readers_see_one_journal(make_app):
         assert [e["request_id"] for e in older["entries"]] == request_ids[::-1][6:]
         assert journal.count(_store(app)) == 10 == journal.count(_store(app), DEMO_TENANT)
         assert journal.get_entry(_store(app), request_ids[1])["event_id"] == "s1"
-        assert _store(app).one("SELECT count(*) n FROM events")["n"] == 10
+        assert _store(app).one("SELECT count(*) n FROM events", journal=True)["n"] == 10
     for name in ("s0", "s1"):  # each shard holds what its writer was given
-        rows = _store(a).all(f"SELECT event_id FROM {name}.events ORDER BY id")
+        rows = _store(a).all(f"SELECT event_id FROM {name}.events ORDER BY id", journal=True)
         assert len(rows) == 5
 
 
@@ -71,8 +71,10 @@ def test_a_repeat_whose_first_copy_is_in_another_shard_is_flagged(make_app):
     assert again.headers["X-Sandbox-Event-Uid"] == uid
     entry = journal.get_entry(_store(a), again.headers["X-Sandbox-Request-Id"])
     assert entry["flags"] == ["duplicate"] and uid in entry["problems"][0]
-    assert _store(a).all("SELECT uid FROM events WHERE event_id = 'twice'") == [{"uid": uid}]
-    repeats = _store(a).all(f"SELECT * FROM s{_store(b).writer.slot}.event_repeats")
+    assert _store(a).all("SELECT uid FROM events WHERE event_id = 'twice'", journal=True) == [
+        {"uid": uid}
+    ]
+    repeats = _store(a).all(f"SELECT * FROM s{_store(b).writer.slot}.event_repeats", journal=True)
     assert repeats == [
         {"tenant_id": DEMO_TENANT, "event_id": "twice", "first_uid": uid, "repeats": 1}
     ]
@@ -112,8 +114,8 @@ def test_the_entry_cap_is_shared_between_the_shards(make_app):
     _housekeeping(a)
     _housekeeping(b)
     assert journal.count(_store(a)) == 20
-    assert _store(a).one("SELECT count(*) n FROM events")["n"] == 20
-    kept = {r["event_id"] for r in _store(a).all("SELECT event_id FROM events")}
+    assert _store(a).one("SELECT count(*) n FROM events", journal=True)["n"] == 20
+    kept = {r["event_id"] for r in _store(a).all("SELECT event_id FROM events", journal=True)}
     assert kept == {f"c{i}" for i in range(20, 40)}  # the newest of each shard
 
 
@@ -153,7 +155,10 @@ def test_an_older_store_moves_its_journal_into_shard_zero(tmp_path):
         assert [
             e["request_id"] for e in journal.search(store, {"q": "legacyPurchase"})["entries"]
         ] == ["req_old"]
-        assert store.one("SELECT uid FROM events WHERE event_id = 'old-1'")["uid"] == "evt-old"
+        assert (
+            store.one("SELECT uid FROM events WHERE event_id = 'old-1'", journal=True)["uid"]
+            == "evt-old"
+        )
     finally:
         store.close()
     with sqlite3.connect(data / "sandbox.db") as core:

@@ -134,35 +134,42 @@ class Store:
         self._local = threading.local()
         self._cache: dict = {}
 
-    def conn(self) -> sqlite3.Connection:
+    def conn(self, journal: bool = False) -> sqlite3.Connection:
         """Return this thread's read connection (opened on first use, reopened after fork).
 
-        It sees the journal shards as the tables `journal` and `events` (TEMP views).
+        With journal=True, a second one that also sees the journal shards as the tables
+        `journal` and `events` (TEMP views). It is apart because each attached file costs
+        every connection memory (about 0.4 MB a thread for three shards), and most
+        request threads never read the journal.
         """
         local = self._local
-        conn = getattr(local, "conn", None)
-        if conn is None or getattr(local, "pid", None) != os.getpid():
-            conn = connect(self.path)
-            local.conn, local.pid, local.shards = conn, os.getpid(), ShardReader(self.data_dir)
-        local.shards.refresh(conn)
-        return conn
+        if getattr(local, "pid", None) != os.getpid():
+            local.pid, local.conn, local.journal, local.shards = os.getpid(), None, None, None
+        if not journal:
+            if local.conn is None:
+                local.conn = connect(self.path)
+            return local.conn
+        if local.journal is None:
+            local.journal, local.shards = connect(self.path), ShardReader(self.data_dir)
+        local.shards.refresh(local.journal)
+        return local.journal
 
     def shards(self) -> tuple:
-        """Return the schema names of the journal shards on this thread's read connection."""
-        self.conn()
+        """Return the schema names of the journal shards on this thread's journal connection."""
+        self.conn(journal=True)
         return self._local.shards.schemas
 
     def db(self) -> sqlite_utils.Database:
         """Return this thread's connection wrapped as a sqlite-utils Database."""
         return sqlite_utils.Database(self.conn(), execute_plugins=False, recursive_triggers=False)
 
-    def all(self, sql: str, params=()) -> list[dict]:
-        """Run a read query; return every row as a dict."""
-        return [dict(r) for r in self.conn().execute(sql, params).fetchall()]
+    def all(self, sql: str, params=(), journal: bool = False) -> list[dict]:
+        """Run a read query; return every row as a dict (journal=True: see conn())."""
+        return [dict(r) for r in self.conn(journal).execute(sql, params).fetchall()]
 
-    def one(self, sql: str, params=()) -> dict | None:
-        """Run a read query; return the first row as a dict, or None."""
-        row = self.conn().execute(sql, params).fetchone()
+    def one(self, sql: str, params=(), journal: bool = False) -> dict | None:
+        """Run a read query; return the first row as a dict, or None (journal=True: see conn())."""
+        row = self.conn(journal).execute(sql, params).fetchone()
         return None if row is None else dict(row)
 
     def cached(self, key, fn, ttl: float = 1.0):
@@ -194,9 +201,10 @@ class Store:
         return self.writer.submit(_JournalWrite(fn) if journal else fn, timeout)
 
     def close(self) -> None:
-        """Stop the writer and close this thread's reader."""
+        """Stop the writer and close this thread's readers."""
         self.writer.close()
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        for name in ("conn", "journal"):
+            conn = getattr(self._local, name, None)
+            if conn is not None:
+                conn.close()
+                setattr(self._local, name, None)
