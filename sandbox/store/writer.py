@@ -149,10 +149,6 @@ class Writer:
         conn.slot, conn.shared = slot, shared
         conn.last_id = conn.execute("SELECT max(id) FROM journal").fetchone()[0] or 0
         conn.execute("ATTACH DATABASE ? AS core", (self.path,))
-        # Page caches of 500 / 250 KiB instead of 2 MB each: the writer appends, and the
-        # OS caches the files anyway. Measured: 1.6 MB less per worker, no slower (A/B).
-        conn.execute("PRAGMA main.cache_size = -500")
-        conn.execute("PRAGMA core.cache_size = -250")
         writer_pragmas(conn)
         # The other shards, read-only: an event's first copy may be in one of them.
         others = ShardReader(self.shard_dir, exclude=slot)
