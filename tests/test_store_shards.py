@@ -177,3 +177,17 @@ def test_a_process_that_journals_nothing_claims_no_shard(make_app):
     server.test_client().post("/server/v4", json=event(event_id="one"), headers=KEY)
     assert _store(server).writer.slot == 0
     assert [p.name for p in shard_paths(_store(server).data_dir)] == ["journal-0.db"]
+
+
+def test_the_checkpoint_thread_copies_the_shard_back_too(app):
+    client = app.test_client()
+    client.post("/server/v4", json=event(event_id="first"), headers=KEY)
+    shard = shard_path(_store(app).data_dir, _store(app).writer.slot)
+    before = shard.stat().st_size
+    for i in range(20):  # ~1 MB through the shard's WAL
+        body = event(event_id=f"big{i}", event_properties={"blob": "x" * 50_000})
+        assert client.post("/server/v4", json=body, headers=KEY).status_code == 200
+    deadline = time.monotonic() + 5
+    while shard.stat().st_size < before + 500_000 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert shard.stat().st_size >= before + 500_000  # only a checkpoint writes the file

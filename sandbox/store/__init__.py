@@ -1,7 +1,7 @@
 """The store: SQLite files (WAL) reached through sqlite-utils, a reader per thread, one writer.
 
 `sandbox.db` holds the domain tables; the journal and the events live in one shard
-file per worker (shards.py), seen by readers as one `journal` and one `events`.
+file per worker (shards.py), seen by journal readers as one `journal` and one `events`.
 Reads use a connection per thread (gunicorn's gthread threads live for the whole
 process, so this is a per-request connection without the cost of opening one each
 time). Every write goes through the group-commit Writer: one writer thread per

@@ -53,12 +53,14 @@ class Checkpointer:
         self.restart_frames = RESTART_FRAMES
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._more: list[str] = []  # files watch() added, checkpointed by the same thread
         self.runs = 0
         self.locked_runs = 0  # checkpoints run holding the writers' lock
 
     def start(self) -> None:
         """Start the thread (in the process that calls this: after a fork, call it again)."""
         self._stop = threading.Event()
+        self._more = []  # a restarted writer watches its shard again
         self._thread = threading.Thread(target=self._run, name="store-checkpoint", daemon=True)
         self._thread.start()
 
@@ -74,15 +76,21 @@ class Checkpointer:
             thread.join(timeout=10)
         self._thread = None
 
+    def watch(self, path: str) -> None:
+        """Checkpoint another database file too, from the same thread (a journal shard)."""
+        self._more.append(path)
+
     def _run(self) -> None:
-        conn = self._connect(self.path)
-        lock = open_lock(self.path)
+        files = []  # (connection, lock) per watched file
         try:
             done, wait, last = False, self.interval, None
             while not done:
                 done = self._stop.wait(wait)
+                while len(files) < 1 + len(self._more):
+                    path = ([self.path] + self._more)[len(files)]
+                    files.append((self._connect(path), open_lock(path)))
                 try:
-                    state = self._turn(conn, lock)
+                    state = [self._turn(conn, lock) for conn, lock in files]
                 except Exception:  # a failed checkpoint must not end the thread
                     log.exception("WAL checkpoint failed")
                     state = None
@@ -91,9 +99,10 @@ class Checkpointer:
                 wait = self.idle_interval if idle else self.interval
                 last = state
         finally:
-            conn.close()
-            if lock is not None:
-                lock.close()
+            for conn, lock in files:
+                conn.close()
+                if lock is not None:
+                    lock.close()
 
     def _turn(self, conn, lock) -> dict:
         # Another process's checkpointer may be running: SQLite answers busy at once

@@ -2,14 +2,15 @@
 
 With one database file the workers' writers take turns at its write lock, and at three
 workers that turn-taking is what holds ingest back (BENCHMARKS.md: a file per worker
-measured +22-28 %). So the journal, the events and their full-text index live in
+measured +18-28 %). So the journal, the events and their full-text index live in
 `journal-<slot>.db`, one per worker slot; the domain tables stay in `sandbox.db`.
 
-A worker takes the first free slot by a non-blocking flock, so the same files are
-reused across restarts. Readers attach every shard read-only and see one `journal`
-and one `events` table through TEMP views (UNION ALL, which SQLite merges in id order
-using each file's indexes). Journal ids are unique and ordered across shards: the
-commit time in microseconds with the slot in the low bits.
+A worker's writer takes the first free slot by a non-blocking flock at its first
+journal write, so the same files are reused across restarts. Journal readers attach
+every shard read-only and see one `journal` and one `events` table through TEMP
+views (UNION ALL, which SQLite merges in id order using each file's indexes).
+Journal ids are unique and ordered across shards: the commit time in microseconds
+with the slot in the low bits.
 """
 
 import os

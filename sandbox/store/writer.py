@@ -99,7 +99,6 @@ class Writer:
         self._pid: int | None = None
         self._lock = threading.Lock()
         self.checkpointer = Checkpointer(path, connect)
-        self.shard_checkpointer: Checkpointer | None = None
         self.batches = 0
         self.items = 0
 
@@ -137,8 +136,6 @@ class Writer:
             self._queue.put(_STOP)
             thread.join(timeout=10)
             self.checkpointer.stop()
-            if self.shard_checkpointer is not None:
-                self.shard_checkpointer.stop()
         self._thread = None
 
     def _open_shard(self):
@@ -154,8 +151,7 @@ class Writer:
         others = ShardReader(self.shard_dir, exclude=slot)
         conn.others = others.refresh(conn)
         self.slot = slot
-        self.shard_checkpointer = Checkpointer(shard, self._connect)
-        self.shard_checkpointer.start()
+        self.checkpointer.watch(shard)  # one checkpoint thread for both files
         return conn, open_lock(shard), others, holder
 
     def _run(self) -> None:
