@@ -116,15 +116,17 @@ def search(store: Store, filters: dict, limit: int = 50) -> dict:
         where.append("journal.id > ?")
         params.append(int(filters["after"]))
         order = "ASC"
-    cols = ", ".join(f"journal.{c}" for c in SUMMARY)
+    q = fts_query(filters["q"]) if filters.get("q") else None  # a bad q is a 400 even so
     shards = store.shards()
-    if filters.get("q"):
+    if not shards:
+        return {"entries": [], "count": 0, "next": None}
+    if q:
         # Per shard, the full-text index leads, newest match first; SQLite merges the
         # shards in id order and stops at LIMIT. The id is the index's own rowid, so
         # FTS5 streams: ordering by journal.id (the same value) makes SQLite sort every
         # match (0.5 s for 1M rows).
         where.insert(0, "journal_fts MATCH ?")
-        params.insert(0, fts_query(filters["q"]))
+        params.insert(0, q)
         rest = ", ".join(f"journal.{c}" for c in SUMMARY if c != "id")
         sql = " UNION ALL ".join(
             f"SELECT journal_fts.rowid AS id, {rest} FROM {shard}.journal_fts "
@@ -136,11 +138,10 @@ def search(store: Store, filters: dict, limit: int = 50) -> dict:
         order_by = "id"
     else:
         # `journal` is the view over every shard (store/shards.py): merged in id order.
+        cols = ", ".join(f"journal.{c}" for c in SUMMARY)
         sql, order_by = f"SELECT {cols} FROM journal", "journal.id"
         if where:
             sql += " WHERE " + " AND ".join(where)
-    if not shards:
-        return {"entries": [], "count": 0, "next": None}
     sql += f" ORDER BY {order_by} {order} LIMIT ?"
     rows = store.all(sql, (*params, limit + 1), journal=True)
     more = len(rows) > limit

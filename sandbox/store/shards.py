@@ -89,12 +89,12 @@ class ShardConnection(sqlite3.Connection):
         return ids
 
 
-def attach_shards(conn: sqlite3.Connection, paths: list[Path], prefix: str = "s") -> tuple:
-    """Attach shard files read-only (detaching those gone); return their schema names."""
-    wanted = {f"{prefix}{slot_of(p)}": p for p in paths}
+def attach_shards(conn: sqlite3.Connection, paths: list[Path]) -> tuple:
+    """Attach shard files read-only as s<slot> (detaching those gone); return their names."""
+    wanted = {f"s{slot_of(p)}": p for p in paths}
     attached = {row[1] for row in conn.execute("PRAGMA database_list")}
-    for name in attached - set(wanted) - {"main", "temp", "core"}:
-        if name.startswith(prefix):
+    for name in attached - set(wanted):
+        if name[0] == "s" and name[1:].isdigit():
             conn.execute(f"DETACH DATABASE {name}")
     for name, path in wanted.items():
         if name not in attached:
