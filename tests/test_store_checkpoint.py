@@ -2,7 +2,11 @@
 
 import contextlib
 import os
+import sys
 import time
+from pathlib import Path
+
+import pytest
 
 from sandbox.store import connect
 from sandbox.store.checkpoint import FALLBACK_PAGES, checkpoint
@@ -89,4 +93,21 @@ def test_a_long_wal_is_checkpointed_holding_the_writers_lock_so_it_can_start_ove
             assert checkpoint(conn)["wal_frames"] < 10
     finally:
         holder.close()
+        writer.close()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="thread names via prctl: Linux")
+def test_store_threads_carry_their_names_in_the_os(tmp_path):
+    # bench/threads.py tells the writer and checkpoint threads apart by these names.
+    writer = _writer(tmp_path)
+    try:
+        writer.submit(lambda c: None)
+
+        def names() -> set:
+            tasks = Path(f"/proc/{os.getpid()}/task").iterdir()
+            return {task.joinpath("comm").read_text().strip() for task in tasks}
+
+        # The OS keeps 15 bytes of a name: "store-checkpoin".
+        assert _wait_for(lambda: {"store-writer", "store-checkpoin"} <= names())
+    finally:
         writer.close()

@@ -17,6 +17,7 @@ import logging
 import threading
 
 from .lock import locked, open_lock
+from .osthread import name_os_thread
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,7 @@ class Checkpointer:
         self._more.append(path)
 
     def _run(self) -> None:
+        name_os_thread("store-checkpoint")
         files = []  # (connection, lock) per watched file
         try:
             done, wait, last = False, self.interval, None

@@ -15,6 +15,7 @@ import time
 
 from .checkpoint import Checkpointer, writer_pragmas
 from .lock import locked, open_lock
+from .osthread import name_os_thread
 from .shard_schema import ensure_shard
 from .shards import ShardConnection, ShardReader, claim_slot
 
@@ -155,6 +156,7 @@ class Writer:
         return conn, open_lock(shard), others, holder
 
     def _run(self) -> None:
+        name_os_thread("store-writer")
         conn = self._connect(self.path)
         writer_pragmas(conn)
         # The core file's writers take turns, across processes (lock.py).
