@@ -30,12 +30,6 @@ from pathlib import Path
 import harness
 
 
-def cpu_times() -> tuple[int, int]:
-    """Return the machine's total and idle CPU ticks (from /proc/stat)."""
-    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    return sum(fields), fields[3] + fields[4]
-
-
 def checkout(spec: str, into: Path) -> Path:
     """Return the source tree of `spec`: a directory as is, or a git revision exported."""
     if Path(spec).is_dir():
@@ -62,9 +56,9 @@ def run_once(variant: dict, args) -> dict:
         # A fresh nonce per wrk run: a repeated event_id is counted as a duplicate of the
         # stored row, not stored again.
         warm = harness.wrk(url, args.script, args.warm, args=(harness.nonce(),))
-        before = cpu_times()
+        before = harness.cpu_times()
         result = harness.wrk(url, args.script, args.duration, args=(harness.nonce(),))
-        after = cpu_times()
+        after = harness.cpu_times()
     finally:
         server.stop()
     result["busy"] = 100 * (1 - (after[1] - before[1]) / max(1, after[0] - before[0]))

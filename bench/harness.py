@@ -19,6 +19,17 @@ ROOT = HERE.parent
 DEMO_KEY = "demo-write-key-0f6c1a9e7b2d4c58a3e1"
 
 
+def _unwind_on_term(signum, _frame) -> None:
+    # Servers run in sessions of their own, so a TERM sent to a bench script (pkill, a
+    # CI timeout) does not reach them: unwind like Ctrl-C, so that each script's
+    # `finally` stops the server it started instead of leaving it running.
+    sys.exit(128 + signum)
+
+
+if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+    signal.signal(signal.SIGTERM, _unwind_on_term)
+
+
 def python() -> str:
     """Return the interpreter the servers run on: a venv with the sandbox's dependencies only.
 
@@ -303,6 +314,12 @@ def wrk(
         ok=data["requests"] - data["err_status"],
     )
     return data
+
+
+def cpu_times() -> tuple[int, int]:
+    """Return the machine's total and idle CPU ticks (from /proc/stat)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return sum(fields), fields[3] + fields[4]
 
 
 def nonce() -> str:

@@ -1,0 +1,153 @@
+"""Where the CPU goes per request under the ingest load: by thread, the sandbox against the no-op.
+
+    python bench/threads.py                # 3 rounds, the two servers taking turns
+    python bench/threads.py --smoke        # CI: one short round
+
+Reads each thread's CPU time and context switches from /proc/<pid>/task/*/ (schedstat,
+status) before and after a measured wrk run, and divides by the requests answered.
+The threads are told apart by their OS names (the store names its writer and
+checkpoint threads, sandbox/store/osthread.py): a worker's main thread (gunicorn's
+poller), its request threads, the store's writer and its checkpoint thread. "machine"
+is every CPU of the box, wrk and the kernel's own work included.
+"""
+
+import argparse
+import shutil
+import statistics
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+import harness
+
+KINDS = ("master", "main", "request", "store-writer", "store-checkpoint")
+
+
+def kind_of(server: harness.Server, pid: int, tid: str) -> str:
+    """Return which kind of thread `tid` of process `pid` is."""
+    if tid == str(pid):
+        return "master" if pid == server.proc.pid else "main"
+    name = Path(f"/proc/{pid}/task/{tid}/comm").read_text().strip()
+    if name.startswith("store-"):  # the OS keeps 15 bytes: "store-checkpoin"
+        return "store-writer" if name == "store-writer" else "store-checkpoint"
+    return "request"
+
+
+def snapshot(server: harness.Server) -> Counter:
+    """Return CPU ms and context switches summed by thread kind, for the whole tree."""
+    out: Counter = Counter()
+    for pid in server.pids():
+        try:
+            tids = [p.name for p in Path(f"/proc/{pid}/task").iterdir()]
+        except OSError:
+            continue
+        for tid in tids:
+            task = Path(f"/proc/{pid}/task/{tid}")
+            try:
+                kind = kind_of(server, pid, tid)
+                out[kind, "cpu_ms"] += int((task / "schedstat").read_text().split()[0]) / 1e6
+                for line in (task / "status").read_text().splitlines():
+                    if line.startswith("voluntary_ctxt_switches"):
+                        out[kind, "waits"] += int(line.split()[1])
+                    elif line.startswith("nonvoluntary_ctxt_switches"):
+                        out[kind, "preempted"] += int(line.split()[1])
+            except OSError:  # a thread that ended meanwhile
+                continue
+    return out
+
+
+def measure(which: str, args) -> dict:
+    """Start one server, warm it up, measure a run; return per-request figures by kind."""
+    data = None
+    if which == "noop":
+        server = harness.noop(args.workers, args.threads)
+    else:
+        data = Path(tempfile.mkdtemp(prefix="bench-threads-"))
+        server = harness.sandbox(data, args.workers, args.threads)
+    try:
+        if which == "sandbox":
+            server.wait_workers("/_sandbox/health", args.workers)
+        url = server.url + "/server/v4"
+        harness.wrk(url, "post.lua", args.warm, args=(harness.nonce(),))
+        before, cpu_before = snapshot(server), harness.cpu_times()
+        result = harness.wrk(url, "post.lua", args.duration, args=(harness.nonce(),))
+        after, cpu_after = snapshot(server), harness.cpu_times()
+    finally:
+        server.stop()
+        if data is not None:
+            shutil.rmtree(data, ignore_errors=True)
+    requests = max(1, result["ok"])
+    ticks, idle = cpu_after[0] - cpu_before[0], cpu_after[1] - cpu_before[1]
+    seconds = result["duration_us"] / 1e6
+    # /proc/stat counts every CPU's ticks: busy ticks / ticks = share of the machine.
+    busy = 1 - idle / max(1, ticks)
+    cpus = len(Path("/proc/stat").read_text().split("\ncpu")) - 1
+    figures = {
+        "rps": result["rps"],
+        "non2xx": result["err_status"],
+        "busy": round(100 * busy, 1),
+        "machine_cpu_ms": round(busy * cpus * seconds * 1000 / requests, 3),
+    }
+    for key in after:
+        figures["/".join(key)] = round((after[key] - before.get(key, 0)) / requests, 3)
+    return figures
+
+
+def main(argv=None) -> int:
+    """Run the rounds; print the per-request table of medians."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--duration", default="8s")
+    parser.add_argument("--warm", default="2s")
+    parser.add_argument("--workers", type=int, default=harness.WORKERS)
+    parser.add_argument("--threads", type=int, default=harness.THREADS)
+    parser.add_argument("--smoke", action="store_true", help="one round of 1 s runs (CI)")
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.rounds, args.duration, args.warm = 1, "1s", "1s"
+    runs: dict = {"noop": [], "sandbox": []}
+    for r in range(args.rounds):
+        order = ["noop", "sandbox"] if r % 2 == 0 else ["sandbox", "noop"]
+        for which in order:
+            figures = measure(which, args)
+            runs[which].append(figures)
+            print(
+                f"round {r + 1} {which:<8} {figures['rps']:>8,.0f} req/s, machine "
+                f"{figures['machine_cpu_ms']} ms CPU/request, busy {figures['busy']} %",
+                flush=True,
+            )
+
+    def med(which, key):
+        values = [run.get(key, 0.0) for run in runs[which]]
+        return statistics.median(values)
+
+    print(f"\nper request, medians over {args.rounds} round(s); wrk -t2 -c32 -d{args.duration}")
+    print(f"gunicorn gthread -w {args.workers} --threads {args.threads}\n")
+    print(
+        "| thread | no-op CPU ms | sandbox CPU ms | no-op waits | sandbox waits | "
+        "no-op preempted | sandbox preempted |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for kind in KINDS:
+        cells = [
+            f"{med(which, f'{kind}/{stat}'):.3f}"
+            for stat in ("cpu_ms", "waits", "preempted")
+            for which in ("noop", "sandbox")
+        ]
+        print(f"| {kind} | " + " | ".join(cells) + " |")
+    print(
+        f"| machine (all CPUs) | {med('noop', 'machine_cpu_ms'):.3f} | "
+        f"{med('sandbox', 'machine_cpu_ms'):.3f} | | | | |"
+    )
+    print(
+        f"\nreq/s: no-op {med('noop', 'rps'):,.0f}, sandbox {med('sandbox', 'rps'):,.0f}; "
+        f"non-2xx: {sum(x['non2xx'] for v in runs.values() for x in v)}"
+    )
+    return 1 if any(x["non2xx"] for v in runs.values() for x in v) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
