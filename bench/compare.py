@@ -86,7 +86,6 @@ def parse_args(argv):
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("builds", nargs="+", help="git revisions or source directories")
-    parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--noop", action="store_true", help="add the Flask no-op to each round")
     parser.add_argument(
         "--env",
@@ -96,14 +95,8 @@ def parse_args(argv):
         help="a setting for the build listed at the same position (repeat per build; '' for none)",
     )
     parser.add_argument("--script", default="post.lua", choices=["post.lua", "rejected.lua"])
-    parser.add_argument("--duration", default="6s")
-    parser.add_argument("--warm", default="2s")
-    parser.add_argument("--workers", type=int, default=harness.WORKERS)
-    parser.add_argument("--threads", type=int, default=harness.THREADS)
-    parser.add_argument("--smoke", action="store_true", help="one round of 1 s runs (CI)")
-    args = parser.parse_args(argv)
-    if args.smoke:
-        args.rounds, args.duration, args.warm = 1, "1s", "1s"
+    harness.load_arguments(parser, rounds=4, duration="6s", warm="2s")
+    args = harness.parse_load_arguments(parser, argv)
     if len(args.env) > len(args.builds):
         parser.error("more --env than builds")
     return args

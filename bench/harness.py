@@ -316,6 +316,24 @@ def wrk(
     return data
 
 
+def load_arguments(parser, rounds: int, duration: str, warm: str) -> None:
+    """Add the options every load script shares: rounds, run lengths, server config, --smoke."""
+    parser.add_argument("--rounds", type=int, default=rounds)
+    parser.add_argument("--duration", default=duration, help="each measured wrk run")
+    parser.add_argument("--warm", default=warm, help="each discarded warm-up run")
+    parser.add_argument("--workers", type=int, default=WORKERS)
+    parser.add_argument("--threads", type=int, default=THREADS)
+    parser.add_argument("--smoke", action="store_true", help="one round of 1 s runs (CI)")
+
+
+def parse_load_arguments(parser, argv):
+    """Parse the command line; --smoke turns it into one round of 1 s runs."""
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.rounds, args.duration, args.warm = 1, "1s", "1s"
+    return args
+
+
 def cpu_times() -> tuple[int, int]:
     """Return the machine's total and idle CPU ticks (from /proc/stat)."""
     fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]

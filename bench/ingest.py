@@ -221,17 +221,10 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--smoke", action="store_true", help="one round, 1 s per target (CI)")
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--duration", default="10s")
-    parser.add_argument("--warm", default="3s")
-    parser.add_argument("--workers", type=int, default=harness.WORKERS)
-    parser.add_argument("--threads", type=int, default=harness.THREADS)
+    harness.load_arguments(parser, rounds=3, duration="10s", warm="3s")
     parser.add_argument("--no-wiremock", action="store_true")
     parser.add_argument("--json", type=Path, help="also write the results here")
-    args = parser.parse_args(argv)
-    if args.smoke:
-        args.rounds, args.duration, args.warm = 1, "1s", "1s"
+    args = harness.parse_load_arguments(parser, argv)
     args.wiremock = not (args.no_wiremock or args.smoke) and wiremock_jar() is not None
 
     rounds = [run_round(args, n) for n in range(args.rounds)]

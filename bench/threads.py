@@ -99,15 +99,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--duration", default="8s")
-    parser.add_argument("--warm", default="2s")
-    parser.add_argument("--workers", type=int, default=harness.WORKERS)
-    parser.add_argument("--threads", type=int, default=harness.THREADS)
-    parser.add_argument("--smoke", action="store_true", help="one round of 1 s runs (CI)")
-    args = parser.parse_args(argv)
-    if args.smoke:
-        args.rounds, args.duration, args.warm = 1, "1s", "1s"
+    harness.load_arguments(parser, rounds=3, duration="8s", warm="2s")
+    args = harness.parse_load_arguments(parser, argv)
     runs: dict = {"noop": [], "sandbox": []}
     for r in range(args.rounds):
         order = ["noop", "sandbox"] if r % 2 == 0 else ["sandbox", "noop"]
