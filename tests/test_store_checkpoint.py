@@ -103,11 +103,11 @@ def test_store_threads_carry_their_names_in_the_os(tmp_path):
     try:
         writer.submit(lambda c: None)
 
-        def names() -> set:
-            tasks = Path(f"/proc/{os.getpid()}/task").iterdir()
-            return {task.joinpath("comm").read_text().strip() for task in tasks}
+        def name(thread) -> str:
+            return Path(f"/proc/{os.getpid()}/task/{thread.native_id}/comm").read_text().strip()
 
-        # The OS keeps 15 bytes of a name: "store-checkpoin".
-        assert _wait_for(lambda: {"store-writer", "store-checkpoin"} <= names())
+        assert _wait_for(lambda: name(writer._thread) == "store-writer")
+        # The OS keeps 15 bytes of a name.
+        assert _wait_for(lambda: name(writer.checkpointer._thread) == "store-checkpoin")
     finally:
         writer.close()
