@@ -162,6 +162,7 @@ def paired(rounds: list, top: str, bottom: str, key=lambda r: r["rps"]) -> list:
 
 def summarise(rounds: list) -> dict:
     """Return the run's ratios: each round's, paired within it, and their median."""
+    out: dict = {}
 
     def both(name, values):
         values = [v for v in values if v is not None]
@@ -169,7 +170,6 @@ def summarise(rounds: list) -> dict:
             out[name] = statistics.median(values)
             out[name + "_per_round"] = values
 
-    out: dict = {}
     both("ingest_vs_noop", paired(rounds, "ingest", "noop"))
     both("rejected_vs_ingest", paired(rounds, "rejected", "ingest"))
     both("ingest_vs_wiremock_rps", paired(rounds, "ingest", "wiremock"))
