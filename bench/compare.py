@@ -28,6 +28,7 @@ import tempfile
 from pathlib import Path
 
 import harness
+import servers
 
 
 def checkout(spec: str, into: Path) -> Path:
@@ -47,10 +48,10 @@ def run_once(variant: dict, args) -> dict:
     """Start one build (or the no-op), warm it up, measure it; check what it answered."""
     data = None
     if variant["tree"] is None:
-        server = harness.noop(args.workers, args.threads)
+        server = servers.noop(args.workers, args.threads)
     else:
         data = Path(tempfile.mkdtemp(prefix="bench-compare-"))
-        server = harness.sandbox(data, args.workers, args.threads, variant["env"], variant["tree"])
+        server = servers.sandbox(data, args.workers, args.threads, variant["env"], variant["tree"])
     try:
         url = server.url + "/server/v4"
         # A fresh nonce per wrk run: a repeated event_id is counted as a duplicate of the

@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import harness
+import servers
 
 
 def _load(url: str, stop: threading.Event, acked: list, run: str, worker: int) -> None:
@@ -68,7 +69,7 @@ def one_round(
     threads: int = harness.THREADS,
 ) -> dict:
     """Load, kill -9, restart, verify; return the counts (lost must be 0)."""
-    server = harness.sandbox(data_dir, workers, threads)
+    server = servers.sandbox(data_dir, workers, threads)
     run, stop, acked = harness.nonce(), threading.Event(), []
     loaders = [
         threading.Thread(target=_load, args=(server.url, stop, acked, run, i), daemon=True)
@@ -81,7 +82,7 @@ def one_round(
     stop.set()
     for t in loaders:
         t.join(10)
-    restarted = harness.sandbox(data_dir, workers, threads)  # must come up on the same data
+    restarted = servers.sandbox(data_dir, workers, threads)  # must come up on the same data
     restarted.stop()
     conn = harness.open_journal(data_dir)
     try:

@@ -1,17 +1,16 @@
-"""Shared pieces of the benchmarks: start/stop servers, run wrk, read a process tree's memory."""
+"""Shared pieces of the benchmarks: paths, the servers' interpreter and config, wrk, options.
+
+Starting and stopping the servers is servers.py's.
+"""
 
 import hashlib
 import json
 import os
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
-import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -60,137 +59,6 @@ def python() -> str:
     return str(interpreter)
 
 
-def free_port() -> int:
-    """Return a TCP port free on 127.0.0.1."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """A server process (and its children) in its own session, stopped by stop() or kill()."""
-
-    def __init__(
-        self,
-        name: str,
-        argv: list,
-        health: str,
-        env: dict | None = None,
-        cwd: Path = ROOT,
-        port: int | None = None,
-    ):
-        self.name = name
-        self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = tempfile.NamedTemporaryFile(prefix=f"bench-{name}-", suffix=".log", delete=False)
-        full_env = {**os.environ, **(env or {})}
-        argv = [a.replace("{port}", str(self.port)) for a in argv]
-        self.proc = subprocess.Popen(
-            argv,
-            cwd=cwd,
-            env=full_env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        self.wait(health)
-
-    def wait(self, health: str, timeout: float = 60) -> None:
-        """Block until `health` answers."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.name} exited; see {self.log.name}")
-            try:
-                urllib.request.urlopen(self.url + health, timeout=1)
-                return
-            except OSError:
-                time.sleep(0.1)
-        output = Path(self.log.name).read_text(errors="replace")[-2000:]
-        self.stop()
-        raise RuntimeError(f"{self.name} did not come up:\n{output}")
-
-    def wait_workers(self, health: str, workers: int, timeout: float = 30) -> None:
-        """Block until `workers` distinct worker processes have answered `health` (its "pid")."""
-        # Each worker boots on its own and opens its own SO_REUSEPORT socket: right after
-        # the first answer, the others may not exist yet (a start sample would miss them).
-        seen: set = set()
-        deadline = time.monotonic() + timeout
-        while len(seen) < workers and time.monotonic() < deadline:
-            try:  # a new connection each time: the kernel spreads them over the workers
-                with urllib.request.urlopen(self.url + health, timeout=1) as answer:
-                    seen.add(json.loads(answer.read()).get("pid"))
-            except OSError:
-                time.sleep(0.05)
-        if len(seen) < workers:
-            raise RuntimeError(f"{self.name}: {len(seen)} of {workers} workers answered")
-
-    def pids(self) -> list[int]:
-        """Return the server's pid and its descendants'."""
-        children: dict[int, list[int]] = {}
-        for entry in os.listdir("/proc"):
-            if entry.isdigit():
-                try:
-                    stat = Path(f"/proc/{entry}/stat").read_text()
-                except OSError:
-                    continue
-                ppid = int(stat.rsplit(")", 1)[1].split()[1])
-                children.setdefault(ppid, []).append(int(entry))
-        out, todo = [], [self.proc.pid]
-        while todo:
-            pid = todo.pop()
-            out.append(pid)
-            todo.extend(children.get(pid, []))
-        return out
-
-    def memory_mb(self) -> dict:
-        """Return RSS, peak RSS (VmHWM) and PSS of the process tree, in MB."""
-        totals = {"rss_mb": 0.0, "hwm_mb": 0.0, "pss_mb": 0.0}
-        for pid in self.pids():
-            try:
-                status = Path(f"/proc/{pid}/status").read_text()
-                rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
-            except OSError:
-                continue
-            for line in status.splitlines():
-                if line.startswith("VmRSS:"):
-                    totals["rss_mb"] += int(line.split()[1]) / 1024
-                elif line.startswith("VmHWM:"):
-                    totals["hwm_mb"] += int(line.split()[1]) / 1024
-            for line in rollup.splitlines():
-                if line.startswith("Pss:"):
-                    totals["pss_mb"] += int(line.split()[1]) / 1024
-        return {k: round(v, 1) for k, v in totals.items()}
-
-    def stop(self) -> None:
-        """TERM the whole session, KILL it after 10 s."""
-        self._signal(signal.SIGTERM)
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self._signal(signal.SIGKILL)
-            self.proc.wait(5)
-        self._drop_log()
-        time.sleep(0.5)
-
-    def kill(self) -> None:
-        """kill -9 the whole session at once (master and workers), as a crash would."""
-        self._signal(signal.SIGKILL)
-        self.proc.wait(10)
-        self._drop_log()
-
-    def _drop_log(self) -> None:
-        # The log only matters while the server runs (wait() names it when start fails).
-        self.log.close()
-        Path(self.log.name).unlink(missing_ok=True)
-
-    def _signal(self, sig) -> None:
-        try:
-            os.killpg(self.proc.pid, sig)
-        except ProcessLookupError:
-            pass
-
-
 def default_config() -> tuple[int, int]:
     """Return the sandbox's default workers and threads: what `serve` runs with."""
     if str(ROOT) not in sys.path:  # run as `python bench/x.py`, without an install
@@ -228,63 +96,26 @@ def store_bytes(data_dir: Path) -> int:
     )
 
 
-def sandbox(
-    data_dir: Path,
-    workers: int,
-    threads: int,
-    extra_env: dict | None = None,
-    tree: Path = ROOT,
-) -> Server:
-    """Start the sandbox in its production configuration (python -m sandbox serve).
-
-    `tree` is the source tree whose `sandbox` package runs: the working directory comes
-    first on `python -m`'s path, before the venv's editable install of this checkout.
-    """
-    env = {
-        "SANDBOX_DATA_DIR": str(data_dir),
-        "SANDBOX_WORKERS": str(workers),
-        "SANDBOX_THREADS": str(threads),
-        "SANDBOX_ADMIN_TOKEN": "bench-admin",
-        "SANDBOX_BIND": "127.0.0.1",
-        **(extra_env or {}),
-    }
-    port = free_port()
-    env["SANDBOX_PORT"] = str(port)
-    return Server(
-        "sandbox", [python(), "-m", "sandbox", "serve"], "/_sandbox/health", env, tree, port
-    )
+# wrk's connections: the issue's load (wrk -t2 -c32), always busy, so a target's mean latency
+# is CONNECTIONS / req/s (Little's law).
+CONNECTIONS = 32
 
 
-def noop(workers: int, threads: int) -> Server:
-    """Start the no-op Flask app under the same gunicorn configuration (the ceiling)."""
-    return Server(
-        "noop",
-        [
-            python(),
-            "-m",
-            "gunicorn",
-            "-k",
-            "gthread",
-            "-w",
-            str(workers),
-            "--threads",
-            str(threads),
-            "-b",
-            "127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "--keep-alive",
-            "5",
-            "--reuse-port",
-            "noop_app:app",
-        ],
-        "/_sandbox/health",
-        cwd=HERE,
-    )
+def seconds(duration: str) -> float:
+    """Return a wrk duration ("10s", "2m", "1h", or plain seconds) in seconds."""
+    units = {"s": 1, "m": 60, "h": 3600}
+    if duration[-1:] in units:
+        return float(duration[:-1]) * units[duration[-1]]
+    return float(duration)
 
 
 def wrk(
-    url: str, script: str, duration: str, connections: int = 32, threads: int = 2, args: tuple = ()
+    url: str,
+    script: str,
+    duration: str,
+    connections: int = CONNECTIONS,
+    threads: int = 2,
+    args: tuple = (),
 ) -> dict:
     """Run wrk with a Lua script of ours; return its WRKJSON numbers plus req/s and ms."""
     cmd = [

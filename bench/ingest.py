@@ -15,30 +15,49 @@ Targets, side by side under the same wrk load (wrk -t2 -c32, one JSON event per 
             committed before each 200); stored rows are counted against 200s
   rejected  the sandbox, a mix of explained 401s
   wiremock  WireMock standalone with a stub and its journal on (when java and the jar exist)
+
+Besides req/s and latencies, each target's p99 as a multiple of its mean latency (32 busy
+connections / req/s), and how many connections each worker held halfway through each run:
+together they say why the p99 is what it is (BENCHMARKS.md, p99).
 """
 
 import argparse
-import json
 import shutil
 import statistics
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 import harness
+import servers
 
 
 def warm_and_measure(
-    server: harness.Server, script: str, warm: str, duration: str, path: str = "/server/v4"
+    server: servers.Server, script: str, warm: str, duration: str, path: str = "/server/v4"
 ) -> tuple[dict, dict]:
-    """Run a discarded warm-up, then the measured run; return both results."""
+    """Run a discarded warm-up, then the measured run; return both results.
+
+    Halfway through the measured run, the connections each worker holds are counted
+    (`connections`: fewest first; none for a single process such as WireMock's).
+    """
     warmup = harness.wrk(server.url + path, script, warm, args=(harness.nonce(),))
-    measured = harness.wrk(server.url + path, script, duration, args=(harness.nonce(),))
+    spread: list = []
+    sample = threading.Timer(
+        harness.seconds(duration) / 2, lambda: spread.extend(server.connections())
+    )
+    sample.start()
+    try:
+        measured = harness.wrk(server.url + path, script, duration, args=(harness.nonce(),))
+    finally:
+        sample.cancel()
+        sample.join()
+    measured["connections"] = spread
     return warmup, measured
 
 
 def bench_noop(args, workers: int, threads: int) -> dict:
-    server = harness.noop(workers, threads)
+    server = servers.noop(workers, threads)
     try:
         _warm, result = warm_and_measure(server, "post.lua", args.warm, args.duration)
         result["memory"] = server.memory_mb()
@@ -49,10 +68,8 @@ def bench_noop(args, workers: int, threads: int) -> dict:
 
 def bench_sandbox(args) -> tuple[dict, dict]:
     data = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
-    server = harness.sandbox(data, args.workers, args.threads)
+    server = servers.sandbox(data, args.workers, args.threads)
     try:
-        # Workers boot one after the other: sample once every one of them answers.
-        server.wait_workers("/_sandbox/health", args.workers)
         start_memory = server.memory_mb()
         warm, ingest = warm_and_measure(server, "post.lua", args.warm, args.duration)
         ingest["memory_start"] = start_memory
@@ -78,52 +95,10 @@ def bench_sandbox(args) -> tuple[dict, dict]:
     return ingest, rejected
 
 
-def wiremock_jar() -> Path | None:
-    """Return WireMock's standalone jar from bench/node_modules, if it and java are there."""
-    if shutil.which("java") is None:
-        return None
-    found = sorted(harness.HERE.glob("node_modules/wiremock/build/wiremock-standalone-*.jar"))
-    return found[0] if found else None
-
-
 def bench_wiremock(args) -> dict:
-    jar = wiremock_jar()
     root = Path(tempfile.mkdtemp(prefix="bench-wiremock-"))
-    server = harness.Server(
-        "wiremock",
-        [
-            "java",
-            "-Xmx512m",
-            "-jar",
-            str(jar),
-            "--port",
-            "{port}",
-            "--bind-address",
-            "127.0.0.1",
-            "--disable-banner",
-            "--root-dir",
-            str(root),
-        ],
-        "/__admin/health",
-    )
+    server = servers.wiremock(root)
     try:
-        import urllib.request
-
-        stub = json.dumps(
-            {
-                "request": {"method": "POST", "url": "/server/v4"},
-                "response": {
-                    "status": 200,
-                    "jsonBody": {"ShardId": "shardId-000000000000", "SequenceNumber": "1"},
-                    "headers": {"Content-Type": "application/json"},
-                },
-            }
-        ).encode()
-        urllib.request.urlopen(
-            urllib.request.Request(
-                server.url + "/__admin/mappings", stub, {"Content-Type": "application/json"}
-            )
-        )
         _warm, result = warm_and_measure(server, "post.lua", args.warm, args.duration)
         result["memory"] = server.memory_mb()
     finally:
@@ -143,6 +118,12 @@ def median_row(runs: list) -> dict:
         key: round(statistics.median(r[key] for r in runs), 2)
         for key in ("rps", "p50_ms", "p99_ms")
     }
+    # p99 as a multiple of the mean latency (CONNECTIONS / req/s): the tail's shape,
+    # which with the req/s sets the p99 (BENCHMARKS.md, p99).
+    row["p99_over_mean"] = round(
+        statistics.median(r["p99_ms"] * r["rps"] / (harness.CONNECTIONS * 1000) for r in runs), 2
+    )
+    row["connections"] = [r["connections"] for r in runs if r.get("connections")]
     row["err_status"] = sum(r["err_status"] for r in runs)
     row["socket_errors"] = sum(r["socket_errors"] for r in runs)
     if all("memory" in r for r in runs):
@@ -225,7 +206,7 @@ def main(argv=None) -> int:
     parser.add_argument("--no-wiremock", action="store_true")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = harness.parse_load_arguments(parser, argv)
-    args.wiremock = not (args.no_wiremock or args.smoke) and wiremock_jar() is not None
+    args.wiremock = not (args.no_wiremock or args.smoke) and servers.wiremock_jar() is not None
 
     rounds = [run_round(args, n) for n in range(args.rounds)]
     # The no-op at the sandbox's former default (2 x 8, one process per core), where it
@@ -244,7 +225,9 @@ def main(argv=None) -> int:
     ]
     if noop_ref:
         ref_config = f"gunicorn gthread -w {reference[0]} --threads {reference[1]}"
-        rows.insert(1, (f"noop at {reference[0]} x {reference[1]}", ref_config, noop_ref))
+        rows.insert(
+            1, (f"noop at {reference[0]} x {reference[1]}", ref_config, median_row([noop_ref]))
+        )
     if args.wiremock:
         wiremock = median_row([r["wiremock"] for r in rounds])
         rows.append(("WireMock 3.13.2", "java -Xmx512m, journal on", wiremock))
@@ -254,15 +237,17 @@ def main(argv=None) -> int:
         "the targets taking turns; medians over the rounds\n"
     )
     print(
-        "| target | config | req/s | p50 ms | p99 ms | non-2xx | socket errors | RSS MB | PSS MB |"
+        "| target | config | req/s | p50 ms | p99 ms | p99 / mean | connections per worker "
+        "| non-2xx | socket errors | RSS MB | PSS MB |"
     )
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|")
     for name, cfg, r in rows:
         mem = r.get("memory", {})
+        spreads = ", ".join("/".join(map(str, c)) for c in r["connections"])
         print(
             f"| {name} | {cfg} | {r['rps']:,.0f} | {r['p50_ms']} | {r['p99_ms']} | "
-            f"{r['err_status']} | {r['socket_errors']} | {mem.get('rss_mb', '')} | "
-            f"{mem.get('pss_mb', '')} |"
+            f"{r['p99_over_mean']} | {spreads} | {r['err_status']} | {r['socket_errors']} | "
+            f"{mem.get('rss_mb', '')} | {mem.get('pss_mb', '')} |"
         )
     summary = summarise(rounds)
     if noop_ref:

@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 import harness
+import servers
 
 
 def main(argv=None) -> int:
@@ -36,11 +37,10 @@ def main(argv=None) -> int:
     if args.smoke:
         args.events, args.mark, args.retention, args.chunk = 10_000, 2_000, 5_000, "1s"
     data = Path(tempfile.mkdtemp(prefix="bench-memory-"))
-    server = harness.sandbox(
+    server = servers.sandbox(
         data, args.workers, args.threads, {"SANDBOX_JOURNAL_MAX_ENTRIES": str(args.retention)}
     )
-    # "Start" is the server ready: every worker up and answering, not just the first.
-    server.wait_workers("/_sandbox/health", args.workers)
+    # "Start" is the server ready: servers.sandbox returns once every worker answers.
     samples = [("start", 0, server.memory_mb())]
     sent = 0
     try:

@@ -4,6 +4,8 @@ Served by the same gunicorn configuration as the sandbox, so the ratio between t
 the sandbox's work (auth chain, validation, journal, commit) costs.
 """
 
+import os
+
 from flask import Flask, request
 
 KEY = "demo-write-key-0f6c1a9e7b2d4c58a3e1"
@@ -23,5 +25,5 @@ def ingest():
 
 @app.get("/_sandbox/health")
 def health():
-    """Answer the readiness probe the harness waits for."""
-    return {"status": "ok"}
+    """Answer the readiness probe the harness waits for, naming the worker as the sandbox does."""
+    return {"status": "ok", "pid": os.getpid()}

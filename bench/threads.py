@@ -21,11 +21,12 @@ from collections import Counter
 from pathlib import Path
 
 import harness
+import servers
 
 KINDS = ("master", "main", "request", "store-writer", "store-checkpoint")
 
 
-def kind_of(server: harness.Server, pid: int, tid: str) -> str:
+def kind_of(server: servers.Server, pid: int, tid: str) -> str:
     """Return which kind of thread `tid` of process `pid` is."""
     if tid == str(pid):
         return "master" if pid == server.proc.pid else "main"
@@ -35,7 +36,7 @@ def kind_of(server: harness.Server, pid: int, tid: str) -> str:
     return "request"
 
 
-def snapshot(server: harness.Server) -> Counter:
+def snapshot(server: servers.Server) -> Counter:
     """Return CPU ms and context switches summed by thread kind, for the whole tree."""
     out: Counter = Counter()
     for pid in server.pids():
@@ -62,13 +63,11 @@ def measure(which: str, args) -> dict:
     """Start one server, warm it up, measure a run; return per-request figures by kind."""
     data = None
     if which == "noop":
-        server = harness.noop(args.workers, args.threads)
+        server = servers.noop(args.workers, args.threads)
     else:
         data = Path(tempfile.mkdtemp(prefix="bench-threads-"))
-        server = harness.sandbox(data, args.workers, args.threads)
+        server = servers.sandbox(data, args.workers, args.threads)
     try:
-        if which == "sandbox":
-            server.wait_workers("/_sandbox/health", args.workers)
         url = server.url + "/server/v4"
         harness.wrk(url, "post.lua", args.warm, args=(harness.nonce(),))
         before, cpu_before = snapshot(server), harness.cpu_times()

@@ -1,0 +1,306 @@
+"""The servers the benchmarks measure: start, stop, and read their memory and connections."""
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from harness import HERE, ROOT, python
+
+
+def free_port() -> int:
+    """Return a TCP port free on 127.0.0.1."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """A server process (and its children) in its own session, stopped by stop() or kill()."""
+
+    def __init__(
+        self,
+        name: str,
+        argv: list,
+        health: str,
+        env: dict | None = None,
+        cwd: Path = ROOT,
+        port: int | None = None,
+    ):
+        self.name = name
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = tempfile.NamedTemporaryFile(prefix=f"bench-{name}-", suffix=".log", delete=False)
+        full_env = {**os.environ, **(env or {})}
+        argv = [a.replace("{port}", str(self.port)) for a in argv]
+        self.proc = subprocess.Popen(
+            argv,
+            cwd=cwd,
+            env=full_env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.wait(health)
+
+    def wait(self, health: str, timeout: float = 60) -> None:
+        """Block until `health` answers."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited; see {self.log.name}")
+            try:
+                urllib.request.urlopen(self.url + health, timeout=1)
+                return
+            except OSError:
+                time.sleep(0.1)
+        output = Path(self.log.name).read_text(errors="replace")[-2000:]
+        self.stop()
+        raise RuntimeError(f"{self.name} did not come up:\n{output}")
+
+    def wait_workers(self, health: str, workers: int, timeout: float = 30) -> None:
+        """Block until `workers` distinct worker processes have answered `health` (its "pid").
+
+        A build whose health answer names no pid (compare.py may serve an old one) is
+        taken as ready at its first answer.
+        """
+        # Each worker boots on its own and opens its own SO_REUSEPORT socket: right after
+        # the first answer, the others may not exist yet, and a load started then would
+        # keep its connections on the workers that were up.
+        seen: set = set()
+        deadline = time.monotonic() + timeout
+        while len(seen) < workers and time.monotonic() < deadline:
+            try:  # a new connection each time: the kernel spreads them over the workers
+                with urllib.request.urlopen(self.url + health, timeout=1) as answer:
+                    pid = json.loads(answer.read()).get("pid")
+            except OSError:
+                time.sleep(0.05)
+                continue
+            if pid is None:
+                return
+            seen.add(pid)
+        if len(seen) < workers:
+            raise RuntimeError(f"{self.name}: {len(seen)} of {workers} workers answered")
+
+    def pids(self) -> list[int]:
+        """Return the server's pid and its descendants'."""
+        children: dict[int, list[int]] = {}
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    stat = Path(f"/proc/{entry}/stat").read_text()
+                except OSError:
+                    continue
+                ppid = int(stat.rsplit(")", 1)[1].split()[1])
+                children.setdefault(ppid, []).append(int(entry))
+        out, todo = [], [self.proc.pid]
+        while todo:
+            pid = todo.pop()
+            out.append(pid)
+            todo.extend(children.get(pid, []))
+        return out
+
+    def connections(self) -> list[int]:
+        """Return how many connections to the server's port each worker holds, fewest first.
+
+        Read from /proc: the TCP sockets established on the port, matched to each worker's
+        file descriptors. The master (the started process) only listens and is left out.
+        The kernel spreads connections over the workers' SO_REUSEPORT sockets by a hash,
+        so the spread is chance: BENCHMARKS.md, p99.
+        """
+        inodes = set()
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            try:
+                lines = Path(table).read_text().splitlines()[1:]
+            except OSError:
+                continue
+            for fields in (line.split() for line in lines):
+                established = fields[3] == "01"
+                if established and int(fields[1].rsplit(":", 1)[1], 16) == self.port:
+                    inodes.add(f"socket:[{fields[9]}]")
+        counts = []
+        for pid in self.pids():
+            if pid == self.proc.pid:
+                continue
+            try:
+                fds = os.listdir(f"/proc/{pid}/fd")
+            except OSError:
+                continue
+            counts.append(sum(1 for fd in fds if _link(f"/proc/{pid}/fd/{fd}") in inodes))
+        return sorted(counts)
+
+    def memory_mb(self) -> dict:
+        """Return RSS, peak RSS (VmHWM) and PSS of the process tree, in MB."""
+        totals = {"rss_mb": 0.0, "hwm_mb": 0.0, "pss_mb": 0.0}
+        for pid in self.pids():
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+                rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+            except OSError:
+                continue
+            for line in status.splitlines():
+                if line.startswith("VmRSS:"):
+                    totals["rss_mb"] += int(line.split()[1]) / 1024
+                elif line.startswith("VmHWM:"):
+                    totals["hwm_mb"] += int(line.split()[1]) / 1024
+            for line in rollup.splitlines():
+                if line.startswith("Pss:"):
+                    totals["pss_mb"] += int(line.split()[1]) / 1024
+        return {k: round(v, 1) for k, v in totals.items()}
+
+    def stop(self) -> None:
+        """TERM the whole session, KILL it after 10 s."""
+        self._signal(signal.SIGTERM)
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self._signal(signal.SIGKILL)
+            self.proc.wait(5)
+        self._drop_log()
+        time.sleep(0.5)
+
+    def kill(self) -> None:
+        """kill -9 the whole session at once (master and workers), as a crash would."""
+        self._signal(signal.SIGKILL)
+        self.proc.wait(10)
+        self._drop_log()
+
+    def _drop_log(self) -> None:
+        # The log only matters while the server runs (wait() names it when start fails).
+        self.log.close()
+        Path(self.log.name).unlink(missing_ok=True)
+
+    def _signal(self, sig) -> None:
+        try:
+            os.killpg(self.proc.pid, sig)
+        except ProcessLookupError:
+            pass
+
+
+def sandbox(
+    data_dir: Path,
+    workers: int,
+    threads: int,
+    extra_env: dict | None = None,
+    tree: Path = ROOT,
+) -> Server:
+    """Start the sandbox in its production configuration (python -m sandbox serve).
+
+    `tree` is the source tree whose `sandbox` package runs: the working directory comes
+    first on `python -m`'s path, before the venv's editable install of this checkout.
+    """
+    env = {
+        "SANDBOX_DATA_DIR": str(data_dir),
+        "SANDBOX_WORKERS": str(workers),
+        "SANDBOX_THREADS": str(threads),
+        "SANDBOX_ADMIN_TOKEN": "bench-admin",
+        "SANDBOX_BIND": "127.0.0.1",
+        **(extra_env or {}),
+    }
+    port = free_port()
+    env["SANDBOX_PORT"] = str(port)
+    server = Server(
+        "sandbox", [python(), "-m", "sandbox", "serve"], "/_sandbox/health", env, tree, port
+    )
+    return _all_workers_up(server, workers)
+
+
+def noop(workers: int, threads: int) -> Server:
+    """Start the no-op Flask app under the same gunicorn configuration (the ceiling)."""
+    server = Server(
+        "noop",
+        [
+            python(),
+            "-m",
+            "gunicorn",
+            "-k",
+            "gthread",
+            "-w",
+            str(workers),
+            "--threads",
+            str(threads),
+            "-b",
+            "127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "--keep-alive",
+            "5",
+            "--reuse-port",
+            "noop_app:app",
+        ],
+        "/_sandbox/health",
+        cwd=HERE,
+    )
+    return _all_workers_up(server, workers)
+
+
+def wiremock_jar() -> Path | None:
+    """Return WireMock's standalone jar from bench/node_modules, if it and java are there."""
+    if shutil.which("java") is None:
+        return None
+    found = sorted(HERE.glob("node_modules/wiremock/build/wiremock-standalone-*.jar"))
+    return found[0] if found else None
+
+
+def wiremock(root: Path) -> Server:
+    """Start WireMock standalone (files under `root`) with a stub answering POST /server/v4."""
+    server = Server(
+        "wiremock",
+        [
+            "java",
+            "-Xmx512m",
+            "-jar",
+            str(wiremock_jar()),
+            "--port",
+            "{port}",
+            "--bind-address",
+            "127.0.0.1",
+            "--disable-banner",
+            "--root-dir",
+            str(root),
+        ],
+        "/__admin/health",
+    )
+    stub = {
+        "request": {"method": "POST", "url": "/server/v4"},
+        "response": {
+            "status": 200,
+            "jsonBody": {"ShardId": "shardId-000000000000", "SequenceNumber": "1"},
+            "headers": {"Content-Type": "application/json"},
+        },
+    }
+    try:
+        urllib.request.urlopen(
+            urllib.request.Request(
+                server.url + "/__admin/mappings",
+                json.dumps(stub).encode(),
+                {"Content-Type": "application/json"},
+            )
+        )
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+def _all_workers_up(server: Server, workers: int) -> Server:
+    """Return the server once every worker answers (stopping it if they do not)."""
+    try:
+        server.wait_workers("/_sandbox/health", workers)
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+def _link(path: str) -> str | None:
+    try:
+        return os.readlink(path)
+    except OSError:  # the descriptor closed meanwhile
+        return None
