@@ -134,7 +134,8 @@ def main(argv=None) -> int:
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     base = statistics.median(x["rps"] for x in results[base_label])
-    print(f"\nmedians over {args.rounds} round(s), wrk -t2 -c32 -d{args.duration}, {args.script}")
+    load = harness.load_label(args.duration)
+    print(f"\nmedians over {args.rounds} round(s), {load}, {args.script}")
     print("| build | req/s | vs build 1 | p99 ms | CPU busy % |")
     print("|---|---:|---:|---:|---:|")
     for label, runs in results.items():

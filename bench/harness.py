@@ -101,6 +101,11 @@ def store_bytes(data_dir: Path) -> int:
 CONNECTIONS = 32
 
 
+def load_label(duration: str) -> str:
+    """Return the wrk load a measured run applies, as the reports print it."""
+    return f"wrk -t2 -c{CONNECTIONS} -d{duration}"
+
+
 def seconds(duration: str) -> float:
     """Return a wrk duration ("10s", "2m", "1h", or plain seconds) in seconds."""
     units = {"s": 1, "m": 60, "h": 3600}

@@ -233,7 +233,7 @@ def main(argv=None) -> int:
         rows.append(("WireMock 3.13.2", "java -Xmx512m, journal on", wiremock))
     print(f"\n{harness.machine()}")
     print(
-        f"wrk -t2 -c32 -d{args.duration} (warm-up {args.warm}); {args.rounds} round(s), "
+        f"{harness.load_label(args.duration)} (warm-up {args.warm}); {args.rounds} round(s), "
         "the targets taking turns; medians over the rounds\n"
     )
     print(

@@ -34,6 +34,7 @@ class Server:
         port: int | None = None,
     ):
         self.name = name
+        self.health = health  # the readiness route, which names the answering worker's pid
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = tempfile.NamedTemporaryFile(prefix=f"bench-{name}-", suffix=".log", delete=False)
@@ -47,16 +48,16 @@ class Server:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        self.wait(health)
+        self.wait()
 
-    def wait(self, health: str, timeout: float = 60) -> None:
-        """Block until `health` answers."""
+    def wait(self, timeout: float = 60) -> None:
+        """Block until the health route answers."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"{self.name} exited; see {self.log.name}")
             try:
-                urllib.request.urlopen(self.url + health, timeout=1)
+                urllib.request.urlopen(self.url + self.health, timeout=1)
                 return
             except OSError:
                 time.sleep(0.1)
@@ -64,8 +65,8 @@ class Server:
         self.stop()
         raise RuntimeError(f"{self.name} did not come up:\n{output}")
 
-    def wait_workers(self, health: str, workers: int, timeout: float = 30) -> None:
-        """Block until `workers` distinct worker processes have answered `health` (its "pid").
+    def wait_workers(self, workers: int, timeout: float = 30) -> None:
+        """Block until `workers` distinct worker processes have answered the health route.
 
         A build whose health answer names no pid (compare.py may serve an old one) is
         taken as ready at its first answer.
@@ -77,7 +78,7 @@ class Server:
         deadline = time.monotonic() + timeout
         while len(seen) < workers and time.monotonic() < deadline:
             try:  # a new connection each time: the kernel spreads them over the workers
-                with urllib.request.urlopen(self.url + health, timeout=1) as answer:
+                with urllib.request.urlopen(self.url + self.health, timeout=1) as answer:
                     pid = json.loads(answer.read()).get("pid")
             except OSError:
                 time.sleep(0.05)
@@ -292,7 +293,7 @@ def wiremock(root: Path) -> Server:
 def _all_workers_up(server: Server, workers: int) -> Server:
     """Return the server once every worker answers (stopping it if they do not)."""
     try:
-        server.wait_workers("/_sandbox/health", workers)
+        server.wait_workers(workers)
     except BaseException:
         server.stop()
         raise

@@ -117,7 +117,8 @@ def main(argv=None) -> int:
         values = [run.get(key, 0.0) for run in runs[which]]
         return statistics.median(values)
 
-    print(f"\nper request, medians over {args.rounds} round(s); wrk -t2 -c32 -d{args.duration}")
+    load = harness.load_label(args.duration)
+    print(f"\nper request, medians over {args.rounds} round(s); {load}")
     print(f"gunicorn gthread -w {args.workers} --threads {args.threads}\n")
     print(
         "| thread | no-op CPU ms | sandbox CPU ms | no-op waits | sandbox waits | "

@@ -88,8 +88,7 @@ class Checkpointer:
             done, wait, last = False, self.interval, None
             while not done:
                 done = self._stop.wait(wait)
-                while len(files) < 1 + len(self._more):
-                    path = ([self.path] + self._more)[len(files)]
+                for path in [self.path, *self._more][len(files) :]:  # files watch() added
                     files.append((self._connect(path), open_lock(path)))
                 try:
                     state = [self._turn(conn, lock) for conn, lock in files]
