@@ -22,9 +22,9 @@ from pathlib import Path
 import harness
 
 sys.path.insert(0, str(harness.ROOT))
-from sandbox import journal  # noqa: E402
 from sandbox.clock import RealClock  # noqa: E402
-from sandbox.retention import Maintenance  # noqa: E402
+from sandbox.journal import search as journal  # noqa: E402
+from sandbox.journal.retention import Maintenance  # noqa: E402
 from sandbox.store import Store, connect, dumps, migrate  # noqa: E402
 from sandbox.store.shard_schema import ensure_shard  # noqa: E402
 from sandbox.store.shards import SLOT_BITS  # noqa: E402

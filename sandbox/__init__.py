@@ -7,16 +7,18 @@ from flask import Flask
 
 from . import config as config_module
 from .clock import make_clock
-from .jsonprovider import FastJSONProvider
-from .retention import Maintenance
+from .http.jsonprovider import FastJSONProvider
+from .journal.retention import Maintenance
 
 __version__ = "0.1.0"
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Create the sandbox app: config, store (migrated), clock, tenants, blueprints, CLI."""
-    from . import admin, api, cli, errors, pipeline, settings, tenants
-    from .store import Store, migrate
+    from . import admin, api, cli, errors
+    from .domain import tenants
+    from .http import path as pipeline
+    from .store import Store, migrate, settings
 
     # No static folder: the sandbox serves no files of its own yet (and no stray route).
     app = Flask(__name__, static_folder=None)
@@ -44,7 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["sandbox.clock"] = clock
     # Uptime is about this process, not domain time: the real monotonic clock.
     app.extensions["sandbox.started"] = time.monotonic()
-    app.config["ADMIN_TOKEN"] = admin.tokens.load_or_create(data_dir, app.config["ADMIN_TOKEN"])
+    app.config["ADMIN_TOKEN"] = admin.token_file.load_or_create(data_dir, app.config["ADMIN_TOKEN"])
     tenants.seed_from_fixtures(store, app.config["FIXTURES_DIR"], clock.isoformat())
 
     errors.init_app(app)

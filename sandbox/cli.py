@@ -6,7 +6,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
-from . import tenants as tenants_mod
+from .domain import tenants as tenants_mod
 
 tenants_group = AppGroup("tenants", help="Create, list and show tenants (CustomerGlu clients).")
 

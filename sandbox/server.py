@@ -5,8 +5,9 @@ import sys
 
 from flask import Flask
 
-from . import __version__, tenants
+from . import __version__
 from .config import public_url
+from .domain import tenants
 
 
 def banner(app: Flask, server: str) -> str:

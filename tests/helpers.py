@@ -23,14 +23,14 @@ def bearer(token):
 
 def tenant(app, ref=DEMO_TENANT):
     """Return a tenant row with its secrets."""
-    from sandbox.tenants import get_tenant
+    from sandbox.domain.tenants import get_tenant
 
     return get_tenant(app.extensions["sandbox.store"], ref)
 
 
 def other_tenant(app, name="Other Partner"):
     """Create (or return) a second tenant."""
-    from sandbox.tenants import create_tenant, get_tenant
+    from sandbox.domain.tenants import create_tenant, get_tenant
 
     store = app.extensions["sandbox.store"]
     return get_tenant(store, name) or create_tenant(store, "2026-01-01T00:00:00Z", name)

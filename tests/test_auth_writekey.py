@@ -83,7 +83,7 @@ def test_near_miss_keys_are_diagnosed(client, mangle, reason):
 
 
 def test_revoked_key(app, client):
-    from sandbox.tenants import rotate_write_key
+    from sandbox.domain.tenants import rotate_write_key
 
     new_key = rotate_write_key(app.extensions["sandbox.store"], tenant(app)["id"], "2026-11-01")
     body = explained(post_event(client, {"x-api-key": DEMO_KEY}), "writekey_revoked")

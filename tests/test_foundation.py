@@ -12,7 +12,7 @@ import sqlite_utils
 
 from sandbox import config, create_app
 from sandbox.clock import RealClock, VirtualClock
-from sandbox.rand import rng_for
+from sandbox.domain.rand import rng_for
 from sandbox.store import connect, migrate
 from sandbox.store.migrations import MIGRATIONS
 from tests.conftest import DEMO_KEY, DEMO_TENANT, ROOT
@@ -84,7 +84,7 @@ def test_restart_keeps_tenants_and_admin_token(tmp_path):
     first = create_app({"DATA_DIR": str(data)})
     token = first.config["ADMIN_TOKEN"]
     assert token.startswith("adm_") and (data / "admin_token").stat().st_mode & 0o077 == 0
-    from sandbox.tenants import create_tenant, list_tenants
+    from sandbox.domain.tenants import create_tenant, list_tenants
 
     create_tenant(first.extensions["sandbox.store"], "2026-01-01T00:00:00Z", "Acme", "us")
     first.extensions["sandbox.store"].close()

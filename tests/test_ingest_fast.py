@@ -5,8 +5,9 @@ import time
 
 import pytest
 
-from sandbox import events, recording
 from sandbox.api.events_fast import IngestFastPath
+from sandbox.domain import events
+from sandbox.journal import record as recording
 from tests.conftest import DEMO_KEY, DEMO_TENANT
 from tests.helpers import bearer, event, mint, register, tenant
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from sandbox.retention import Maintenance
+from sandbox.journal.retention import Maintenance
 from tests.conftest import DEMO_KEY
 from tests.helpers import event
 

@@ -6,7 +6,8 @@ import time
 
 import sqlite_utils
 
-from sandbox import create_app, journal
+from sandbox import create_app
+from sandbox.journal import search as journal
 from sandbox.store import connect
 from sandbox.store.lock import locked, open_lock
 from sandbox.store.migrations import MIGRATIONS

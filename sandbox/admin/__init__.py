@@ -3,7 +3,7 @@
 from flask import Blueprint, Flask, current_app, request
 
 from ..errors import ApiError
-from . import tokens
+from . import token_file
 
 bp = Blueprint("admin", __name__, url_prefix="/_sandbox")
 # Endpoints that answer without the admin token (a container health check calls it).
@@ -15,8 +15,8 @@ def require_token():
     """Reject every admin request without the admin token, naming where to put it."""
     if request.endpoint in OPEN_ENDPOINTS:
         return None
-    given = tokens.presented(request.headers, request.args)
-    if tokens.matches(current_app.config["ADMIN_TOKEN"], given):
+    given = token_file.presented(request.headers, request.args)
+    if token_file.matches(current_app.config["ADMIN_TOKEN"], given):
         return None
     reason = "admin_token_missing" if not given else "admin_token_invalid"
     raise ApiError(

@@ -5,10 +5,13 @@ import time
 
 from flask import current_app, request, url_for
 
-from .. import __version__, journal, settings, tenants
-from ..capture import mask
+from .. import __version__
 from ..config import public_url
+from ..domain import tenants
 from ..errors import ApiError
+from ..journal import search as journal
+from ..masking import mask
+from ..store import settings
 from . import bp
 
 

@@ -10,12 +10,12 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Register every emulated service's blueprint."""
     from . import (
+        campaigns,
         deeplinks,
         entrypoints,
         events,
         integrations,
         nudges,
-        reward,
         sdk_config,
         segments,
         user,
@@ -23,7 +23,7 @@ def init_app(app: Flask) -> None:
 
     for module in (
         user,
-        reward,
+        campaigns,
         events,
         sdk_config,
         entrypoints,

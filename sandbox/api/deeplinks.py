@@ -2,8 +2,8 @@
 
 from flask import Blueprint, request
 
-from .. import catalog
 from ..auth.writekey import HEADER
+from ..domain import catalog
 from ..errors import ApiError
 from .common import ok, store, write_key_auth
 

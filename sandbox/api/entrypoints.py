@@ -4,10 +4,11 @@ import secrets
 
 from flask import Blueprint, request
 
-from .. import catalog, entrypoints, pipeline
 from ..auth import tokens
 from ..auth.writekey import HEADER, PATH
+from ..domain import catalog, entrypoints
 from ..errors import ApiError
+from ..http import path as pipeline
 from .common import bearer_auth, clock, json_body, ok, store, write_key_auth
 
 bp = Blueprint("entrypoints", __name__, url_prefix="/entrypoints")

@@ -5,9 +5,11 @@ import re
 
 from flask import Blueprint, current_app, request
 
-from .. import auth, events, pipeline
+from .. import auth
 from ..auth.bearer import check_event_user
 from ..auth.writekey import HEADER
+from ..domain import events
+from ..http import path as pipeline
 from .common import clock, ok, parse_json, store, write_key_auth
 
 bp = Blueprint("events", __name__)

@@ -20,15 +20,16 @@ import orjson
 from flask import Flask
 from werkzeug.http import HTTP_STATUS_CODES
 
-from .. import events, pipeline, settings
 from ..auth import AuthFailure
 from ..auth.bearer import check_event_user
 from ..auth.checks import Chain
 from ..auth.sent import Sent
 from ..auth.writekey import HEADER, require_write_key
-from ..capture import capture_environ
+from ..domain import events
 from ..errors import error_body
-from ..store import dumps
+from ..http import path as pipeline
+from ..http.capture import capture_environ
+from ..store import dumps, settings
 
 # path -> (event source, the Flask endpoint the journal names, as the view would)
 ROUTES = {

@@ -2,9 +2,10 @@
 
 from flask import Blueprint
 
-from .. import pipeline, users
 from ..auth.writekey import HEADER
+from ..domain import users
 from ..errors import ApiError
+from ..http import path as pipeline
 from .common import json_body, ok, store, write_key_auth
 
 bp = Blueprint("integrations", __name__, url_prefix="/integrations/v1/onboarding/sdk")

@@ -2,10 +2,11 @@
 
 from flask import Blueprint, Response, current_app, request
 
-from .. import campaigns, nudges, pipeline, tenants
 from ..auth import tokens
 from ..auth.writekey import HEADER
+from ..domain import campaigns, nudges, tenants
 from ..errors import ApiError
+from ..http import path as pipeline
 from .common import base_url, bearer_auth, clock, json_body, ok, store, write_key_auth
 
 bp = Blueprint("nudges", __name__)

@@ -2,8 +2,9 @@
 
 from flask import Blueprint, request
 
-from .. import catalog, sdkconfig
 from ..auth.writekey import HEADER, QUERY
+from ..domain import catalog
+from ..domain import sdk_config as sdkconfig
 from .common import base_url, ok, store, write_key_auth
 
 bp = Blueprint("sdk_config", __name__, url_prefix="/client/v1/sdk")

@@ -2,8 +2,8 @@
 
 from flask import Blueprint
 
-from .. import catalog, segments
 from ..auth.writekey import HEADER
+from ..domain import catalog, segments
 from ..errors import ApiError
 from .common import clock, json_body, ok, store, write_key_auth
 

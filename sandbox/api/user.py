@@ -2,10 +2,11 @@
 
 from flask import Blueprint, request
 
-from .. import pipeline, users
 from ..auth import tokens
 from ..auth.writekey import BODY
+from ..domain import users
 from ..errors import ApiError
+from ..http import path as pipeline
 from .common import base_url, bearer_auth, clock, json_body, ok, store, write_key_auth
 
 bp = Blueprint("user", __name__, url_prefix="/user/v1/user")

@@ -4,8 +4,8 @@ from datetime import UTC, datetime
 
 from flask import request
 
-from .. import tenants, users
-from ..capture import mask
+from ..domain import tenants, users
+from ..masking import mask
 from ..store import Store
 from . import tokens
 from .checks import Chain

@@ -6,8 +6,8 @@ the chain with a 401 that carries the whole list, a stable reason code and a hin
 
 from flask import request
 
-from .. import pipeline
 from ..errors import ApiError
+from ..http import path as pipeline
 
 REALM = 'Bearer realm="customerglu-sandbox"'
 

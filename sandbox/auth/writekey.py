@@ -1,7 +1,7 @@
 """The writeKey chain: present in the right place, clean, known, and of the token's tenant."""
 
-from .. import tenants
-from ..capture import mask
+from ..domain import tenants
+from ..masking import mask
 from ..store import Store
 from . import tokens
 from .checks import Chain

@@ -7,8 +7,8 @@ import zipfile
 from hashlib import sha256
 from urllib.parse import quote
 
+from ..store import Store
 from . import catalog, segments
-from .store import Store
 
 BANNER_KEYS = (
     "title",

@@ -3,7 +3,7 @@
 import json
 from pathlib import Path
 
-from .store import Store, dumps, loads
+from ..store import Store, dumps, loads
 
 GAME_TYPES = {
     "quiz",

@@ -4,7 +4,7 @@ import json
 import secrets
 import time
 
-from .store import Store, dumps, loads
+from ..store import Store, dumps, loads
 
 KEEPALIVE_SECONDS = 15
 POLL_SECONDS = 0.25

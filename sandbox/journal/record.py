@@ -5,9 +5,9 @@ record is made, in the request's own thread, so that the writer thread, the one 
 every request of a process waits on, only inserts.
 """
 
-from .journal import COLUMNS, JSON_COLUMNS
-from .store import dumps, insert_many, loads
-from .store.writer import run_all, shard_only
+from ..store import dumps, insert_many, loads
+from ..store.writer import run_all, shard_only
+from .search import COLUMNS, JSON_COLUMNS
 
 _INSERT_COLUMNS = ("id", *COLUMNS)
 

@@ -1,7 +1,7 @@
 """Sandbox-wide settings kept in the store, shared by every process (the virtual clock's state)."""
 
-from .clock import RealClock
-from .store import Store, dumps, loads
+from ..clock import RealClock
+from . import Store, dumps, loads
 
 
 def get(store: Store, key: str, default=None):

@@ -2,10 +2,11 @@
 
 from flask import Blueprint, Response, request
 
-from .. import campaigns, catalog, pipeline
 from ..auth import tokens
 from ..auth.writekey import HEADER
+from ..domain import campaigns, catalog
 from ..errors import ApiError
+from ..http import path as pipeline
 from .common import base_url, bearer_auth, clock, json_body, ok, store, write_key_auth
 
 bp = Blueprint("reward", __name__, url_prefix="/reward")

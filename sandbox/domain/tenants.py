@@ -5,8 +5,8 @@ import secrets
 import uuid
 from pathlib import Path
 
+from ..store import Store
 from . import catalog
-from .store import Store
 
 REGIONS = ("in", "us", "me")
 PUBLIC_FIELDS = (

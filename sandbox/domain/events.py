@@ -2,8 +2,8 @@
 
 from datetime import UTC, datetime
 
-from .ids import new_id
-from .store import dumps, insert_many
+from ..ids import new_id
+from ..store import dumps, insert_many
 
 SHARD_ID = "shardId-000000000000"
 # source -> the fields its schema requires, with the JSON type each must have

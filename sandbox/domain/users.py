@@ -3,7 +3,7 @@
 import secrets
 import uuid
 
-from .store import Store, dumps, loads
+from ..store import Store, dumps, loads
 
 PROFILE_KEYS = ("firstName", "lastName", "age", "city", "country", "timezone")
 IDENTITY_KEYS = (

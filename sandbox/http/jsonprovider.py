@@ -2,7 +2,7 @@
 
 from flask.json.provider import DefaultJSONProvider
 
-from .store import dumps
+from ..store import dumps
 
 
 class FastJSONProvider(DefaultJSONProvider):

@@ -11,10 +11,10 @@ import time
 
 from flask import Flask, current_app, g, request
 
-from . import settings
+from ..errors import ADMIN_PREFIX, error_response
+from ..journal.record import Record
+from ..store import settings
 from .capture import capture
-from .errors import ADMIN_PREFIX, error_response
-from .recording import Record
 
 log = logging.getLogger(__name__)
 # Journal bodies of these content types are kept; a streamed body (SSE) is not.

@@ -1,6 +1,6 @@
 """Campaign segments: which users a segment-only campaign is shown to."""
 
-from .store import Store
+from ..store import Store
 
 
 def add(tenant_id: str, campaign_id: str, user_id: str, now: str):

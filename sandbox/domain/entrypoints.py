@@ -4,8 +4,8 @@ import copy
 import hashlib
 import json
 
+from ..store import Store
 from . import catalog
-from .store import Store
 
 CONTAINER_TYPES = ("BANNER", "EMBEDDED", "FLOATING", "POPUP", "PIP", "AD_POPUP")
 _CONTAINER_DEFAULTS = {

@@ -4,8 +4,8 @@ import base64
 import json
 from datetime import datetime
 
-from .capture import mask_headers, mask_json_body
-from .store import Store, loads
+from ..masking import mask_headers, mask_json_body
+from ..store import Store, loads
 
 COLUMNS = (
     "request_id",

@@ -1,0 +1,1 @@
+"""The one request path: capture -> auth verdicts -> handler -> record + commit -> answer."""

@@ -1,0 +1,1 @@
+"""The journal: recording every request, searching it, keeping it bounded, tailing it."""
