@@ -15,9 +15,11 @@ __version__ = "0.1.0"
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Create the sandbox app: config, store (migrated), clock, tenants, blueprints, CLI."""
-    from . import admin, api, cli, errors
+    from . import admin, api, cli
     from .domain import tenants
-    from .http import path as pipeline
+    from .http import errors, hooks
+    from .http.door import Door
+    from .http.path import Runtime
     from .store import Store, migrate, settings
 
     # No static folder: the sandbox serves no files of its own yet (and no stray route).
@@ -47,15 +49,18 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Uptime is about this process, not domain time: the real monotonic clock.
     app.extensions["sandbox.started"] = time.monotonic()
     app.config["ADMIN_TOKEN"] = admin.token_file.load_or_create(data_dir, app.config["ADMIN_TOKEN"])
-    tenants.seed_from_fixtures(store, app.config["FIXTURES_DIR"], clock.isoformat())
+    _seeded, write = tenants.seed_from_fixtures(
+        store, app.config["FIXTURES_DIR"], clock.isoformat()
+    )
+    store.write(write)
 
+    rt = Runtime(store, clock, app.config)
+    app.extensions["sandbox.runtime"] = rt
     errors.init_app(app)
-    pipeline.init_app(app)
+    hooks.init_app(app, rt)
     admin.init_app(app)
     api.init_app(app)
     cli.init_app(app)
     if app.config["FAST_INGEST"]:
-        from .api.events_fast import IngestFastPath
-
-        app.wsgi_app = IngestFastPath(app, app.wsgi_app)
+        app.wsgi_app = Door(app.wsgi_app, rt, api.door_routes())
     return app

@@ -58,7 +58,7 @@ def tenants_create(name, region, timezone, reward_webhook, nudge_webhook, empty)
 
     data = None if empty else Path(current_app.config["FIXTURES_DIR"]) / "demo"
     try:
-        t = tenants_mod.create_tenant(
+        t, write = tenants_mod.create_tenant(
             _store(),
             _now(),
             name,
@@ -68,6 +68,7 @@ def tenants_create(name, region, timezone, reward_webhook, nudge_webhook, empty)
             nudge_webhook_url=nudge_webhook,
             data_dir=data,
         )
+        _store().write(write)
     except tenants_mod.TenantError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Created tenant {t['name']}")
@@ -113,7 +114,8 @@ def tenants_rotate_key(ref):
     t = tenants_mod.get_tenant(_store(), ref)
     if t is None:
         raise click.ClickException(f"no tenant {ref!r}; see `tenants list`")
-    new_key = tenants_mod.rotate_write_key(_store(), t["id"], _now())
+    new_key, write = tenants_mod.rotate_write_key(t["id"], _now())
+    _store().write(write)
     click.echo(f"New writeKey of {t['name']}: {new_key}")
 
 

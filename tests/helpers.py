@@ -33,7 +33,11 @@ def other_tenant(app, name="Other Partner"):
     from sandbox.domain.tenants import create_tenant, get_tenant
 
     store = app.extensions["sandbox.store"]
-    return get_tenant(store, name) or create_tenant(store, "2026-01-01T00:00:00Z", name)
+    found = get_tenant(store, name)
+    if found is None:
+        found, write = create_tenant(store, "2026-01-01T00:00:00Z", name)
+        store.write(write)
+    return found
 
 
 def mint(secret, algorithm="HS256", headers=None, **claims):

@@ -4,6 +4,7 @@ import time
 
 import pytest
 
+from sandbox.store import CoreWrite
 from tests.conftest import DEMO_KEY, DEMO_TENANT
 from tests.helpers import assert_masked, bearer, event, mint, other_tenant, register, tenant
 
@@ -123,7 +124,7 @@ def test_unknown_client(app, client):
 
 
 def test_user_no_longer_exists(app, client, alice):
-    app.extensions["sandbox.store"].write(lambda c: c.execute("DELETE FROM users"))
+    app.extensions["sandbox.store"].write(CoreWrite(lambda c: c.execute("DELETE FROM users")))
     body = explained(client.get(LOAD, headers=bearer(alice)), "user_not_found")
     assert "data reset" in body["message"]
 

@@ -85,7 +85,8 @@ def test_near_miss_keys_are_diagnosed(client, mangle, reason):
 def test_revoked_key(app, client):
     from sandbox.domain.tenants import rotate_write_key
 
-    new_key = rotate_write_key(app.extensions["sandbox.store"], tenant(app)["id"], "2026-11-01")
+    new_key, write = rotate_write_key(tenant(app)["id"], "2026-11-01")
+    app.extensions["sandbox.store"].write(write)
     body = explained(post_event(client, {"x-api-key": DEMO_KEY}), "writekey_revoked")
     assert "rotated out" in body["message"]
     ok = post_event(client, {"x-api-key": new_key})

@@ -11,8 +11,8 @@ KEY = {"x-api-key": DEMO_KEY}
 def stored(app, event_id=None):
     store = app.extensions["sandbox.store"]
     if event_id is None:
-        return store.all("SELECT * FROM events ORDER BY id", journal=True)
-    return store.all("SELECT * FROM events WHERE event_id = ?", (event_id,), journal=True)
+        return store.journal_all("SELECT * FROM events ORDER BY id")
+    return store.journal_all("SELECT * FROM events WHERE event_id = ?", (event_id,))
 
 
 @pytest.mark.parametrize(

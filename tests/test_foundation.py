@@ -13,7 +13,7 @@ import sqlite_utils
 from sandbox import config, create_app
 from sandbox.clock import RealClock, VirtualClock
 from sandbox.domain.rand import rng_for
-from sandbox.store import connect, migrate
+from sandbox.store import CoreWrite, connect, migrate
 from sandbox.store.migrations import MIGRATIONS
 from tests.conftest import DEMO_KEY, DEMO_TENANT, ROOT
 
@@ -86,7 +86,8 @@ def test_restart_keeps_tenants_and_admin_token(tmp_path):
     assert token.startswith("adm_") and (data / "admin_token").stat().st_mode & 0o077 == 0
     from sandbox.domain.tenants import create_tenant, list_tenants
 
-    create_tenant(first.extensions["sandbox.store"], "2026-01-01T00:00:00Z", "Acme", "us")
+    store = first.extensions["sandbox.store"]
+    store.write(create_tenant(store, "2026-01-01T00:00:00Z", "Acme", "us")[1])
     first.extensions["sandbox.store"].close()
 
     second = create_app({"DATA_DIR": str(data)})
@@ -121,23 +122,23 @@ def test_old_schema_is_migrated_in_place(tmp_path):
     assert app.config["SCHEMA_VERSION"] == len(MIGRATIONS._migrations)
     store = app.extensions["sandbox.store"]
     assert store.one("SELECT name FROM tenants WHERE id = 'old-1'")["name"] == "Old Partner"
-    assert store.one("SELECT count(*) n FROM journal", journal=True)["n"] == 0  # new table exists
+    assert store.journal_one("SELECT count(*) n FROM journal")["n"] == 0  # new table exists
     assert migrate(data / "sandbox.db") == app.config["SCHEMA_VERSION"]  # idempotent
     store.close()
 
 
 def test_store_is_wal_with_normal_sync(app):
-    conn = app.extensions["sandbox.store"].conn()
+    conn = connect(app.extensions["sandbox.store"].path)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
 
 
 def test_writer_isolates_a_failing_write(app):
     store = app.extensions["sandbox.store"]
-    store.write(lambda c: c.execute("INSERT INTO settings VALUES ('a', '1')"))
+    store.write(CoreWrite(lambda c: c.execute("INSERT INTO settings VALUES ('a', '1')")))
     with pytest.raises(sqlite3.IntegrityError):
-        store.write(lambda c: c.execute("INSERT INTO settings VALUES ('a', '2')"))
-    store.write(lambda c: c.execute("INSERT INTO settings VALUES ('b', '3')"))
+        store.write(CoreWrite(lambda c: c.execute("INSERT INTO settings VALUES ('a', '2')")))
+    store.write(CoreWrite(lambda c: c.execute("INSERT INTO settings VALUES ('b', '3')")))
     assert store.one("SELECT value FROM settings WHERE key='a'")["value"] == "1"
     assert store.one("SELECT value FROM settings WHERE key='b'")["value"] == "3"
 

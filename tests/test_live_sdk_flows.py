@@ -271,11 +271,11 @@ def test_1000_concurrent_event_posts_are_all_journaled(server):
     assert statuses.count(200) == 1000
     store = Store(server.data_dir / "sandbox.db")  # reads every worker's journal shard
     try:
-        journaled = store.one(
-            "SELECT count(*) n FROM journal WHERE event_id LIKE ?", (f"{run}-%",), journal=True
+        journaled = store.journal_one(
+            "SELECT count(*) n FROM journal WHERE event_id LIKE ?", (f"{run}-%",)
         )["n"]
-        events = store.one(
-            "SELECT count(*) n FROM events WHERE event_id LIKE ?", (f"{run}-%",), journal=True
+        events = store.journal_one(
+            "SELECT count(*) n FROM events WHERE event_id LIKE ?", (f"{run}-%",)
         )
     finally:
         store.close()

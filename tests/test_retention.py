@@ -3,6 +3,7 @@
 import pytest
 
 from sandbox.journal.retention import Maintenance
+from sandbox.store import ShardWrite, connect
 from tests.conftest import DEMO_KEY
 from tests.helpers import event
 
@@ -22,7 +23,7 @@ def _housekeeping(app):
 
 
 def count(app, table):
-    return app.extensions["sandbox.store"].one(f"SELECT count(*) n FROM {table}", journal=True)["n"]
+    return app.extensions["sandbox.store"].journal_one(f"SELECT count(*) n FROM {table}")["n"]
 
 
 def test_entries_beyond_the_cap_are_pruned_oldest_first(small_app):
@@ -33,8 +34,8 @@ def test_entries_beyond_the_cap_are_pruned_oldest_first(small_app):
         )
     _housekeeping(small_app)
     assert count(small_app, "journal") == 30 and count(small_app, "events") == 30
-    kept = small_app.extensions["sandbox.store"].all(
-        "SELECT event_id FROM events ORDER BY id", journal=True
+    kept = small_app.extensions["sandbox.store"].journal_all(
+        "SELECT event_id FROM events ORDER BY id"
     )
     assert [r["event_id"] for r in kept] == [f"e{i}" for i in range(20, 50)]
     assert small_app.extensions["sandbox.store"].writer.maintenance.pruned == 40
@@ -54,8 +55,8 @@ def test_entries_older_than_the_age_are_pruned(small_app):
     _housekeeping(small_app)
     ids = [
         r["event_id"]
-        for r in small_app.extensions["sandbox.store"].all(
-            "SELECT event_id FROM events ORDER BY id", journal=True
+        for r in small_app.extensions["sandbox.store"].journal_all(
+            "SELECT event_id FROM events ORDER BY id"
         )
     ]
     assert ids == ["new0", "new1", "new2"]
@@ -86,26 +87,25 @@ def test_pruned_entries_leave_the_full_text_index(small_app):
     _housekeeping(small_app)
     store = small_app.extensions["sandbox.store"]
     assert (
-        store.one(
-            "SELECT count(*) n FROM journal_fts WHERE journal_fts MATCH 'name0'", journal=True
-        )["n"]
+        store.journal_one("SELECT count(*) n FROM journal_fts WHERE journal_fts MATCH 'name0'")["n"]
         == 0
     )
     assert (
-        store.one(
-            "SELECT count(*) n FROM journal_fts WHERE journal_fts MATCH 'name39'", journal=True
-        )["n"]
+        store.journal_one("SELECT count(*) n FROM journal_fts WHERE journal_fts MATCH 'name39'")[
+            "n"
+        ]
         == 1
     )
     # the index is consistent with its content table
     store.write(
-        lambda c: c.execute(
-            "INSERT INTO journal_fts(journal_fts, rank) VALUES('integrity-check', 1)"
-        ),
-        journal=True,
+        ShardWrite(
+            lambda c: c.execute(
+                "INSERT INTO journal_fts(journal_fts, rank) VALUES('integrity-check', 1)"
+            )
+        )
     )
 
 
 def test_maintenance_without_limits_prunes_nothing(app):
     m = Maintenance(app.extensions["sandbox.clock"], 0, 0, fulltext=False)
-    assert m(app.extensions["sandbox.store"].conn()) == 1.0
+    assert m(connect(app.extensions["sandbox.store"].path)) == 1.0

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.store import connect
+from sandbox.store import CoreWrite, connect
 from sandbox.store.checkpoint import FALLBACK_PAGES, checkpoint
 from sandbox.store.lock import locked, open_lock
 from sandbox.store.writer import Writer
@@ -33,7 +33,9 @@ def _wait_for(predicate, timeout: float = 5.0) -> bool:
 def test_commits_do_not_checkpoint_below_the_fallback(tmp_path):
     writer = _writer(tmp_path)
     try:
-        pages = writer.submit(lambda c: c.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
+        pages = writer.submit(
+            CoreWrite(lambda c: c.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
+        )
         assert pages == FALLBACK_PAGES
     finally:
         writer.close()
@@ -45,7 +47,9 @@ def test_checkpointer_copies_committed_pages_into_the_database_file(tmp_path):
     try:
         before = db_file.stat().st_size
         for _ in range(40):  # ~2.5 MB through the WAL, 64 KB per commit
-            writer.submit(lambda c: c.execute("INSERT INTO blobs VALUES (?)", (os.urandom(65536),)))
+            writer.submit(
+                CoreWrite(lambda c: c.execute("INSERT INTO blobs VALUES (?)", (os.urandom(65536),)))
+            )
         # Only a checkpoint writes the database file itself; the commits went to the WAL.
         assert _wait_for(lambda: db_file.stat().st_size > before + 2_000_000)
         assert _wait_for(lambda: writer.checkpointer.runs >= 1)
@@ -66,7 +70,7 @@ def test_checkpoint_reports_frames_copied(tmp_path):
 
 def test_checkpointer_stops_with_the_writer(tmp_path):
     writer = _writer(tmp_path)
-    writer.submit(lambda c: c.execute("INSERT INTO blobs VALUES (x'00')"))
+    writer.submit(CoreWrite(lambda c: c.execute("INSERT INTO blobs VALUES (x'00')")))
     assert writer.checkpointer.is_alive()
     writer.close()
     assert not writer.checkpointer.is_alive()
@@ -76,7 +80,9 @@ def test_a_long_wal_is_checkpointed_holding_the_writers_lock_so_it_can_start_ove
     writer = _writer(tmp_path)
     holder = open_lock(writer.path)
     try:
-        writer.submit(lambda c: c.execute("INSERT INTO blobs VALUES (?)", (b"x" * 400_000,)))
+        writer.submit(
+            CoreWrite(lambda c: c.execute("INSERT INTO blobs VALUES (?)", (b"x" * 400_000,)))
+        )
         assert _wait_for(lambda: writer.checkpointer.runs >= 1)
         with locked(holder):  # a writer mid-commit, from the checkpointer's point of view
             writer.checkpointer.restart_frames = 50  # the WAL now holds ~100 frames
@@ -88,7 +94,7 @@ def test_a_long_wal_is_checkpointed_holding_the_writers_lock_so_it_can_start_ove
         assert _wait_for(lambda: writer.checkpointer.locked_runs >= 1)
         # Everything was copied back with no writer in between: the next commit
         # starts the WAL over from its first frame.
-        writer.submit(lambda c: c.execute("INSERT INTO blobs VALUES (x'00')"))
+        writer.submit(CoreWrite(lambda c: c.execute("INSERT INTO blobs VALUES (x'00')")))
         with contextlib.closing(connect(writer.path)) as conn:
             assert checkpoint(conn)["wal_frames"] < 10
     finally:
@@ -101,7 +107,7 @@ def test_store_threads_carry_their_names_in_the_os(tmp_path):
     # bench/threads.py tells the writer and checkpoint threads apart by these names.
     writer = _writer(tmp_path)
     try:
-        writer.submit(lambda c: None)
+        writer.submit(CoreWrite(lambda c: None))
 
         def name(thread) -> str:
             return Path(f"/proc/{os.getpid()}/task/{thread.native_id}/comm").read_text().strip()

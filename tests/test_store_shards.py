@@ -8,7 +8,7 @@ import sqlite_utils
 
 from sandbox import create_app
 from sandbox.journal import search as journal
-from sandbox.store import connect
+from sandbox.store import CoreWrite, connect
 from sandbox.store.lock import locked, open_lock
 from sandbox.store.migrations import MIGRATIONS
 from sandbox.store.shards import SLOT_BITS, next_ids, shard_path, shard_paths
@@ -56,9 +56,9 @@ def test_each_writer_keeps_a_shard_and_readers_see_one_journal(make_app):
         assert [e["request_id"] for e in older["entries"]] == request_ids[::-1][6:]
         assert journal.count(_store(app)) == 10 == journal.count(_store(app), DEMO_TENANT)
         assert journal.get_entry(_store(app), request_ids[1])["event_id"] == "s1"
-        assert _store(app).one("SELECT count(*) n FROM events", journal=True)["n"] == 10
+        assert _store(app).journal_one("SELECT count(*) n FROM events")["n"] == 10
     for name in ("s0", "s1"):  # each shard holds what its writer was given
-        rows = _store(a).all(f"SELECT event_id FROM {name}.events ORDER BY id", journal=True)
+        rows = _store(a).journal_all(f"SELECT event_id FROM {name}.events ORDER BY id")
         assert len(rows) == 5
 
 
@@ -72,10 +72,10 @@ def test_a_repeat_whose_first_copy_is_in_another_shard_is_flagged(make_app):
     assert again.headers["X-Sandbox-Event-Uid"] == uid
     entry = journal.get_entry(_store(a), again.headers["X-Sandbox-Request-Id"])
     assert entry["flags"] == ["duplicate"] and uid in entry["problems"][0]
-    assert _store(a).all("SELECT uid FROM events WHERE event_id = 'twice'", journal=True) == [
+    assert _store(a).journal_all("SELECT uid FROM events WHERE event_id = 'twice'") == [
         {"uid": uid}
     ]
-    repeats = _store(a).all(f"SELECT * FROM s{_store(b).writer.slot}.event_repeats", journal=True)
+    repeats = _store(a).journal_all(f"SELECT * FROM s{_store(b).writer.slot}.event_repeats")
     assert repeats == [
         {"tenant_id": DEMO_TENANT, "event_id": "twice", "first_uid": uid, "repeats": 1}
     ]
@@ -115,8 +115,8 @@ def test_the_entry_cap_is_shared_between_the_shards(make_app):
     _housekeeping(a)
     _housekeeping(b)
     assert journal.count(_store(a)) == 20
-    assert _store(a).one("SELECT count(*) n FROM events", journal=True)["n"] == 20
-    kept = {r["event_id"] for r in _store(a).all("SELECT event_id FROM events", journal=True)}
+    assert _store(a).journal_one("SELECT count(*) n FROM events")["n"] == 20
+    kept = {r["event_id"] for r in _store(a).journal_all("SELECT event_id FROM events")}
     assert kept == {f"c{i}" for i in range(20, 40)}  # the newest of each shard
 
 
@@ -157,8 +157,7 @@ def test_an_older_store_moves_its_journal_into_shard_zero(tmp_path):
             e["request_id"] for e in journal.search(store, {"q": "legacyPurchase"})["entries"]
         ] == ["req_old"]
         assert (
-            store.one("SELECT uid FROM events WHERE event_id = 'old-1'", journal=True)["uid"]
-            == "evt-old"
+            store.journal_one("SELECT uid FROM events WHERE event_id = 'old-1'")["uid"] == "evt-old"
         )
     finally:
         store.close()
@@ -171,7 +170,7 @@ def test_an_older_store_moves_its_journal_into_shard_zero(tmp_path):
 def test_a_process_that_journals_nothing_claims_no_shard(make_app):
     server, cli = make_app(), make_app()  # a CLI command beside the server, on its data dir
     cli.extensions["sandbox.store"].write(
-        lambda c: c.execute("INSERT INTO settings VALUES ('cli', 'ran')")
+        CoreWrite(lambda c: c.execute("INSERT INTO settings VALUES ('cli', 'ran')"))
     )
     assert _store(cli).writer.slot is None
     assert _store(cli).writer.maintain_now() == 1.0  # no journal of its own to keep

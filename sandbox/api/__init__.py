@@ -33,3 +33,10 @@ def init_app(app: Flask) -> None:
         integrations,
     ):
         app.register_blueprint(module.bp)
+
+
+def door_routes() -> dict:
+    """Return the routes the ingest door answers beneath Flask (http/door.py)."""
+    from .events import DOOR_ROUTES
+
+    return DOOR_ROUTES

@@ -6,23 +6,23 @@ from ..auth import tokens
 from ..auth.writekey import HEADER
 from ..domain import campaigns, catalog
 from ..errors import ApiError
-from ..http import path as pipeline
-from .common import base_url, bearer_auth, clock, json_body, ok, store, write_key_auth
+from .common import base_url, bearer_auth, call, json_body, ok, write_key_auth
 
 bp = Blueprint("reward", __name__, url_prefix="/reward")
 PAGE_TYPES = {"filter": "object", "limit": "number", "page": "number"}
 
 
 def _load(filters: dict):
-    tenant, user, _claims = bearer_auth()
-    unknown = campaigns.unknown_filter_keys(store(), tenant["id"], filters)
+    c = call()
+    tenant, user, _claims = bearer_auth(c)
+    unknown = campaigns.unknown_filter_keys(c.rt.store, tenant["id"], filters)
     if unknown:
-        pipeline.flag(
+        c.flag(
             "filter_matches_nothing",
             f"filter key(s) {', '.join(unknown)} match no campaign attribute",
         )
-    token = tokens.issue(tenant, user, clock().time())
-    return campaigns.load(store(), tenant["id"], user["userId"], token, base_url(), filters)
+    token = tokens.issue(tenant, user, c.rt.clock.time())
+    return campaigns.load(c.rt.store, tenant["id"], user["userId"], token, base_url(), filters)
 
 
 @bp.get("/v1.1/user")
@@ -59,20 +59,21 @@ def _filter_ids(body: dict) -> set[str] | None:
 @bp.post("/v2/user/program")
 def programs():
     """Answer the user's programs (the webview's FE proxy), filtered and paged."""
-    tenant, user, _claims = bearer_auth()
-    body = json_body(allow_empty=True, types=PAGE_TYPES)
+    c = call()
+    tenant, user, _claims = bearer_auth(c)
+    body = json_body(c, allow_empty=True, types=PAGE_TYPES)
     page, limit = _page(body)
     ids = _filter_ids(body)
     items = [
         {
-            "campaignId": c["campaignId"],
-            "type": c["type"],
-            "name": c.get("name"),
+            "campaignId": camp["campaignId"],
+            "type": camp["type"],
+            "name": camp.get("name"),
             "status": "pristine",
-            "banner": campaigns.banner(c),
+            "banner": campaigns.banner(camp),
         }
-        for c in catalog.campaigns(store(), tenant["id"])
-        if c.get("status", "active") == "active" and (ids is None or c["campaignId"] in ids)
+        for camp in catalog.campaigns(c.rt.store, tenant["id"])
+        if camp.get("status", "active") == "active" and (ids is None or camp["campaignId"] in ids)
     ]
     start = (page - 1) * limit
     return ok(
@@ -88,8 +89,9 @@ def programs():
 @bp.post("/v2/user/reward")
 def rewards():
     """Answer the user's rewards (the webview's FE proxy): none until a game is played."""
-    bearer_auth()
-    body = json_body(allow_empty=True, types=PAGE_TYPES)
+    c = call()
+    bearer_auth(c)
+    body = json_body(c, allow_empty=True, types=PAGE_TYPES)
     page, limit = _page(body)
     return ok({"rewards": [], "page": page, "limit": limit, "total": 0})
 
@@ -97,8 +99,9 @@ def rewards():
 @bp.get("/v1.1/client/assets")
 def client_assets():
     """Answer the hash and URL of the tenant's precache bundle (Android)."""
-    tenant = write_key_auth((HEADER,))
-    digest, _data = campaigns.asset_bundle(store(), tenant["id"])
+    c = call()
+    tenant = write_key_auth(c, (HEADER,))
+    digest, _data = campaigns.asset_bundle(c.rt.store, tenant["id"])
     url = f"{base_url()}/reward/v1.1/client/assets/{tenant['id']}/{digest}.zip"
     return ok({"hash": digest, "compressedAssets": url}, message="Assets fetched")
 
@@ -106,7 +109,8 @@ def client_assets():
 @bp.get("/v1.1/client/assets/<tenant_id>/<digest>.zip")
 def client_assets_zip(tenant_id, digest):
     """Serve the precache bundle named by client_assets (the URL itself is the credential)."""
-    current, data = campaigns.asset_bundle(store(), tenant_id)
+    c = call()
+    current, data = campaigns.asset_bundle(c.rt.store, tenant_id)
     if digest != current:
         raise ApiError(
             404,
@@ -114,5 +118,5 @@ def client_assets_zip(tenant_id, digest):
             "asset_bundle_not_found",
             "The tenant's assets changed; fetch /reward/v1.1/client/assets again.",
         )
-    pipeline.note(tenant_id=tenant_id)
+    c.note(tenant_id=tenant_id)
     return Response(data, mimetype="application/zip")

@@ -5,7 +5,7 @@ from flask import Blueprint, request
 from ..auth.writekey import HEADER
 from ..domain import catalog
 from ..errors import ApiError
-from .common import ok, store, write_key_auth
+from .common import call, ok, write_key_auth
 
 bp = Blueprint("deeplinks", __name__, url_prefix="/api/v1/wormhole")
 
@@ -13,7 +13,8 @@ bp = Blueprint("deeplinks", __name__, url_prefix="/api/v1/wormhole")
 @bp.get("/sdk/url")
 def resolve():
     """Resolve a short deep-link id to its container and content."""
-    tenant = write_key_auth((HEADER,))
+    c = call()
+    tenant = write_key_auth(c, (HEADER,))
     link_id = request.args.get("id", "").strip()
     if not link_id:
         raise ApiError(
@@ -23,7 +24,7 @@ def resolve():
             "Call /api/v1/wormhole/sdk/url?id=<deep link id>.",
             missing=["id"],
         )
-    link = catalog.deeplink(store(), tenant["id"], link_id)
+    link = catalog.deeplink(c.rt.store, tenant["id"], link_id)
     if link is None:
         raise ApiError(
             404,

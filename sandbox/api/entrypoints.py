@@ -8,11 +8,9 @@ from ..auth import tokens
 from ..auth.writekey import HEADER, PATH
 from ..domain import catalog, entrypoints
 from ..errors import ApiError
-from ..http import path as pipeline
-from .common import bearer_auth, clock, json_body, ok, store, write_key_auth
+from .common import bearer_auth, call, json_body, ok, write_key_auth
 
 bp = Blueprint("entrypoints", __name__, url_prefix="/entrypoints")
-PLATFORMS = ("android", "ios")
 STATE_TYPES = {
     "entrypointId": "string",
     "userId": "string",
@@ -31,14 +29,15 @@ def _optional_user(tenant: dict) -> str | None:
 @bp.get("/v2/list/<write_key>")
 def list_v2(write_key):
     """List entry points for the writeKey in the path (iOS); ?campaignIds= narrows them."""
-    tenant = write_key_auth((PATH,), path_key=write_key)
+    c = call()
+    tenant = write_key_auth(c, (PATH,), path_key=write_key)
     csv = request.args.get("campaignIds")
     wanted = {c for c in csv.split(",") if c} if csv else None
     user_id = _optional_user(tenant)
     if user_id:
-        pipeline.note(user_id=str(user_id))
+        c.note(user_id=str(user_id))
     items = entrypoints.listing(
-        store(), tenant["id"], user_id, request.args.get("consumer", "MOBILE"), campaigns=wanted
+        c.rt.store, tenant["id"], user_id, request.args.get("consumer", "MOBILE"), campaigns=wanted
     )
     return ok(items)
 
@@ -46,10 +45,15 @@ def list_v2(write_key):
 @bp.get("/v1/list")
 def list_v1():
     """List entry points for the token's user (Android); ?id= picks one; etag header."""
-    tenant, user, _claims = bearer_auth()
+    c = call()
+    tenant, user, _claims = bearer_auth(c)
     only = {request.args["id"]} if request.args.get("id") else None
     items = entrypoints.listing(
-        store(), tenant["id"], user["userId"], request.args.get("consumer", "MOBILE"), only_ids=only
+        c.rt.store,
+        tenant["id"],
+        user["userId"],
+        request.args.get("consumer", "MOBILE"),
+        only_ids=only,
     )
     return ok(items), 200, {"etag": entrypoints.etag(items)}
 
@@ -57,16 +61,18 @@ def list_v1():
 @bp.get("/v1/user/state")
 def user_state():
     """Answer the user's entry-point states."""
-    tenant, user, _claims = bearer_auth()
-    return ok(entrypoints.user_states(store(), tenant["id"], user["userId"]))
+    c = call()
+    tenant, user, _claims = bearer_auth(c)
+    return ok(entrypoints.user_states(c.rt.store, tenant["id"], user["userId"]))
 
 
 @bp.post("/v1/user/state")
 def set_user_state():
     """Record that the user clicked (or completed) an entry point; answer the states."""
-    tenant, user, _claims = bearer_auth()
-    body = json_body(required=("entrypointId",), types=STATE_TYPES)
-    known = {ep["_id"] for ep in catalog.entrypoints(store(), tenant["id"])}
+    c = call()
+    tenant, user, _claims = bearer_auth(c)
+    body = json_body(c, required=("entrypointId",), types=STATE_TYPES)
+    known = {ep["_id"] for ep in catalog.entrypoints(c.rt.store, tenant["id"])}
     if body["entrypointId"] not in known:
         raise ApiError(
             404,
@@ -74,19 +80,25 @@ def set_user_state():
             "entrypoint_not_found",
             "Use an _id from GET /entrypoints/v1/list.",
         )
-    state_id = secrets.token_hex(12)
-    store().write(
-        entrypoints.save_state(tenant["id"], user["userId"], body, state_id, clock().isoformat())
+    states, write = entrypoints.save_state(
+        c.rt.store,
+        tenant["id"],
+        user["userId"],
+        body,
+        secrets.token_hex(12),
+        c.rt.clock.isoformat(),
     )
-    return ok(entrypoints.user_states(store(), tenant["id"], user["userId"]))
+    c.write(write)
+    return ok(states)
 
 
 @bp.post("/v1/config")
 def config():
     """Register the app's activity, banner and embed ids (test users' screens) per platform."""
-    tenant = write_key_auth((HEADER,))
+    c = call()
+    tenant = write_key_auth(c, (HEADER,))
     platform = (request.headers.get("platform") or "").lower()
-    if platform not in PLATFORMS:
+    if platform not in entrypoints.PLATFORMS:
         raise ApiError(
             400,
             "The platform header must be android or ios",
@@ -94,20 +106,14 @@ def config():
             "Send the header 'platform: android' or 'platform: ios'.",
             got=request.headers.get("platform"),
         )
-    body = json_body(types={k: "array" for k in ("activityIdList", "bannerIds", "embedIds")})
-    settings = catalog.sdk_settings(store(), tenant["id"])
-    merged = {}
-    for key in ("activityIdList", "bannerIds", "embedIds"):
-        current = settings.get(key) or {p: [] for p in PLATFORMS}
-        ids = body.get(key) or []
-        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
-            raise ApiError(400, f"{key} must be a list of strings", "bad_field", field=key)
-        current[platform] = sorted(set(current.get(platform, [])) | set(ids))
-        merged[key] = current
-
-    def write(conn):
-        for key, value in merged.items():
-            catalog.set_sdk_setting(conn, tenant["id"], key, value)
-
-    store().write(write)
+    body = json_body(c, types={k: "array" for k in entrypoints.ID_LISTS})
+    bad = next((k for k in entrypoints.ID_LISTS if not _strings(body.get(k) or [])), None)
+    if bad:
+        raise ApiError(400, f"{bad} must be a list of strings", "bad_field", field=bad)
+    merged, write = entrypoints.add_platform_ids(c.rt.store, tenant["id"], platform, body)
+    c.write(write)
     return ok(merged)
+
+
+def _strings(value) -> bool:
+    return isinstance(value, list) and all(isinstance(i, str) for i in value)

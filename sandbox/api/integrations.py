@@ -5,8 +5,7 @@ from flask import Blueprint
 from ..auth.writekey import HEADER
 from ..domain import users
 from ..errors import ApiError
-from ..http import path as pipeline
-from .common import json_body, ok, store, write_key_auth
+from .common import call, json_body, ok, write_key_auth
 
 bp = Blueprint("integrations", __name__, url_prefix="/integrations/v1/onboarding/sdk")
 
@@ -14,14 +13,15 @@ bp = Blueprint("integrations", __name__, url_prefix="/integrations/v1/onboarding
 @bp.post("/notification-config")
 def notification_config():
     """Answer which push credentials exist for the user (device tokens) and the tenant (keys)."""
-    tenant = write_key_auth((HEADER,))
-    body = json_body(required=("userId",), types={"userId": "string"})
-    user = users.get_user(store(), tenant["id"], str(body["userId"]))
+    c = call()
+    tenant = write_key_auth(c, (HEADER,))
+    body = json_body(c, required=("userId",), types={"userId": "string"})
+    user = users.get_user(c.rt.store, tenant["id"], str(body["userId"]))
     if user is None:
         raise ApiError(
             404, f"No user {body['userId']!r}", "user_not_found", "Register the user first."
         )
-    pipeline.note(user_id=user["userId"])
+    c.note(user_id=user["userId"])
     return ok(
         {
             "apnsDeviceToken": bool(user.get("apnsDeviceToken")),
@@ -36,13 +36,15 @@ def notification_config():
 @bp.post("/test-steps")
 def test_steps():
     """Accept the SDK's self-test results; they are journaled for the onboarding checklist."""
-    write_key_auth((HEADER,))
+    c = call()
+    write_key_auth(c, (HEADER,))
     body = json_body(
+        c,
         required=("user_id", "platform"),
         types={"user_id": "string", "platform": "string", "data": "array"},
     )
     steps = body.get("data") or []
     if not isinstance(steps, list):
         raise ApiError(400, "data must be a list of steps", "bad_field", field="data")
-    pipeline.note(user_id=str(body["user_id"]))
+    c.note(user_id=str(body["user_id"]))
     return ok({"received": len(steps)})

@@ -6,8 +6,7 @@ from ..auth import tokens
 from ..auth.writekey import HEADER
 from ..domain import campaigns, nudges, tenants
 from ..errors import ApiError
-from ..http import path as pipeline
-from .common import base_url, bearer_auth, clock, json_body, ok, store, write_key_auth
+from .common import base_url, bearer_auth, call, json_body, ok, write_key_auth
 
 bp = Blueprint("nudges", __name__)
 
@@ -15,6 +14,7 @@ bp = Blueprint("nudges", __name__)
 @bp.get("/sse")
 def sse():
     """Stream the user's nudges as server-sent events (no auth, as in the real service)."""
+    c = call()
     user_id = request.args.get("userId", "").strip()
     client_id = request.args.get("clientId", "").strip()
     missing = [k for k, v in (("userId", user_id), ("clientId", client_id)) if not v]
@@ -26,23 +26,23 @@ def sse():
             "Open /sse?userId=<userId>&clientId=<client>.",
             missing=missing,
         )
-    if tenants.by_id(store(), client_id) is None:
+    if tenants.by_id(c.rt.store, client_id) is None:
         raise ApiError(
             404,
             f"No client {client_id!r}",
             "client_not_found",
             "clientId is user.client from the registration response.",
         )
-    pipeline.note(tenant_id=client_id, user_id=user_id)
+    c.note(tenant_id=client_id, user_id=user_id)
     last = request.headers.get("Last-Event-ID", "0")
     last_id = int(last) if last.isdigit() else 0
     body = nudges.stream(
-        store(),
+        c.rt.store,
         client_id,
         user_id,
         last_id,
         current_app.config["SSE_MAX_SECONDS"],
-        clock().isoformat,
+        c.rt.clock.isoformat,
     )
     return Response(
         body,
@@ -54,8 +54,10 @@ def sse():
 @bp.post("/ack-nudge")
 def ack_nudge():
     """Acknowledge a nudge the SDK showed."""
-    tenant = write_key_auth((HEADER,))
+    c = call()
+    tenant = write_key_auth(c, (HEADER,))
     body = json_body(
+        c,
         required=("userId", "nudgeId"),
         types={"userId": "string", "nudgeId": "string", "clientId": "string"},
     )
@@ -68,27 +70,25 @@ def ack_nudge():
             "Send the clientId from the registration response.",
             got=client,
         )
-    pipeline.note(user_id=str(body["userId"]))
-    changed = store().write(
-        nudges.acknowledge(
-            tenant["id"], str(body["userId"]), str(body["nudgeId"]), clock().isoformat()
-        )
-    )
-    if not changed:
+    user_id, nudge_id = str(body["userId"]), str(body["nudgeId"])
+    c.note(user_id=user_id)
+    if not nudges.exists(c.rt.store, tenant["id"], user_id, nudge_id):
         raise ApiError(
             404,
             f"No nudge {body['nudgeId']!r} for user {body['userId']!r}",
             "nudge_not_found",
             "Acknowledge the nudgeId received over /sse.",
         )
+    c.write(nudges.acknowledge(tenant["id"], user_id, nudge_id, c.rt.clock.isoformat()))
     return {"status": "success"}
 
 
 @bp.post("/integrations/v1/nudge/sdk/test")
 def nudge_test():
     """Send a test nudge to the token's user over SSE (the SDK's test-integration screen)."""
-    tenant, user, _claims = bearer_auth()
-    body = json_body(required=("userId",), types={"userId": "string"})
+    c = call()
+    tenant, user, _claims = bearer_auth(c)
+    body = json_body(c, required=("userId",), types={"userId": "string"})
     if str(body["userId"]) != user["userId"]:
         raise ApiError(
             400,
@@ -97,9 +97,9 @@ def nudge_test():
             "Send the userId the token was issued for.",
         )
     nudge_id = nudges.new_nudge_id()
-    token = tokens.issue(tenant, user, clock().time())
+    token = tokens.issue(tenant, user, c.rt.clock.time())
     payload = nudges.test_nudge(nudge_id, campaigns.wallet_url(base_url(), token))
-    pipeline.defer(nudges.enqueue(tenant["id"], user["userId"], payload, clock().isoformat()))
+    c.write(nudges.enqueue(tenant["id"], user["userId"], payload, c.rt.clock.isoformat()))
     return ok(
         {
             "nudgeId": nudge_id,

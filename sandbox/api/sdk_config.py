@@ -5,7 +5,7 @@ from flask import Blueprint, request
 from ..auth.writekey import HEADER, QUERY
 from ..domain import catalog
 from ..domain import sdk_config as sdkconfig
-from .common import base_url, ok, store, write_key_auth
+from .common import base_url, call, ok, write_key_auth
 
 bp = Blueprint("sdk_config", __name__, url_prefix="/client/v1/sdk")
 
@@ -13,7 +13,8 @@ bp = Blueprint("sdk_config", __name__, url_prefix="/client/v1/sdk")
 @bp.get("/config")
 def sdk_config():
     """Answer {success, data: {mobile}} for the writeKey's tenant (header or ?x-api-key=)."""
-    tenant = write_key_auth((HEADER, QUERY))
-    settings = catalog.sdk_settings(store(), tenant["id"])
+    c = call()
+    tenant = write_key_auth(c, (HEADER, QUERY))
+    settings = catalog.sdk_settings(c.rt.store, tenant["id"])
     mobile = sdkconfig.mobile_config(settings, [request.host, base_url()])
     return ok({"mobile": mobile})

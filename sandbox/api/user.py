@@ -6,30 +6,31 @@ from ..auth import tokens
 from ..auth.writekey import BODY
 from ..domain import users
 from ..errors import ApiError
-from ..http import path as pipeline
-from .common import base_url, bearer_auth, clock, json_body, ok, store, write_key_auth
+from ..http.path import Call
+from .common import base_url, bearer_auth, call, json_body, ok, write_key_auth
 
 bp = Blueprint("user", __name__, url_prefix="/user/v1/user")
 
 
-def _registered(tenant: dict, user: dict) -> dict:
+def _registered(c: Call, tenant: dict, user: dict) -> dict:
     data = {"user": users.public_view(user, tenant, base_url())}
     if request.args.get("token", "").lower() == "true":
-        data["token"] = tokens.issue(tenant, user, clock().time())
+        data["token"] = tokens.issue(tenant, user, c.rt.clock.time())
     else:
-        pipeline.flag(
+        c.flag(
             "no_token",
             "?token=true is missing: the response carries no token, and the SDKs need one",
         )
-    pipeline.note(user_id=user["userId"])
+    c.note(user_id=user["userId"])
     return ok(data)
 
 
 def _register():
-    body = json_body(types=users.BODY_TYPES)
-    tenant = write_key_auth((BODY,), body)
+    c = call()
+    body = json_body(c, types=users.BODY_TYPES)
+    tenant = write_key_auth(c, (BODY,), body)
     try:
-        user = users.register(store(), tenant["id"], body, clock().isoformat())
+        user, write = users.register(c.rt.store, tenant["id"], body, c.rt.clock.isoformat())
     except users.RegistrationError as exc:
         raise ApiError(
             400,
@@ -38,7 +39,8 @@ def _register():
             "Send userId, or anonymousId for a user who has not logged in.",
             missing=["userId"],
         ) from exc
-    return _registered(tenant, user)
+    c.write(write)
+    return _registered(c, tenant, user)
 
 
 @bp.post("/sdk")
@@ -56,7 +58,9 @@ def generate_user_token():
 @bp.post("/sdk/updateuser")
 def update_user():
     """Update a registered user's attributes (Bearer); answer the user and a fresh token."""
-    tenant, user, _claims = bearer_auth()
-    body = json_body(types=users.BODY_TYPES)
-    updated = users.update(store(), tenant["id"], user["userId"], body, clock().isoformat())
-    return _registered(tenant, updated)
+    c = call()
+    tenant, user, _claims = bearer_auth(c)
+    body = json_body(c, types=users.BODY_TYPES)
+    updated, write = users.update(tenant["id"], user, body, c.rt.clock.isoformat())
+    c.write(write)
+    return _registered(c, tenant, updated)

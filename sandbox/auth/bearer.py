@@ -2,13 +2,12 @@
 
 from datetime import UTC, datetime
 
-from flask import request
-
 from ..domain import tenants, users
 from ..masking import mask
 from ..store import Store
 from . import tokens
 from .checks import Chain
+from .sent import Sent
 
 REQUIRED_CLAIMS = ("userId", "client", "exp")
 # Clock skew tolerated on iat/nbf: a phone a little ahead of the server is normal.
@@ -97,15 +96,16 @@ def _check_time(chain: Chain, claims: dict, now: float) -> None:
     chain.passed("not_before", "iat/nbf not in the future", "ok")
 
 
-def require_bearer(store: Store, now: float) -> tuple[dict, dict, dict, Chain]:
-    """Run the bearer checks; return (tenant, user, claims, chain) or raise the explained 401."""
+def require_bearer(store: Store, sent: Sent, now: float) -> tuple[dict, dict, dict, Chain]:
+    """Run the bearer checks over what was sent; return (tenant, user, claims, chain) or raise."""
     chain = Chain("bearer")
-    auth = request.headers.get("Authorization")
+    headers = sent.headers
+    auth = headers.get("Authorization")
     source = "Authorization"
-    if not auth and request.headers.get("X-GLU-AUTH"):
-        auth, source = request.headers["X-GLU-AUTH"], "X-GLU-AUTH"
+    if not auth and headers.get("X-GLU-AUTH"):
+        auth, source = headers["X-GLU-AUTH"], "X-GLU-AUTH"
     if not auth or not auth.strip():
-        got = "only an x-api-key header" if request.headers.get("x-api-key") else "nothing"
+        got = "only an x-api-key header" if headers.get("x-api-key") else "nothing"
         chain.fail(
             "authorization_present",
             "bearer_missing",
@@ -209,7 +209,7 @@ def require_bearer(store: Store, now: float) -> tuple[dict, dict, dict, Chain]:
     _check_signature(store, chain, token, tenant)
     _check_time(chain, claims, now)
 
-    key = request.headers.get("x-api-key")
+    key = headers.get("x-api-key")
     key_tenant = tenants.by_write_key(store, key) if key else None
     if key_tenant is not None and key_tenant["id"] != tenant["id"]:
         chain.fail(
@@ -233,7 +233,6 @@ def require_bearer(store: Store, now: float) -> tuple[dict, dict, dict, Chain]:
             str(claims["userId"]),
         )
     chain.passed("user_exists", "a registered user", str(claims["userId"]))
-    chain.succeed(tenant_id=tenant["id"], user_id=user["userId"])
     return tenant, user, claims, chain
 
 

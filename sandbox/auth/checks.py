@@ -1,50 +1,32 @@
 """Named auth checks and the explained failure they end in.
 
-Every check records {name, result, expected, got}; the first failing check ends
-the chain with a 401 that carries the whole list, a stable reason code and a hint.
+Every check records {name, result, expected, got}; the first failing check ends the
+chain with a 401 that carries the whole list, a stable reason code and a hint. A chain
+is a verdict over what was sent: the request path notes it in the journal entry.
 """
 
-from flask import request
-
 from ..errors import ApiError
-from ..http import path as pipeline
 
 REALM = 'Bearer realm="customerglu-sandbox"'
 
 
-def journal_url(request_id: str | None, environ: dict | None = None) -> str | None:
-    """Return the admin URL of a journal entry, on the host the caller used."""
-    if not request_id:
-        return None
-    # Read from the environ: werkzeug's url_root decodes and re-encodes the whole URL.
-    environ = request.environ if environ is None else environ
-    host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "localhost")
-    return f"{environ.get('wsgi.url_scheme', 'http')}://{host}/_sandbox/journal/{request_id}"
-
-
 class AuthFailure(ApiError):
-    """A failed credential check, answered as an explained 401 (or 403)."""
+    """A failed credential check, answered as an explained 401 (or 403); carries its chain."""
+
+    def __init__(self, chain: "Chain", *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.chain = chain
 
 
 class Chain:
-    """The ordered checks of one request's authentication.
+    """The ordered checks of one request's authentication, and their verdict."""
 
-    Results are noted in the request's journal entry: Flask's current one, or the
-    `entry` given (the ingest fast path runs beneath Flask, with its WSGI `environ`).
-    """
+    __slots__ = ("kind", "checks", "reason")
 
-    def __init__(self, kind: str, entry: dict | None = None, environ: dict | None = None):
+    def __init__(self, kind: str):
         self.kind = kind
         self.checks: list[dict] = []
-        self.entry, self.environ = entry, environ
-
-    def _entry(self) -> dict | None:
-        return pipeline.entry() if self.entry is None else self.entry
-
-    def _note(self, **fields) -> None:
-        current = self._entry()
-        if current is not None:
-            current.update(fields)
+        self.reason: str | None = None  # the failing check's reason code
 
     def passed(self, name: str, expected: str, got: str) -> None:
         """Record a passing check."""
@@ -59,8 +41,7 @@ class Chain:
     ):
         """Record a failing check and raise the explained failure."""
         self.checks.append({"name": name, "result": "fail", "expected": expected, "got": got})
-        current = self._entry() or {}
-        request_id = current.get("request_id")
+        self.reason = reason
         headers = {}
         if self.kind == "bearer":
             # RFC 6750: say which scheme and why, in the header as well as the body.
@@ -68,22 +49,11 @@ class Chain:
             headers["WWW-Authenticate"] = (
                 f'{REALM}, error="invalid_token", error_description="{description}"'
             )
-        self._note(auth_result="fail", auth_reason=reason, checks=self.checks)
         raise AuthFailure(
-            status,
-            f"Unauthorized: {message}",
-            reason,
-            hint,
-            headers=headers,
-            checks=self.checks,
-            requestId=request_id,
-            journal=journal_url(request_id, self.environ),
+            self, status, f"Unauthorized: {message}", reason, hint, headers, checks=self.checks
         )
 
-    def outcome(self, **fields) -> dict:
-        """Return the journal fields of a passed chain (with tenant, user...)."""
-        return {"auth_result": "pass", "auth_reason": None, "checks": self.checks, **fields}
-
-    def succeed(self, **fields) -> None:
-        """Mark the chain as passed in the journal entry (tenant, user...)."""
-        self._note(**self.outcome(**fields))
+    def verdict(self) -> dict:
+        """Return the journal fields of this chain: result, reason and every check."""
+        result = "fail" if self.reason else "pass"
+        return {"auth_result": result, "auth_reason": self.reason, "checks": self.checks}

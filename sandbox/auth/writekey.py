@@ -125,20 +125,17 @@ def _diagnose_unknown(store: Store, key: str, admin_token: str) -> tuple[str, st
 
 def require_write_key(
     store: Store,
+    sent: Sent,
     places: tuple[str, ...],
     body: dict | None = None,
     path_key: str | None = None,
     admin_token: str = "",
-    sent: Sent | None = None,
-    chain: Chain | None = None,
 ) -> tuple[dict, Chain]:
-    """Run the writeKey checks; return (tenant, chain) or raise the explained 401.
+    """Run the writeKey checks over what was sent; return (tenant, chain) or raise the 401.
 
-    `sent` and `chain` default to Flask's current request and a chain noting into its
-    journal entry; the ingest fast path passes its own.
+    Later checks of the same request (the event's user) go on the returned chain.
     """
-    sent = Sent.of_request() if sent is None else sent
-    chain = Chain("writekey") if chain is None else chain
+    chain = Chain("writekey")
     expected_where = " or ".join(PLACE_LABELS[p] for p in places)
     # Fast path: the key is where this endpoint reads it. Only a miss scans elsewhere.
     where, key = next(
@@ -177,9 +174,6 @@ def require_write_key(
             mask(header_key),
         )
     check_token_tenant(store, chain, tenant, sent.headers)
-    # Recorded now: a later 400 (bad body) still shows the passed checks. Checks added
-    # afterwards (event_user) land in the same list.
-    chain.succeed(tenant_id=tenant["id"])
     return tenant, chain
 
 

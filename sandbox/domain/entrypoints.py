@@ -4,10 +4,12 @@ import copy
 import hashlib
 import json
 
-from ..store import Store
+from ..store import CoreWrite, Store
 from . import catalog
 
-CONTAINER_TYPES = ("BANNER", "EMBEDDED", "FLOATING", "POPUP", "PIP", "AD_POPUP")
+PLATFORMS = ("android", "ios")
+# The app-screen id lists POST /entrypoints/v1/config adds to, per platform.
+ID_LISTS = ("activityIdList", "bannerIds", "embedIds")
 _CONTAINER_DEFAULTS = {
     "bannerId": "",
     "height": "0",
@@ -128,11 +130,48 @@ def user_states(store: Store, tenant_id: str, user_id: str) -> list[dict]:
     ]
 
 
-def save_state(tenant_id: str, user_id: str, body: dict, state_id: str, now: str):
-    """Return a writer function that records a click / complete-view on an entry point."""
-
-    def write(conn):
-        conn.execute(
+def save_state(
+    store: Store, tenant_id: str, user_id: str, body: dict, state_id: str, now: str
+) -> tuple[list[dict], CoreWrite]:
+    """Return the user's states after a click / complete-view, and the write recording it."""
+    clicked = bool(body.get("entryPointClicked"))
+    viewed = bool(body.get("entryPointCompleteStateViewed"))
+    states = user_states(store, tenant_id, user_id)
+    old = next((s for s in states if s["entrypointId"] == body["entrypointId"]), None)
+    if old is None:
+        new = {
+            "id": state_id,
+            "entrypointId": body["entrypointId"],
+            "client": tenant_id,
+            "userId": user_id,
+            "campaignId": body.get("campaignId") or "",
+            "v": 0,
+            "entryPointClicked": clicked,
+            "entryPointCompleteStateViewed": viewed,
+        }
+    else:
+        states.remove(old)
+        new = {
+            **old,
+            "campaignId": body.get("campaignId") or old["campaignId"],
+            "v": old["v"] + 1,
+            "entryPointClicked": old["entryPointClicked"] or clicked,
+            "entryPointCompleteStateViewed": old["entryPointCompleteStateViewed"] or viewed,
+        }
+    # States are listed by when they last changed: this one now comes last.
+    states.append(new)
+    values = (
+        tenant_id,
+        user_id,
+        body["entrypointId"],
+        state_id,
+        body.get("campaignId"),
+        int(clicked),
+        int(viewed),
+        now,
+    )
+    return states, CoreWrite(
+        lambda conn: conn.execute(
             "INSERT INTO entrypoint_state (tenant_id, user_id, entrypoint_id, id, campaign_id, "
             "clicked, complete_viewed, version, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?) "
             "ON CONFLICT (tenant_id, user_id, entrypoint_id) DO UPDATE SET "
@@ -140,16 +179,28 @@ def save_state(tenant_id: str, user_id: str, body: dict, state_id: str, now: str
             "complete_viewed = MAX(complete_viewed, excluded.complete_viewed), "
             "campaign_id = COALESCE(excluded.campaign_id, campaign_id), "
             "version = version + 1, updated_at = excluded.updated_at",
-            (
-                tenant_id,
-                user_id,
-                body["entrypointId"],
-                state_id,
-                body.get("campaignId"),
-                1 if body.get("entryPointClicked") else 0,
-                1 if body.get("entryPointCompleteStateViewed") else 0,
-                now,
-            ),
+            values,
         )
+    )
 
-    return write
+
+def add_platform_ids(
+    store: Store, tenant_id: str, platform: str, body: dict
+) -> tuple[dict, CoreWrite]:
+    """Return the app's id lists with `body`'s ids added for `platform`, and their write.
+
+    The lists (activity, banner and embed ids) say which screens of the app show entry
+    points; each is kept per platform and only grows.
+    """
+    settings = catalog.sdk_settings(store, tenant_id)
+    merged = {}
+    for key in ID_LISTS:
+        current = settings.get(key) or {p: [] for p in PLATFORMS}
+        current[platform] = sorted(set(current.get(platform, [])) | set(body.get(key) or []))
+        merged[key] = current
+
+    def write(conn):
+        for key, value in merged.items():
+            catalog.set_sdk_setting(conn, tenant_id, key, value)
+
+    return merged, CoreWrite(write)

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 
 from ..ids import new_id
-from ..store import dumps, insert_many
+from ..store import Target, Write, dumps, insert_many
 
 SHARD_ID = "shardId-000000000000"
 # source -> the fields its schema requires, with the JSON type each must have
@@ -132,7 +132,7 @@ _COLS = (
 )
 
 
-class StoreEvent:
+class StoreEvent(Write):
     """A writer function storing one event row once per (tenant, event_id).
 
     A repeated event_id is not stored again: the first row's duplicate counter goes up
@@ -143,17 +143,17 @@ class StoreEvent:
     """
 
     __slots__ = ("row",)
-    shard_only = writes_shard = True  # writes only the journal shard (store/shards.py)
+    target = Target.SHARD  # events live in the journal shard (store/shards.py)
 
     def __init__(self, row: dict):
         self.row = row
 
-    def __call__(self, conn):
+    def run(self, conn):
         """Store the row alone (the writer's retry of a failed batch)."""
-        return StoreEvent.many(conn, [self])[0]
+        return StoreEvent.run_many(conn, [self])[0]
 
-    @staticmethod
-    def many(conn, writes: list["StoreEvent"]) -> list[dict]:
+    @classmethod
+    def run_many(cls, conn, writes: list["StoreEvent"]) -> list[dict]:
         """Store a batch's event rows in one statement, as if one after the other."""
         first_uid: dict = {}  # (tenant, event_id) -> uid of the row that stays
         fresh = []

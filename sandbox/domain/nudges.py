@@ -4,7 +4,7 @@ import json
 import secrets
 import time
 
-from ..store import Store, dumps, loads
+from ..store import CoreWrite, Store, dumps, loads
 
 KEEPALIVE_SECONDS = 15
 POLL_SECONDS = 0.25
@@ -32,22 +32,33 @@ def new_nudge_id() -> str:
 
 
 def enqueue(tenant_id: str, user_id: str, payload: dict, now: str):
-    """Return a writer function that queues a nudge for the user's SSE stream."""
-    return lambda conn: conn.execute(
-        "INSERT INTO nudges (nudge_id, tenant_id, user_id, payload, created_at) "
-        "VALUES (?, ?, ?, ?, ?)",
-        (payload["nudgeId"], tenant_id, user_id, dumps(payload), now),
+    """Return the write that queues a nudge for the user's SSE stream."""
+    return CoreWrite(
+        lambda conn: conn.execute(
+            "INSERT INTO nudges (nudge_id, tenant_id, user_id, payload, created_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (payload["nudgeId"], tenant_id, user_id, dumps(payload), now),
+        )
     )
 
 
-def acknowledge(tenant_id: str, user_id: str, nudge_id: str, now: str):
-    """Return a writer function that marks a nudge acknowledged; it returns the rows changed."""
-    return lambda conn: (
-        conn.execute(
+def exists(store: Store, tenant_id: str, user_id: str, nudge_id: str) -> bool:
+    """Return True if the nudge was sent to the user."""
+    row = store.one(
+        "SELECT 1 AS x FROM nudges WHERE tenant_id = ? AND user_id = ? AND nudge_id = ?",
+        (tenant_id, user_id, nudge_id),
+    )
+    return row is not None
+
+
+def acknowledge(tenant_id: str, user_id: str, nudge_id: str, now: str) -> CoreWrite:
+    """Return the write that marks a nudge acknowledged (the first time only)."""
+    return CoreWrite(
+        lambda conn: conn.execute(
             "UPDATE nudges SET acked_at = COALESCE(acked_at, ?) WHERE tenant_id = ? AND "
             "user_id = ? AND nudge_id = ?",
             (now, tenant_id, user_id, nudge_id),
-        ).rowcount
+        )
     )
 
 
@@ -75,10 +86,13 @@ def stream(store: Store, tenant_id: str, user_id: str, last_id: int, max_seconds
         rows = pending(store, tenant_id, user_id, last_id)
         if rows:
             delivered = [r["id"] for r in rows]
+            # A stream outlives its request: its deliveries commit on their own.
             store.write(
-                lambda conn, ids=delivered: conn.executemany(
-                    "UPDATE nudges SET delivered_at = COALESCE(delivered_at, ?) WHERE id = ?",
-                    [(now_iso(), i) for i in ids],
+                CoreWrite(
+                    lambda conn, ids=delivered: conn.executemany(
+                        "UPDATE nudges SET delivered_at = COALESCE(delivered_at, ?) WHERE id = ?",
+                        [(now_iso(), i) for i in ids],
+                    )
                 )
             )
             for row in rows:

@@ -1,20 +1,25 @@
 """Campaign segments: which users a segment-only campaign is shown to."""
 
-from ..store import Store
+from ..store import CoreWrite, Store
 
 
 def add(tenant_id: str, campaign_id: str, user_id: str, now: str):
-    """Return a writer function that adds a user to a campaign's segment."""
-    return lambda conn: conn.execute(
-        "INSERT OR IGNORE INTO segments VALUES (?, ?, ?, ?)", (tenant_id, campaign_id, user_id, now)
+    """Return the write that adds a user to a campaign's segment."""
+    return CoreWrite(
+        lambda conn: conn.execute(
+            "INSERT OR IGNORE INTO segments VALUES (?, ?, ?, ?)",
+            (tenant_id, campaign_id, user_id, now),
+        )
     )
 
 
 def remove(tenant_id: str, campaign_id: str, user_id: str):
-    """Return a writer function that removes a user from a campaign's segment."""
-    return lambda conn: conn.execute(
-        "DELETE FROM segments WHERE tenant_id = ? AND campaign_id = ? AND user_id = ?",
-        (tenant_id, campaign_id, user_id),
+    """Return the write that removes a user from a campaign's segment."""
+    return CoreWrite(
+        lambda conn: conn.execute(
+            "DELETE FROM segments WHERE tenant_id = ? AND campaign_id = ? AND user_id = ?",
+            (tenant_id, campaign_id, user_id),
+        )
     )
 
 

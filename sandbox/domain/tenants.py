@@ -5,7 +5,8 @@ import secrets
 import uuid
 from pathlib import Path
 
-from ..store import Store
+from ..store import CachedWrite, Store
+from ..store.writes import Bundle
 from . import catalog
 
 REGIONS = ("in", "us", "me")
@@ -46,8 +47,8 @@ def create_tenant(
     reward_webhook_url: str | None = None,
     nudge_webhook_url: str | None = None,
     data_dir: Path | None = None,
-) -> dict:
-    """Create a tenant with freshly generated secrets (and its campaigns); return its row."""
+) -> tuple[dict, CachedWrite]:
+    """Return a new tenant with fresh secrets, and the write creating it (and its campaigns)."""
     if region not in REGIONS:
         raise TenantError(f"region must be one of {', '.join(REGIONS)}, not {region!r}")
     if not name.strip():
@@ -72,9 +73,7 @@ def create_tenant(
         if data_dir is not None:
             catalog.load_tenant_data(conn, tenant["id"], data_dir)
 
-    store.write(write)
-    store.forget()
-    return tenant
+    return tenant, CachedWrite(write)
 
 
 def list_tenants(store: Store) -> list[dict]:
@@ -110,8 +109,8 @@ def by_write_key(store: Store, write_key: str) -> dict | None:
     )
 
 
-def rotate_write_key(store: Store, tenant_id: str, now: str) -> str:
-    """Give a tenant a new writeKey; the old one is remembered as revoked."""
+def rotate_write_key(tenant_id: str, now: str) -> tuple[str, CachedWrite]:
+    """Return a new writeKey for a tenant and the write giving it (the old one is revoked)."""
     new_key = new_write_key()
 
     def write(conn):
@@ -124,38 +123,41 @@ def rotate_write_key(store: Store, tenant_id: str, now: str) -> str:
         )
         conn.execute("UPDATE tenants SET write_key = ? WHERE id = ?", (new_key, tenant_id))
 
-    store.write(write)
-    store.forget()
-    return new_key
+    return new_key, CachedWrite(write)
 
 
-def seed_from_fixtures(store: Store, fixtures_dir: str | Path, now: str) -> list[dict]:
-    """Create the tenants of fixtures/tenants.json once, on the first start of a data dir."""
+def seed_from_fixtures(store: Store, fixtures_dir: str | Path, now: str) -> tuple[list, Bundle]:
+    """Return the tenants of fixtures/tenants.json and the write creating them.
+
+    Only on the first start of a data dir: later the list and the write are empty.
+    """
     if store.one("SELECT value FROM settings WHERE key = 'fixtures_seeded'"):
-        return []
+        return [], Bundle([])
     fixtures_dir = Path(fixtures_dir)
     spec = json.loads((fixtures_dir / "tenants.json").read_text())
-    created = []
+    created, writes = [], []
     for t in spec["tenants"]:
         if by_id(store, t["id"]):
             continue
-        created.append(
-            create_tenant(
-                store,
-                now,
-                t["name"],
-                t.get("region", "in"),
-                t.get("timezone", "UTC"),
-                write_key=t.get("writeKey"),
-                tenant_id=t["id"],
-                reward_webhook_url=t.get("rewardWebhookUrl"),
-                nudge_webhook_url=t.get("nudgeWebhookUrl"),
-                data_dir=fixtures_dir / t["data"] if t.get("data") else None,
+        tenant, write = create_tenant(
+            store,
+            now,
+            t["name"],
+            t.get("region", "in"),
+            t.get("timezone", "UTC"),
+            write_key=t.get("writeKey"),
+            tenant_id=t["id"],
+            reward_webhook_url=t.get("rewardWebhookUrl"),
+            nudge_webhook_url=t.get("nudgeWebhookUrl"),
+            data_dir=fixtures_dir / t["data"] if t.get("data") else None,
+        )
+        created.append(tenant)
+        writes.append(write)
+    writes.append(
+        CachedWrite(
+            lambda conn: conn.execute(
+                "INSERT OR REPLACE INTO settings VALUES ('fixtures_seeded', ?)", (now,)
             )
         )
-    store.write(
-        lambda conn: conn.execute(
-            "INSERT OR REPLACE INTO settings VALUES ('fixtures_seeded', ?)", (now,)
-        )
     )
-    return created
+    return created, Bundle(writes)

@@ -3,7 +3,7 @@
 import secrets
 import uuid
 
-from ..store import Store, dumps, loads
+from ..store import CoreWrite, Store, dumps, loads
 
 PROFILE_KEYS = ("firstName", "lastName", "age", "city", "country", "timezone")
 IDENTITY_KEYS = (
@@ -103,86 +103,79 @@ def _fresh(user_id: str, anonymous_id: str | None, now: str) -> dict:
     }
 
 
-def register(store: Store, tenant_id: str, body: dict, now: str) -> dict:
-    """Create or update the user in `body`, merging an anonymous user; return the stored user.
+def _fetch(store: Store, tenant_id: str, user_id: str) -> dict | None:
+    row = store.one("SELECT * FROM users WHERE tenant_id = ? AND user_id = ?", (tenant_id, user_id))
+    return _row_to_user(row)
+
+
+def _save(tenant_id: str, user: dict, now: str, replaces: str | None = None) -> CoreWrite:
+    """Return the write storing `user` (and removing the anonymous row it replaces)."""
+    data = dumps(_data_column(user))
+    values = (
+        tenant_id,
+        user["userId"],
+        user["id"],
+        user["gluId"],
+        user.get("anonymousId"),
+        data,
+        user.get("createdAt", now),
+        now,
+    )
+
+    def write(conn):
+        if replaces is not None:
+            conn.execute(
+                "DELETE FROM users WHERE tenant_id = ? AND user_id = ?", (tenant_id, replaces)
+            )
+        conn.execute(
+            "INSERT OR REPLACE INTO users (tenant_id, user_id, id, glu_id, anonymous_id, data, "
+            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            values,
+        )
+
+    return CoreWrite(write)
+
+
+def register(store: Store, tenant_id: str, body: dict, now: str) -> tuple[dict, CoreWrite]:
+    """Return the user `body` registers (merging an anonymous user) and the write storing it.
 
     userId only: identified user. anonymousId only: anonymous user keyed by it.
-    Both: the anonymous user becomes (or is merged into) the identified one.
+    Both: the anonymous user becomes (or is merged into) the identified one. Two
+    registrations of one user at the same moment: the later commit wins.
     """
     user_id = body.get("userId") or None
     anonymous_id = body.get("anonymousId") or None
     if user_id is None and anonymous_id is None:
         raise RegistrationError("userId (or anonymousId for an anonymous user)")
-
-    def write(conn):
-        def fetch(col, value):
-            row = conn.execute(
-                f"SELECT * FROM users WHERE tenant_id = ? AND {col} = ?", (tenant_id, value)
-            ).fetchone()
-            return _row_to_user(dict(row)) if row else None
-
-        key = user_id or anonymous_id
-        user = fetch("user_id", key)
-        if user_id and anonymous_id and anonymous_id != user_id:
-            anon = fetch("user_id", anonymous_id)
-            if anon is not None:
-                # The anonymous user logs in: its history moves to the identified user.
-                conn.execute(
-                    "DELETE FROM users WHERE tenant_id = ? AND user_id = ?",
-                    (tenant_id, anonymous_id),
-                )
-                base = user or {**anon, "userId": user_id}
-                for k, v in anon.items():
-                    base.setdefault(k, v)
-                base["mergedFrom"] = anonymous_id
-                user = base
-        if user is None:
-            user = _fresh(key, anonymous_id, now)
-        if anonymous_id:
-            user["anonymousId"] = anonymous_id
-        user["isAnonymous"] = user_id is None
-        user["userId"] = key
-        _merge_attributes(user, body)
-        user["updatedAt"] = now
-        data = _data_column(user)
-        conn.execute(
-            "INSERT OR REPLACE INTO users (tenant_id, user_id, id, glu_id, anonymous_id, data, "
-            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                tenant_id,
-                key,
-                user["id"],
-                user["gluId"],
-                user.get("anonymousId"),
-                dumps(data),
-                user.get("createdAt", now),
-                now,
-            ),
-        )
-        return user
-
-    return store.write(write)
+    key = user_id or anonymous_id
+    user = _fetch(store, tenant_id, key)
+    replaces = None
+    if user_id and anonymous_id and anonymous_id != user_id:
+        anon = _fetch(store, tenant_id, anonymous_id)
+        if anon is not None:
+            # The anonymous user logs in: its history moves to the identified user.
+            replaces = anonymous_id
+            base = user or {**anon, "userId": user_id}
+            for k, v in anon.items():
+                base.setdefault(k, v)
+            base["mergedFrom"] = anonymous_id
+            user = base
+    if user is None:
+        user = _fresh(key, anonymous_id, now)
+    if anonymous_id:
+        user["anonymousId"] = anonymous_id
+    user["isAnonymous"] = user_id is None
+    user["userId"] = key
+    _merge_attributes(user, body)
+    user["updatedAt"] = now
+    return user, _save(tenant_id, user, now, replaces)
 
 
-def update(store: Store, tenant_id: str, user_id: str, body: dict, now: str) -> dict:
-    """Apply new attributes (profile, customAttributes, device fields) to a user."""
-
-    def write(conn):
-        row = conn.execute(
-            "SELECT * FROM users WHERE tenant_id = ? AND user_id = ?", (tenant_id, user_id)
-        ).fetchone()
-        if row is None:
-            raise RegistrationError(f"user {user_id} no longer exists")
-        user = _merge_attributes(_row_to_user(dict(row)), body)
-        user["updatedAt"] = now
-        data = _data_column(user)
-        conn.execute(
-            "UPDATE users SET data = ?, updated_at = ? WHERE tenant_id = ? AND user_id = ?",
-            (dumps(data), now, tenant_id, user_id),
-        )
-        return user
-
-    return store.write(write)
+def update(tenant_id: str, user: dict, body: dict, now: str) -> tuple[dict, CoreWrite]:
+    """Return `user` with new attributes (profile, custom, device fields) and its write."""
+    updated = _merge_attributes(dict(user), body)
+    updated["updatedAt"] = now
+    return updated, _save(tenant_id, updated, now)
 
 
 def public_view(user: dict, tenant: dict, base_url: str) -> dict:

@@ -1,141 +1,136 @@
-"""The request pipeline around every emulated endpoint: capture -> handler -> record.
+"""The one request path: begin (capture, clock, entry) -> handler -> finish (record, commit).
 
-Before the handler: the request is captured into a journal entry. Handlers (and the
-auth chain) annotate the entry and queue their domain writes. After the handler: the
-domain writes and the journal entry are committed together by the writer, and only
-then does the response leave (design rule 1: acknowledged means stored).
+Every emulated request takes it, through Flask's hooks (flask_hooks.py) or through the
+ingest door beneath Flask (door.py); both call begin(), the same handler and finish().
+Handlers note fields and queue their domain writes on the Call; finish() commits the
+writes with the journal entry in one transaction, and only then does the answer leave
+(design rule 1: acknowledged means stored).
 """
 
 import logging
 import time
 
-from flask import Flask, current_app, g, request
-
-from ..errors import ADMIN_PREFIX, error_response
+from ..auth.checks import AuthFailure, Chain
+from ..auth.sent import Sent
+from ..errors import ApiError, error_body
 from ..journal.record import Record
-from ..store import settings
-from .capture import capture
+from ..store import Write, settings
+from .capture import capture_environ
 
 log = logging.getLogger(__name__)
-# Journal bodies of these content types are kept; a streamed body (SSE) is not.
-STREAM_TYPES = ("text/event-stream",)
 
 
-def entry() -> dict | None:
-    """Return the current request's journal entry (None on the admin surface or outside Flask)."""
-    # `g` is falsy outside an app context: the ingest fast path runs the auth checks there.
-    return g.get("entry") if g else None
+class Runtime:
+    """What every request needs from the app, read once when the app is made."""
+
+    __slots__ = ("store", "clock", "config", "admin_token", "body_max")
+
+    def __init__(self, store, clock, config: dict):
+        self.store, self.clock, self.config = store, clock, config
+        self.admin_token = config["ADMIN_TOKEN"]
+        self.body_max = config["BODY_MAX"]
+
+    def sync_clock(self) -> None:
+        """Adopt the virtual clock's shared state: another worker may have moved it."""
+        if self.clock.virtual:
+            settings.load_clock(self.store, self.clock)
 
 
-def note(**fields) -> None:
-    """Set fields of the current journal entry (tenant_id, user_id, event_id, auth...)."""
-    current = entry()
-    if current is not None:
-        current.update(fields)
+class Call:
+    """One emulated request on its way: what was sent, its journal entry, its queued writes."""
+
+    __slots__ = ("rt", "environ", "body", "sent", "entry", "writes", "chain", "t0")
+
+    def __init__(self, rt: Runtime, environ: dict, body: bytes, entry: dict, t0: float):
+        self.rt, self.environ, self.body, self.entry, self.t0 = rt, environ, body, entry, t0
+        self.sent = Sent(environ, body)
+        self.writes: list[Write] = []
+        self.chain: Chain | None = None
+
+    @property
+    def path(self) -> str:
+        """The request's path."""
+        return self.entry["path"]
+
+    def note(self, **fields) -> None:
+        """Set fields of the journal entry (tenant_id, user_id, event_id...)."""
+        self.entry.update(fields)
+
+    def flag(self, name: str, problem: str | None = None) -> None:
+        """Flag the request (e.g. "invalid", "no_token"), with an optional reason."""
+        if name not in self.entry["flags"]:
+            self.entry["flags"].append(name)
+        if problem:
+            self.entry["problems"].append(problem)
+
+    def write(self, write: Write) -> None:
+        """Queue a domain write, committed with the journal entry before the answer leaves.
+
+        Its result may be a dict with "flags", "problems" and "headers" to add to the
+        entry and the answer (e.g. a duplicate found at insert time).
+        """
+        self.writes.append(write)
 
 
-def flag(name: str, problem: str | None = None) -> None:
-    """Flag the current request (e.g. "invalid", "duplicate"), with an optional reason."""
-    current = entry()
-    if current is None:
-        return
-    if name not in current["flags"]:
-        current["flags"].append(name)
-    if problem:
-        current["problems"].append(problem)
+class StoreFailed(Exception):
+    """The request's entry and writes could not be committed: it is not acknowledged."""
 
 
-def defer(fn) -> None:
-    """Queue fn(conn) to run in the same transaction as the journal entry.
+def begin(rt: Runtime, environ: dict, path: str, body: bytes, route: str | None) -> Call:
+    """Start an emulated request: sync the clock, capture it, open its journal entry."""
+    # perf_counter measures latency; it is not a domain time read (see clock.py).
+    t0 = time.perf_counter()
+    rt.sync_clock()
+    entry = capture_environ(environ, path, body, rt.clock, rt.body_max)
+    entry.update(flags=[], problems=[], route=route)
+    return Call(rt, environ, body, entry, t0)
 
-    fn may return a dict with "flags", "problems" and "headers" to add to the entry
-    and the response once the write has run (e.g. a duplicate found at insert time).
+
+def journal_url(call: Call) -> str:
+    """Return the admin URL of the call's journal entry, on the host the caller used."""
+    environ = call.environ
+    host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "localhost")
+    scheme = environ.get("wsgi.url_scheme", "http")
+    return f"{scheme}://{host}/_sandbox/journal/{call.entry['request_id']}"
+
+
+def error_answer(call: Call | None, exc: ApiError, path: str) -> tuple[dict, int, dict]:
+    """Return (body, status, headers) of an error; an auth failure's verdict goes on the call."""
+    extra = exc.extra
+    if call is not None and isinstance(exc, AuthFailure):
+        call.chain = exc.chain
+        extra = {**extra, "requestId": call.entry["request_id"], "journal": journal_url(call)}
+    body = error_body(path, exc.status, exc.message, exc.reason, exc.hint, **extra)
+    return body, exc.status, exc.headers
+
+
+def finish(call: Call, status: int, headers: dict, body: bytes | None) -> dict:
+    """Record the answer and commit it with the call's writes; return headers to add.
+
+    Raises StoreFailed if the store could not commit: the caller answers store_failed().
     """
-    g.writes.append(fn)
-
-
-def init_app(app: Flask) -> None:
-    """Install the capture and record hooks."""
-
-    @app.before_request
-    def _capture():
-        g.writes = []
-        clock = current_app.extensions["sandbox.clock"]
-        if clock.virtual:
-            # Another worker process may have moved the virtual clock: adopt its state.
-            settings.load_clock(current_app.extensions["sandbox.store"], clock)
-        if request.path.startswith(ADMIN_PREFIX):
-            g.entry = None
-            return
-        # perf_counter measures latency; it is not a domain time read (see clock.py).
-        g.t0 = time.perf_counter()
-        cfg = current_app.config
-        g.entry = capture(request, clock, cfg["BODY_MAX"])
-        g.entry.update(flags=[], problems=[], route=request.endpoint)
-
-    @app.after_request
-    def _record(response):
-        current = entry()
-        if current is None:
-            if g.get("writes"):
-                _commit_writes_only(app, response)
-            return response
-        return _record_entry(app, current, response)
-
-
-def _commit_writes_only(app: Flask, response) -> None:
-    writes = g.writes
-    app.extensions["sandbox.store"].write(lambda conn: [fn(conn) for fn in writes])
-
-
-def _record_entry(app: Flask, current: dict, response):
-    streamed = response.is_streamed or response.mimetype in STREAM_TYPES
+    entry = call.entry
+    if call.chain is not None:
+        entry.update(call.chain.verdict())
+    entry["status"] = status
+    entry["response_headers"] = headers
+    entry["response_body"] = None if body is None else body[: call.rt.body_max]
+    entry["latency_ms"] = round((time.perf_counter() - call.t0) * 1000, 3)
     try:
-        headers = record(
-            app.extensions["sandbox.store"],
-            current,
-            response.status_code,
-            dict(response.headers.items()),
-            None if streamed else response.get_data(),
-            g.t0,
-            g.writes,
-            app.config["BODY_MAX"],
-        )
-    except Exception:
-        failed = app.make_response(error_response(**store_failed(current["path"])))
-        failed.headers["Retry-After"] = "1"
-        return failed
-    response.headers.update(headers)
-    response.headers["X-Sandbox-Request-Id"] = current["request_id"]
-    return response
+        added = call.rt.store.write(Record(entry, call.writes))
+    except Exception as exc:
+        log.exception("could not record %s %s", entry["method"], entry["path"])
+        raise StoreFailed from exc
+    added["X-Sandbox-Request-Id"] = entry["request_id"]
+    return added
 
 
-def record(store, current: dict, status, headers, body, t0, writes, body_max) -> dict:
-    """Complete a journal entry with its response and commit it with the request's writes.
-
-    Returns the headers the writes asked to add to the response (e.g. a duplicate's).
-    Raises if the store could not commit: the request is then not acknowledged.
-    """
-    current["status"] = status
-    current["response_headers"] = headers
-    current["response_body"] = None if body is None else body[:body_max]
-    current["latency_ms"] = round((time.perf_counter() - t0) * 1000, 3)
-
-    try:
-        return store.write(Record(current, writes))
-    except Exception:
-        log.exception("could not record %s %s", current["method"], current["path"])
-        raise
-
-
-def store_failed(path: str) -> dict:
-    """Return the error (error_body/error_response arguments) of a request not recorded: 503.
-
-    The caller also sends Retry-After: 1; the store is usually back within a second.
-    """
-    return {
-        "status": 503,
-        "message": "The sandbox could not store this request, so it is not acknowledged; retry it.",
-        "reason": "store_unavailable",
-        "path": path,
-    }
+def store_failed(path: str) -> tuple[dict, int, dict]:
+    """Return (body, status, headers) of a request not recorded: 503, retry after a second."""
+    body = error_body(
+        path,
+        503,
+        "The sandbox could not store this request, so it is not acknowledged; retry it.",
+        "store_unavailable",
+    )
+    return body, 503, {"Retry-After": "1"}

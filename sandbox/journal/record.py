@@ -5,8 +5,8 @@ record is made, in the request's own thread, so that the writer thread, the one 
 every request of a process waits on, only inserts.
 """
 
-from ..store import dumps, insert_many, loads
-from ..store.writer import run_all, shard_only
+from ..store import Target, Write, dumps, insert_many, loads
+from ..store.writes import combined, run_all
 from .search import COLUMNS, JSON_COLUMNS
 
 _INSERT_COLUMNS = ("id", *COLUMNS)
@@ -36,30 +36,30 @@ def _with_extra(values: tuple, flags: list, problems: list) -> tuple:
     return tuple(row)
 
 
-class Record:
-    """A writer function: a request's domain writes, then its journal entry.
+class Record(Write):
+    """A request's domain writes, then its journal entry: one unit for the writer.
 
     Its result is the headers the domain writes asked to add to the response. The
-    entry goes to the writer's journal shard; a record whose writes are all shard-only
-    (an event) commits without the lock the workers share (store/writer.py).
+    entry goes to the writer's journal shard; a record whose writes are all shard
+    writes (an event) commits without the lock the workers share (store/writer.py).
     """
 
-    __slots__ = ("values", "writes", "shard_only")
-    writes_shard = True  # its entry goes to the journal shard
+    __slots__ = ("values", "writes", "target", "changes_cached")
 
-    def __init__(self, entry: dict, writes: list):
+    def __init__(self, entry: dict, writes: list[Write]):
         self.values = entry_values(entry)
         self.writes = writes
-        self.shard_only = all(shard_only(fn) for fn in writes)
+        self.target = combined([Target.SHARD, *(w.target for w in writes)])
+        self.changes_cached = any(w.changes_cached for w in writes)
 
-    def __call__(self, conn) -> dict:
+    def run(self, conn) -> dict:
         """Record this request alone (the writer's retry of a failed batch)."""
-        return Record.many(conn, [self])[0]
+        return Record.run_many(conn, [self])[0]
 
-    @staticmethod
-    def many(conn, records: list["Record"]) -> list[dict]:
+    @classmethod
+    def run_many(cls, conn, records: list["Record"]) -> list[dict]:
         """Record a batch of requests: their writes in order, then every entry at once."""
-        results = iter(run_all(conn, [fn for record in records for fn in record.writes]))
+        results = iter(run_all(conn, [w for record in records for w in record.writes]))
         answers, rows = [], []
         for record in records:
             headers, flags, problems = {}, [], []

@@ -143,7 +143,7 @@ def search(store: Store, filters: dict, limit: int = 50) -> dict:
         if where:
             sql += " WHERE " + " AND ".join(where)
     sql += f" ORDER BY {order_by} {order} LIMIT ?"
-    rows = store.all(sql, (*params, limit + 1), journal=True)
+    rows = store.journal_all(sql, (*params, limit + 1))
     more = len(rows) > limit
     rows = rows[:limit]
     for row in rows:
@@ -174,7 +174,7 @@ def _body_view(raw, content_type: str | None) -> dict | None:
 
 def get_entry(store: Store, request_id: str) -> dict | None:
     """Return one journal entry for display: secrets masked, bodies decoded."""
-    row = store.one("SELECT * FROM journal WHERE request_id = ?", (request_id,), journal=True)
+    row = store.journal_one("SELECT * FROM journal WHERE request_id = ?", (request_id,))
     if row is None:
         return None
     for col in JSON_COLUMNS:
@@ -196,4 +196,4 @@ def count(store: Store, tenant_id: str | None = None) -> int:
     if not shards:
         return 0
     sql = " + ".join(f"(SELECT count(*) FROM {shard}.journal {where})" for shard in shards)
-    return store.one(f"SELECT {sql} AS n", params * len(shards), journal=True)["n"]
+    return store.journal_one(f"SELECT {sql} AS n", params * len(shards))["n"]

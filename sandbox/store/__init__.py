@@ -23,8 +23,10 @@ from .migrations import MIGRATIONS
 from .shard_schema import ensure_shard
 from .shards import ShardReader, shard_paths, slot_of
 from .writer import Writer
+from .writes import CachedWrite, CoreWrite, ShardWrite, Target, Write
 
-DB_FILENAME = "sandbox.db"
+__all__ = ["CachedWrite", "CoreWrite", "ShardWrite", "Store", "Target", "Write"]
+__all__ += ["connect", "dumps", "loads"]
 
 
 def connect(path: str | Path, factory=sqlite3.Connection) -> sqlite3.Connection:
@@ -111,19 +113,6 @@ def loads(text, default=None):
     return default if text is None else json.loads(text)
 
 
-class _JournalWrite:
-    """A write function marked as one that needs the writer's journal shard."""
-
-    __slots__ = ("fn",)
-    writes_shard = True
-
-    def __init__(self, fn):
-        self.fn = fn
-
-    def __call__(self, conn):
-        return self.fn(conn)
-
-
 class Store:
     """The app's handle on its files: thread-local readers plus the writer."""
 
@@ -131,16 +120,17 @@ class Store:
         self.path = str(path)
         self.data_dir = str(Path(path).parent)
         self.writer = Writer(self.path, connect, shard_dir=self.data_dir)
+        self.writer.on_cached_change = self.forget
         self._local = threading.local()
         self._cache: dict = {}
 
-    def conn(self, journal: bool = False) -> sqlite3.Connection:
+    def _conn(self, journal: bool) -> sqlite3.Connection:
         """Return this thread's read connection (opened on first use, reopened after fork).
 
-        With journal=True, a second one that also sees the journal shards as the tables
-        `journal` and `events` (TEMP views). It is apart because each attached file costs
-        every connection memory (about 0.4 MB a thread for three shards), and most
-        request threads never read the journal.
+        The journal one also sees the journal shards as the tables `journal` and
+        `events` (TEMP views). It is apart because each attached file costs every
+        connection memory (about 0.4 MB a thread for three shards), and most request
+        threads never read the journal.
         """
         local = self._local
         if getattr(local, "pid", None) != os.getpid():
@@ -156,20 +146,25 @@ class Store:
 
     def shards(self) -> tuple:
         """Return the schema names of the journal shards on this thread's journal connection."""
-        self.conn(journal=True)
+        self._conn(journal=True)
         return self._local.shards.schemas
 
-    def db(self) -> sqlite_utils.Database:
-        """Return this thread's connection wrapped as a sqlite-utils Database."""
-        return sqlite_utils.Database(self.conn(), execute_plugins=False, recursive_triggers=False)
+    def all(self, sql: str, params=()) -> list[dict]:
+        """Run a read query on the domain tables; return every row as a dict."""
+        return [dict(r) for r in self._conn(False).execute(sql, params).fetchall()]
 
-    def all(self, sql: str, params=(), journal: bool = False) -> list[dict]:
-        """Run a read query; return every row as a dict (journal=True: see conn())."""
-        return [dict(r) for r in self.conn(journal).execute(sql, params).fetchall()]
+    def one(self, sql: str, params=()) -> dict | None:
+        """Run a read query on the domain tables; return the first row as a dict, or None."""
+        row = self._conn(False).execute(sql, params).fetchone()
+        return None if row is None else dict(row)
 
-    def one(self, sql: str, params=(), journal: bool = False) -> dict | None:
-        """Run a read query; return the first row as a dict, or None (journal=True: see conn())."""
-        row = self.conn(journal).execute(sql, params).fetchone()
+    def journal_all(self, sql: str, params=()) -> list[dict]:
+        """Run a read query that may name `journal`, `events` and the shards; every row."""
+        return [dict(r) for r in self._conn(True).execute(sql, params).fetchall()]
+
+    def journal_one(self, sql: str, params=()) -> dict | None:
+        """Run a read query that may name `journal`, `events` and the shards; the first row."""
+        row = self._conn(True).execute(sql, params).fetchone()
         return None if row is None else dict(row)
 
     def cached(self, key, fn, ttl: float = 1.0):
@@ -192,13 +187,9 @@ class Store:
         """Drop everything cached() holds."""
         self._cache.clear()
 
-    def write(self, fn, timeout: float = 30.0, journal: bool = False):
-        """Run fn(conn) in the writer's next committed batch; return its result.
-
-        With journal=True, fn writes the journal shard (its tables are `main`, the
-        domain tables `core`); otherwise the domain tables, on the core file.
-        """
-        return self.writer.submit(_JournalWrite(fn) if journal else fn, timeout)
+    def write(self, write: Write, timeout: float = 30.0):
+        """Commit a write in the writer's next batch; return its result once committed."""
+        return self.writer.submit(write, timeout)
 
     def close(self) -> None:
         """Stop the writer and close this thread's readers."""

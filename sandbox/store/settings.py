@@ -1,7 +1,7 @@
 """Sandbox-wide settings kept in the store, shared by every process (the virtual clock's state)."""
 
 from ..clock import RealClock
-from . import Store, dumps, loads
+from . import CoreWrite, Store, dumps, loads
 
 
 def get(store: Store, key: str, default=None):
@@ -13,8 +13,10 @@ def get(store: Store, key: str, default=None):
 def put(store: Store, key: str, value) -> None:
     """Store a setting (committed before returning)."""
     store.write(
-        lambda conn: conn.execute(
-            "INSERT OR REPLACE INTO settings VALUES (?, ?)", (key, dumps(value))
+        CoreWrite(
+            lambda conn: conn.execute(
+                "INSERT OR REPLACE INTO settings VALUES (?, ?)", (key, dumps(value))
+            )
         )
     )
 

@@ -2,8 +2,8 @@
 
 A request hands its writes (a function of the connection) to the writer and waits
 until the batch holding them is committed; only then does it answer. Measured on
-this machine (../shared/bench-peers): a commit per request under 16 threads costs
-half the throughput and a 0.5 s p99; one writer with group commit keeps the p99 flat.
+this machine (BENCHMARKS.md): a commit per request under 16 threads costs half the
+throughput and a 0.5 s p99; one writer with group commit keeps the p99 flat.
 """
 
 import logging
@@ -18,34 +18,11 @@ from .lock import locked, open_lock
 from .osthread import name_os_thread
 from .shard_schema import ensure_shard
 from .shards import ShardConnection, ShardReader, claim_slot
+from .writes import Target, Write, run_all
 
 _STOP = object()
 _MAINTAIN = object()  # marks a maintain_now() request in the queue
 log = logging.getLogger(__name__)
-
-
-def run_all(conn: sqlite3.Connection, writes: list) -> list:
-    """Run write functions in order and return their results; runs of one kind go together.
-
-    A write may carry a `many(conn, writes) -> results` static method with the effect of
-    calling each of the writes in order, in fewer statements. A batch holds the write
-    lock the workers take turns at, and each SQLite statement in it hands the GIL back
-    and must win it again from the request threads (BENCHMARKS.md: under load most of
-    the lock's hold time is such waiting, not CPU).
-    """
-    results: list = []
-    i = 0
-    while i < len(writes):
-        many = getattr(writes[i], "many", None)
-        j = i + 1
-        if many is None:
-            results.append(writes[i](conn))
-        else:
-            while j < len(writes) and getattr(writes[j], "many", None) is many:
-                j += 1
-            results.extend(many(conn, writes[i:j]))
-        i = j
-    return results
 
 
 class WriteTimeout(Exception):
@@ -65,22 +42,21 @@ class _Item:
         self.error = None
 
 
-def shard_only(fn) -> bool:
-    """Return whether a write touches only the journal shard (marked `shard_only`)."""
-    return getattr(fn, "shard_only", False)
+def _touches_shard(item: _Item) -> bool:
+    return item.fn.target is not Target.CORE
 
 
-def writes_shard(fn) -> bool:
-    """Return whether a write touches the journal shard (marked `writes_shard`)."""
-    return getattr(fn, "writes_shard", False)
+def _shard_only(item: _Item) -> bool:
+    return item.fn.target is Target.SHARD
 
 
 class Writer:
     """Single writer thread; submit() blocks until the write is committed.
 
-    With `shard_dir`, the writer claims a journal shard there (shards.py): writes
-    marked shard_only commit to it alone, with no lock the other workers wait on;
-    any other write also takes the core file's lock and commits both files.
+    With `shard_dir`, the writer claims a journal shard there (shards.py): a batch of
+    writes whose target is the shard alone commits to it with no lock the other workers
+    wait on; any other batch also takes the core file's lock and commits both files.
+    `on_cached_change` runs after a batch that changed rows the store caches.
     """
 
     def __init__(self, path: str, connect, max_batch: int = 256, shard_dir: str | None = None):
@@ -100,8 +76,7 @@ class Writer:
         self._pid: int | None = None
         self._lock = threading.Lock()
         self.checkpointer = Checkpointer(path, connect)
-        self.batches = 0
-        self.items = 0
+        self.on_cached_change = None
 
     def _ensure_started(self) -> None:
         # Started lazily so that a gunicorn worker starts its own writer after fork.
@@ -115,10 +90,13 @@ class Writer:
                 self._thread.start()
                 self.checkpointer.start()
 
-    def submit(self, fn, timeout: float = 30.0):
-        """Run fn(conn) inside the next batch transaction; return its result once committed."""
+    def submit(self, write: Write, timeout: float = 30.0):
+        """Run the write inside the next batch transaction; return its result once committed."""
+        if not isinstance(write, Write) and write is not _MAINTAIN:
+            # Checked here: in the writer thread it would stop every later commit.
+            raise TypeError(f"a store write must be a Write, not {type(write).__name__}")
         self._ensure_started()
-        item = _Item(fn)
+        item = _Item(write)
         self._queue.put(item)
         if not item.done.acquire(timeout=timeout):
             raise WriteTimeout(f"write not committed within {timeout} s")
@@ -180,7 +158,7 @@ class Writer:
                     with locked(core_lock):
                         # Take what queued up meanwhile (also while waiting for the lock).
                         batch, stop = self._drain(first)
-                        if self.shard_dir and any(writes_shard(i.fn) for i in batch):
+                        if self.shard_dir and any(_touches_shard(i) for i in batch):
                             conn.close()
                             conn, shard_lock, others, holder = self._open_shard()
                             sharded = True
@@ -215,7 +193,7 @@ class Writer:
         # The shard's lock is this worker's own (its checkpointer, or a writer sharing the
         # slot, are all that wait on it). Only a batch with a domain write takes the core
         # lock every worker shares, and then IMMEDIATE takes both files' write locks.
-        if all(shard_only(item.fn) for item in batch):
+        if all(_shard_only(item) for item in batch):
             with locked(shard_lock):
                 # Deferred: IMMEDIATE would also take the core file's lock.
                 self._commit(conn, batch, "BEGIN")
@@ -285,7 +263,9 @@ class Writer:
             item.result = result
 
     def _wake(self, batch: list) -> None:
-        self.batches += 1
-        self.items += len(batch)
+        if self.on_cached_change is not None and any(
+            item.error is None and item.fn.changes_cached for item in batch
+        ):
+            self.on_cached_change()
         for item in batch:
             item.done.release()

@@ -1,0 +1,67 @@
+"""The ingest door: a few POST routes answered beneath Flask, on the same request path.
+
+Event ingest carries nearly all of a load test's traffic, and a misconfigured client
+sends all of it as 401s; Flask's request machinery costs more than the ingest itself
+(BENCHMARKS.md). For the routes registered here the door calls begin(), the route's own
+handler (the one its Flask view calls) and finish(), and writes the same bytes Flask
+would. It holds no step of its own: a request it cannot read whole (no Content-Length)
+goes to Flask, which takes the same path.
+"""
+
+import logging
+
+from werkzeug.http import HTTP_STATUS_CODES
+
+from ..errors import ApiError
+from ..store import dumps
+from .errors import unexpected
+from .path import Call, Runtime, StoreFailed, begin, error_answer, finish, store_failed
+
+log = logging.getLogger(__name__)
+
+
+def json_bytes(value) -> bytes:
+    """Return a JSON answer's bytes exactly as Flask's JSON provider writes them."""
+    return (dumps(value) + "\n").encode()
+
+
+class Door:
+    """WSGI middleware answering its routes' POSTs; everything else goes on to Flask."""
+
+    def __init__(self, wsgi_app, rt: Runtime, routes: dict):
+        """routes: path -> (the Flask endpoint the journal names, handler(call) -> answer)."""
+        self.wsgi_app, self.rt, self.routes = wsgi_app, rt, routes
+
+    def __call__(self, environ, start_response):
+        """Answer a registered route here, or hand the request to Flask."""
+        route = self.routes.get(environ.get("PATH_INFO"))
+        length = environ.get("CONTENT_LENGTH", "")
+        if route is None or environ.get("REQUEST_METHOD") != "POST" or not length.isdigit():
+            return self.wsgi_app(environ, start_response)
+        body = environ["wsgi.input"].read(int(length))
+        endpoint, handler = route
+        call = begin(self.rt, environ, environ["PATH_INFO"], body, endpoint)
+        try:
+            answer, status, headers = handler(call)
+        except ApiError as exc:
+            answer, status, headers = error_answer(call, exc, call.path)
+        except Exception:  # a bug of ours: answered as Flask's handler answers it
+            log.exception("unhandled error on POST %s", call.path)
+            answer, status, headers = error_answer(call, unexpected(), call.path)
+        return self._send(call, start_response, json_bytes(answer), status, headers)
+
+    def _send(self, call: Call, start_response, payload: bytes, status: int, extra: dict):
+        headers = {
+            "Content-Type": "application/json",
+            "Content-Length": str(len(payload)),
+            **extra,
+        }
+        try:
+            headers.update(finish(call, status, dict(headers), payload))
+        except StoreFailed:
+            answer, status, extra = store_failed(call.path)
+            payload = json_bytes(answer)
+            headers = {"Content-Type": "application/json", "Content-Length": str(len(payload))}
+            headers.update(extra)
+        start_response(f"{status} {HTTP_STATUS_CODES[status].upper()}", list(headers.items()))
+        return [payload]

@@ -1,0 +1,108 @@
+"""Typed writes: what a caller hands the writer, and which file each one touches.
+
+Domain functions return Write objects; the request path commits them with the journal
+entry in one transaction (http/path.py), other callers through Store.write(). The
+writer decides from `target` whether a batch needs the core file's lock (shared by every
+worker) or only this worker's journal shard (writer.py), never from the caller's say.
+"""
+
+from enum import Enum
+
+
+class Target(Enum):
+    """The files a write touches."""
+
+    CORE = "core"  # the domain tables in sandbox.db
+    SHARD = "shard"  # this worker's journal shard only (journal entries, events)
+    BOTH = "both"  # a shard row and a domain row in one transaction
+
+
+class Write:
+    """One unit of work for the writer: run(conn) -> result, on the files `target` names.
+
+    A subclass may override run_many() to do a run of its own kind in fewer statements;
+    the writer hands it every consecutive write of that class in a batch.
+    """
+
+    __slots__ = ()
+    target = Target.CORE
+    # Whether committing it changes rows Store.cached() keeps (tenants): then the
+    # process's cache is dropped once the write is committed.
+    changes_cached = False
+
+    def run(self, conn):
+        """Apply the write on `conn` (inside the writer's transaction); return its result."""
+        raise NotImplementedError
+
+    @classmethod
+    def run_many(cls, conn, writes: list) -> list:
+        """Apply writes of this class in order; return their results."""
+        return [write.run(conn) for write in writes]
+
+
+class CoreWrite(Write):
+    """A function of the connection that writes the domain tables."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    def run(self, conn):
+        """Call the function."""
+        return self.fn(conn)
+
+
+class ShardWrite(CoreWrite):
+    """A function of the connection that writes this worker's journal shard only."""
+
+    __slots__ = ()
+    target = Target.SHARD
+
+
+class CachedWrite(CoreWrite):
+    """A CoreWrite of rows Store.cached() keeps (tenants, keys): the cache goes after it."""
+
+    __slots__ = ()
+    changes_cached = True
+
+
+def combined(targets) -> Target:
+    """Return the target of a unit made of writes with these targets."""
+    seen = set(targets)
+    if seen <= {Target.CORE}:
+        return Target.CORE
+    return Target.SHARD if seen == {Target.SHARD} else Target.BOTH
+
+
+class Bundle(Write):
+    """Writes committed together, in order, as one unit (a request's writes without an entry)."""
+
+    __slots__ = ("writes", "target", "changes_cached")
+
+    def __init__(self, writes: list):
+        self.writes = writes
+        self.target = combined(w.target for w in writes)
+        self.changes_cached = any(w.changes_cached for w in writes)
+
+    def run(self, conn) -> list:
+        """Run the writes; return their results."""
+        return run_all(conn, self.writes)
+
+
+def run_all(conn, writes: list) -> list:
+    """Run writes in order and return their results; a run of one class goes together.
+
+    Grouping saves statements: each SQLite statement hands the GIL back and must win it
+    again from the request threads while the batch holds the write lock.
+    """
+    results: list = []
+    i = 0
+    while i < len(writes):
+        kind = type(writes[i])
+        j = i + 1
+        while j < len(writes) and type(writes[j]) is kind:
+            j += 1
+        results.extend(kind.run_many(conn, writes[i:j]))
+        i = j
+    return results
