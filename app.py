@@ -3,9 +3,9 @@
 from sandbox import create_app
 
 if __name__ == "__main__":
-    from sandbox.server import main
+    from sandbox.server import serve
 
-    main()
+    serve(create_app())
 else:
     # For `flask --app app <command>` and WSGI servers that import `app:app`.
     app = create_app()

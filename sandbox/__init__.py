@@ -10,7 +10,7 @@ from .clock import make_clock
 from .http.jsonprovider import FastJSONProvider
 from .journal.retention import Maintenance
 
-__version__ = "0.1.0"
+__version__ = config_module.VERSION
 
 
 def create_app(test_config: dict | None = None) -> Flask:

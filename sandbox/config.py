@@ -3,6 +3,8 @@
 import os
 from pathlib import Path
 
+VERSION = "0.1.0"
+
 # name -> (default, parser, help). The README's configuration table mirrors this.
 SETTINGS = {
     "BIND": ("127.0.0.1", str, "address the server listens on (0.0.0.0 in the container)"),

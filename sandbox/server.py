@@ -5,8 +5,7 @@ import sys
 
 from flask import Flask
 
-from . import __version__
-from .config import public_url
+from .config import VERSION, public_url
 from .domain import tenants
 
 
@@ -17,7 +16,7 @@ def banner(app: Flask, server: str) -> str:
     store = app.extensions["sandbox.store"]
     lines = [
         "",
-        f"  CustomerGlu sandbox {__version__} is ready  ({server})",
+        f"  CustomerGlu sandbox {VERSION} is ready  ({server})",
         f"  API base URL     {base}/",
         f"  Admin surface    {base}/_sandbox/?token={cfg['ADMIN_TOKEN']}",
         f"  Health           {base}/_sandbox/health",
@@ -106,10 +105,4 @@ def _serve_werkzeug(app: Flask) -> None:
     print(banner(app, "werkzeug threaded (gunicorn unavailable)"), flush=True)
     run_simple(cfg["BIND"], cfg["PORT"], app, threaded=True)
 
-
-def main() -> None:
-    """Create the app from the environment and serve it (what `python app.py` does)."""
-    from . import create_app
-
-    serve(create_app())
     sys.exit(0)

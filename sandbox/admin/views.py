@@ -5,8 +5,7 @@ import time
 
 from flask import current_app, request, url_for
 
-from .. import __version__
-from ..config import public_url
+from ..config import VERSION, public_url
 from ..domain import tenants
 from ..errors import ApiError
 from ..journal import search as journal
@@ -52,7 +51,7 @@ def index():
     )
     return {
         "sandbox": "customerglu-sandbox",
-        "version": __version__,
+        "version": VERSION,
         "baseUrl": public_url(current_app.config),
         "testMode": current_app.config["TEST_MODE"],
         "clock": _clock().describe(),

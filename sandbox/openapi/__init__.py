@@ -4,7 +4,7 @@ Kept true by tests: every route must be described here, and live responses are
 validated against these schemas (tests/test_openapi.py, schemathesis in CI).
 """
 
-from .. import __version__
+from ..config import VERSION
 from .schemas import SCHEMAS, ref
 
 JSON = "application/json"
@@ -395,7 +395,7 @@ def document(base_url: str) -> dict:
         "openapi": "3.1.0",
         "info": {
             "title": "CustomerGlu sandbox",
-            "version": __version__,
+            "version": VERSION,
             "description": "The CustomerGlu API as the sandbox emulates it, and the "
             "sandbox's own admin API under /_sandbox.",
         },
