@@ -9,6 +9,7 @@ from ..config import VERSION, public_url
 from ..domain import tenants
 from ..errors import ApiError
 from ..journal import search as journal
+from ..journal import tail
 from ..masking import mask
 from ..store import settings
 from . import bp
@@ -100,9 +101,13 @@ def _limit() -> int:
 def journal_search():
     """Search the journal: "did you receive it?" by tenant, user, event id, path, status, time."""
     filters = {k: v for k, v in request.args.items() if k not in ("limit", "token")}
-    for key in ("before", "after"):
-        if filters.get(key) and not filters[key].isdigit():
-            raise ApiError(400, f"{key} must be a journal entry id (an integer)", "bad_cursor")
+    if filters.get("before") and not filters["before"].isdigit():
+        raise ApiError(400, "before must be a journal entry id (an integer)", "bad_cursor")
+    if filters.get("after"):
+        try:
+            tail.decode(filters["after"])
+        except tail.BadCursor as exc:
+            raise ApiError(400, f"after: {exc}", "bad_cursor") from exc
     status = filters.get("status", "")
     if status and not (
         status.isdigit()

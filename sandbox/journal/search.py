@@ -6,6 +6,7 @@ from datetime import datetime
 
 from ..masking import mask_headers, mask_json_body
 from ..store import Store, loads
+from . import tail
 
 COLUMNS = (
     "request_id",
@@ -70,7 +71,9 @@ def search(store: Store, filters: dict, limit: int = 50) -> dict:
     """Return journal summaries matching `filters`, newest first, with a `next` cursor.
 
     Filters: tenant, user, event_id, path, path_prefix, method, status (200, or 4xx),
-    reason, flag, since, until (ISO 8601 or epoch seconds), before / after (entry ids),
+    reason, flag, since, until (ISO 8601 or epoch seconds), before (an entry id: older
+    ones, newest first) / after (a cursor from `next`, or an entry id: newer ones, oldest
+    first; see tail.py),
     q (words of the path or request body, full-text; the index trails ingest by ~1 s).
     """
     where, params = [], []
@@ -112,46 +115,56 @@ def search(store: Store, filters: dict, limit: int = 50) -> dict:
     if filters.get("before"):
         where.append("journal.id < ?")
         params.append(int(filters["before"]))
+    positions = None
     if filters.get("after"):
-        where.append("journal.id > ?")
-        params.append(int(filters["after"]))
+        positions = tail.decode(filters["after"])  # BadCursor is a ValueError: a 400
         order = "ASC"
     q = fts_query(filters["q"]) if filters.get("q") else None  # a bad q is a 400 even so
     shards = store.shards()
     if not shards:
         return {"entries": [], "count": 0, "next": None}
     if q:
-        # Per shard, the full-text index leads, newest match first; SQLite merges the
-        # shards in id order and stops at LIMIT. The id is the index's own rowid, so
-        # FTS5 streams: ordering by journal.id (the same value) makes SQLite sort every
-        # match (0.5 s for 1M rows).
         where.insert(0, "journal_fts MATCH ?")
         params.insert(0, q)
-        rest = ", ".join(f"journal.{c}" for c in SUMMARY if c != "id")
-        sql = " UNION ALL ".join(
-            f"SELECT journal_fts.rowid AS id, {rest} FROM {shard}.journal_fts "
-            f"JOIN {shard}.journal AS journal ON journal.id = journal_fts.rowid "
-            "WHERE " + " AND ".join(where)
-            for shard in shards
-        )
-        params = params * len(shards)
-        order_by = "id"
-    else:
-        # `journal` is the view over every shard (store/shards.py): merged in id order.
-        cols = ", ".join(f"journal.{c}" for c in SUMMARY)
-        sql, order_by = f"SELECT {cols} FROM journal", "journal.id"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-    sql += f" ORDER BY {order_by} {order} LIMIT ?"
-    rows = store.journal_all(sql, (*params, limit + 1))
+    parts, all_params = [], []
+    for shard in shards:
+        clauses, values = list(where), list(params)
+        if positions is not None:
+            # Forward paging resumes per file: one global id could skip a late commit.
+            clauses.append("journal.id > ?")
+            values.append(tail.position(positions, tail.shard_slot(shard)))
+        parts.append(_shard_select(shard, bool(q), clauses))
+        all_params += values
+    # SQLite merges the files' selects in id order and stops at LIMIT. With q, the
+    # full-text index leads, newest match first; its rowid is the entry id, so ordering
+    # by it lets FTS5 stream (ordering by journal.id sorts every match: 0.5 s for 1M rows).
+    sql = " UNION ALL ".join(parts) + f" ORDER BY id {order} LIMIT ?"
+    rows = store.journal_all(sql, (*all_params, limit + 1))
     more = len(rows) > limit
     rows = rows[:limit]
     for row in rows:
         row["flags"] = loads(row["flags"], [])
     nxt = None
     if more and rows:
-        nxt = {"before": rows[-1]["id"]} if order == "DESC" else {"after": rows[-1]["id"]}
+        if order == "DESC":
+            nxt = {"before": rows[-1]["id"]}
+        else:
+            nxt = {"after": tail.encode(tail.advanced(positions, rows))}
     return {"entries": rows, "count": len(rows), "next": nxt}
+
+
+def _shard_select(shard: str, fulltext: bool, where: list[str]) -> str:
+    """Return the SELECT of the summary columns from one journal file."""
+    rest = ", ".join(f"journal.{c}" for c in SUMMARY if c != "id")
+    if fulltext:
+        source = (
+            f"{shard}.journal_fts JOIN {shard}.journal AS journal ON journal.id = journal_fts.rowid"
+        )
+        first = "journal_fts.rowid AS id"
+    else:
+        source, first = f"{shard}.journal AS journal", "journal.id AS id"
+    sql = f"SELECT {first}, {rest} FROM {source}"
+    return sql + (" WHERE " + " AND ".join(where) if where else "")
 
 
 def _body_view(raw, content_type: str | None) -> dict | None:

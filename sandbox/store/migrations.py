@@ -58,8 +58,8 @@ def m001_tenants_and_users(db):
 @MIGRATIONS()
 def m002_journal_and_events(db):
     """The journal of every request and the events table."""
-    # AUTOINCREMENT: ids never come back after retention deletes, so the live
-    # feed can tail the journal by id and never skip or repeat an entry.
+    # AUTOINCREMENT: ids never come back after retention deletes. Since the journal
+    # became a file per worker, a reader resumes with one id per file (journal/tail.py).
     db.execute(
         """CREATE TABLE journal (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
