@@ -1,13 +1,21 @@
-"""Build the Postman collection and environment (postman/*.json) from this one description.
+"""Build the Postman collection and environment (postman/*.json).
+
+Folder 0 is made from the sandbox's route declarations (from_openapi.py); the folders after
+it walk the integration steps as a partner would, with the chained token and the checks of
+each answer's meaning.
 
 Run `python postman/build_collection.py` after changing it; tests/test_postman.py fails when the
 committed JSON files differ from what this script writes.
 """
 
 import json
+import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # the sandbox, whose routes make the first folder
+from from_openapi import every_route  # noqa: E402
+
 COLLECTION = HERE / "customerglu-sandbox.postman_collection.json"
 ENVIRONMENT = HERE / "localhost.postman_environment.json"
 DEMO_KEY = "demo-write-key-0f6c1a9e7b2d4c58a3e1"
@@ -724,7 +732,15 @@ def collection() -> dict:
             "baseUrl, writeKey and adminToken in the environment.",
             "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json",
         },
-        "item": [load_ui(), events(), nudges(), segments_and_links(), admin(), auth_failures()],
+        "item": [
+            every_route(),
+            load_ui(),
+            events(),
+            nudges(),
+            segments_and_links(),
+            admin(),
+            auth_failures(),
+        ],
         "variable": [
             {"key": k, "value": v}
             for k, v in (
@@ -738,6 +754,9 @@ def collection() -> dict:
                 ("eventRequestId", ""),
                 ("nudgeId", ""),
                 ("segmentCampaignId", VIP_CAMPAIGN),
+                ("assetTenant", ""),
+                ("assetDigest", ""),
+                ("journalRequestId", ""),
             )
         ],
     }

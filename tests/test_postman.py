@@ -39,6 +39,7 @@ def test_folders_follow_the_integration_steps():
     data = json.loads(build_collection.COLLECTION.read_text())
     assert data["info"]["schema"].endswith("/v2.1.0/collection.json")
     assert [f["name"] for f in data["item"]] == [
+        "0 Every route",
         "1 Load UI",
         "2 Events",
         "3 Nudges",
@@ -54,7 +55,9 @@ def test_every_request_asserts_status_and_uses_base_url():
     assert len(requests) >= 45
     for item in requests:
         tests = next(e for e in item["event"] if e["listen"] == "test")["script"]["exec"]
-        assert any("have.status" in line for line in tests), item["name"]
+        assert any("have.status" in line or "pm.response.code" in line for line in tests), item[
+            "name"
+        ]
         assert item["request"]["url"].startswith("{{baseUrl}}/"), item["name"]
 
 
@@ -116,3 +119,18 @@ def test_newman_runs_the_collection_green_twice(tmp_path):
             assert "assertions" in result.stdout
     finally:
         server.stop()
+
+
+def test_every_declared_route_has_a_request_in_folder_zero(app):
+    from tests.contract import doc_of
+
+    data = json.loads(build_collection.COLLECTION.read_text())
+    folder = next(f for f in data["item"] if f["name"] == "0 Every route")
+    names = {r["name"] for r in folder["item"]}
+    declared = {
+        f"{m.upper()} {p}"
+        for p, ops in doc_of(app)["paths"].items()
+        for m in ops
+        if p != "/sse"  # a stream stays open: no request of a collection run
+    }
+    assert names == declared

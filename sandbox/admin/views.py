@@ -11,6 +11,7 @@ from ..errors import ApiError
 from ..journal import search as journal
 from ..journal import tail
 from ..masking import mask
+from ..openapi.declare import ADMIN, NONE, declare, param
 from ..store import settings
 from . import bp
 
@@ -24,6 +25,13 @@ def _clock():
 
 
 @bp.get("/health")
+@declare(
+    "Store reachability, schema version, uptime (open)",
+    "admin",
+    NONE,
+    "Health",
+    errors=(503,),
+)
 def health():
     """Report store reachability, schema version, uptime and the answering worker's pid."""
     try:
@@ -43,6 +51,13 @@ def health():
 
 
 @bp.get("/")
+@declare(
+    "The admin surface: version, base URL, routes",
+    "admin",
+    ADMIN,
+    "AdminIndex",
+    errors=(401,),
+)
 def index():
     """Describe the admin surface: version, base URLs and the admin API's routes."""
     routes = sorted(
@@ -71,12 +86,21 @@ def tenant_view(t: dict, reveal: bool = False) -> dict:
 
 
 @bp.get("/tenants")
+@declare("Tenants, secrets masked", "admin", ADMIN, "Tenants", errors=(401,))
 def list_tenants():
     """List every tenant (secrets masked)."""
     return {"tenants": [tenant_view(t) for t in tenants.list_tenants(_store())]}
 
 
 @bp.get("/tenants/<ref>")
+@declare(
+    "One tenant by id, name or writeKey",
+    "admin",
+    ADMIN,
+    "Tenant",
+    errors=(401,),
+    params=[param("ref", "path", True)],
+)
 def show_tenant(ref):
     """Show one tenant by id, name or writeKey (secrets masked)."""
     t = tenants.get_tenant(_store(), ref)
@@ -98,6 +122,33 @@ def _limit() -> int:
 
 
 @bp.get("/journal")
+@declare(
+    "Search the journal",
+    "admin",
+    ADMIN,
+    "JournalPage",
+    errors=(400, 401),
+    params=[
+        param(n)
+        for n in (
+            "tenant",
+            "user",
+            "event_id",
+            "path",
+            "path_prefix",
+            "method",
+            "status",
+            "reason",
+            "flag",
+            "since",
+            "until",
+            "before",
+            "after",
+            "limit",
+            "q",
+        )
+    ],
+)
 def journal_search():
     """Search the journal: "did you receive it?" by tenant, user, event id, path, status, time."""
     filters = {k: v for k, v in request.args.items() if k not in ("limit", "token")}
@@ -128,6 +179,14 @@ def journal_search():
 
 
 @bp.get("/journal/<request_id>")
+@declare(
+    "One journal entry, credentials masked",
+    "admin",
+    ADMIN,
+    "JournalEntry",
+    errors=(401,),
+    params=[param("request_id", "path", True)],
+)
 def journal_entry(request_id):
     """Show one journal entry in full (credentials masked)."""
     row = journal.get_entry(_store(), request_id)
@@ -142,12 +201,23 @@ def journal_entry(request_id):
 
 
 @bp.get("/clock")
+@declare("The clock", "admin", ADMIN, "Clock", errors=(401,))
 def clock_state():
     """Show the clock: real, or virtual with its offset."""
     return _clock().describe()
 
 
 @bp.post("/clock/advance")
+@declare(
+    "Move the virtual clock forward (test mode)",
+    "admin",
+    ADMIN,
+    "Clock",
+    errors=(400, 401, 409),
+    body="ClockAdvance",
+    example={"seconds": 60},
+    expect=(200, 409),
+)
 def clock_advance():
     """Move the virtual clock forward (test mode only): {"seconds": N}."""
     clock = _clock()
@@ -171,12 +241,20 @@ def clock_advance():
 
 
 @bp.get("/openapi.json")
+@declare(
+    "This document",
+    "admin",
+    ADMIN,
+    {"type": "object", "required": ["openapi", "paths"]},
+    errors=(401,),
+)
 def openapi_document():
     """Serve the OpenAPI 3.1 document of the emulated and admin APIs."""
     from ..openapi import document
 
     return document(
+        current_app,
         public_url(current_app.config)
         if current_app.config.get("PUBLIC_URL")
-        else request.host_url.rstrip("/")
+        else request.host_url.rstrip("/"),
     )

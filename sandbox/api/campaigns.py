@@ -6,9 +6,10 @@ from ..auth import tokens
 from ..auth.writekey import HEADER
 from ..domain import campaigns, catalog
 from ..errors import ApiError
+from ..openapi.declare import BEARER, EXAMPLE_CAMPAIGN, KEY, NONE, declare, param
 from .common import base_url, bearer_auth, call, json_body, ok, write_key_auth
 
-bp = Blueprint("reward", __name__, url_prefix="/reward")
+bp = Blueprint("campaigns", __name__, url_prefix="/reward")
 PAGE_TYPES = {"filter": "object", "limit": "number", "page": "number"}
 
 
@@ -26,12 +27,26 @@ def _load(filters: dict):
 
 
 @bp.get("/v1.1/user")
+@declare(
+    "Load campaigns and the wallet URL (query keys filter)",
+    "campaigns",
+    BEARER,
+    "Campaigns",
+    params=[param("type"), param("campaignId")],
+)
 def load_campaigns():
     """Answer the user's campaigns and wallet URL; query keys filter (type, campaignId, ...)."""
     return _load({k: v for k, v in request.args.items() if k not in ("x-api-key",)})
 
 
 @bp.get("/v1.1/user/<campaign_id>")
+@declare(
+    "Load one campaign (by id or banner tag)",
+    "campaigns",
+    BEARER,
+    "Campaigns",
+    params=[param("campaign_id", "path", True, example=EXAMPLE_CAMPAIGN)],
+)
 def load_campaign_by_id(campaign_id):
     """Answer one campaign (matched by campaignId or banner tag) in the same shape."""
     return _load({"campaignId": campaign_id})
@@ -57,6 +72,14 @@ def _filter_ids(body: dict) -> set[str] | None:
 
 
 @bp.post("/v2/user/program")
+@declare(
+    "The user's programs (webview proxy)",
+    "campaigns",
+    BEARER,
+    "Programs",
+    body="PageRequest",
+    example={"page": 1, "limit": 10},
+)
 def programs():
     """Answer the user's programs (the webview's FE proxy), filtered and paged."""
     c = call()
@@ -87,6 +110,14 @@ def programs():
 
 
 @bp.post("/v2/user/reward")
+@declare(
+    "The user's rewards (webview proxy)",
+    "campaigns",
+    BEARER,
+    "Rewards",
+    body="PageRequest",
+    example={"page": 1, "limit": 10},
+)
 def rewards():
     """Answer the user's rewards (the webview's FE proxy): none until a game is played."""
     c = call()
@@ -97,6 +128,7 @@ def rewards():
 
 
 @bp.get("/v1.1/client/assets")
+@declare("Hash and URL of the precache bundle", "campaigns", KEY, "Assets")
 def client_assets():
     """Answer the hash and URL of the tenant's precache bundle (Android)."""
     c = call()
@@ -107,6 +139,15 @@ def client_assets():
 
 
 @bp.get("/v1.1/client/assets/<tenant_id>/<digest>.zip")
+@declare(
+    "Download the precache bundle",
+    "campaigns",
+    NONE,
+    None,
+    errors=(503,),
+    params=[param("tenant_id", "path", True), param("digest", "path", True)],
+    ok_type="application/zip",
+)
 def client_assets_zip(tenant_id, digest):
     """Serve the precache bundle named by client_assets (the URL itself is the credential)."""
     c = call()

@@ -5,12 +5,21 @@ from flask import Blueprint, request
 from ..auth.writekey import HEADER
 from ..domain import catalog
 from ..errors import ApiError
+from ..openapi.declare import KEY, declare, param
 from .common import call, ok, write_key_auth
 
 bp = Blueprint("deeplinks", __name__, url_prefix="/api/v1/wormhole")
 
 
 @bp.get("/sdk/url")
+@declare(
+    "Resolve a deep link",
+    "deeplinks",
+    KEY,
+    "Deeplink",
+    errors=(400, 401, 404, 503),
+    params=[param("id", required=True, example="spin-today")],
+)
 def resolve():
     """Resolve a short deep-link id to its container and content."""
     c = call()

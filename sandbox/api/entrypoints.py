@@ -8,6 +8,7 @@ from ..auth import tokens
 from ..auth.writekey import HEADER, PATH
 from ..domain import catalog, entrypoints
 from ..errors import ApiError
+from ..openapi.declare import BEARER, KEY, NONE, declare, param
 from .common import bearer_auth, call, json_body, ok, write_key_auth
 
 bp = Blueprint("entrypoints", __name__, url_prefix="/entrypoints")
@@ -27,6 +28,13 @@ def _optional_user(tenant: dict) -> str | None:
 
 
 @bp.get("/v2/list/<write_key>")
+@declare(
+    "Entry points for the writeKey in the path (iOS)",
+    "entrypoints",
+    NONE,
+    "EntryPoints",
+    params=[param("write_key", "path", True), param("consumer"), param("campaignIds")],
+)
 def list_v2(write_key):
     """List entry points for the writeKey in the path (iOS); ?campaignIds= narrows them."""
     c = call()
@@ -43,6 +51,14 @@ def list_v2(write_key):
 
 
 @bp.get("/v1/list")
+@declare(
+    "Entry points for the token's user (Android)",
+    "entrypoints",
+    BEARER,
+    "EntryPoints",
+    params=[param("consumer"), param("id")],
+    ok_headers={"etag": {"schema": {"type": "string"}, "required": True}},
+)
 def list_v1():
     """List entry points for the token's user (Android); ?id= picks one; etag header."""
     c = call()
@@ -59,6 +75,7 @@ def list_v1():
 
 
 @bp.get("/v1/user/state")
+@declare("The user's entry-point states", "entrypoints", BEARER, "UserStates")
 def user_state():
     """Answer the user's entry-point states."""
     c = call()
@@ -67,6 +84,15 @@ def user_state():
 
 
 @bp.post("/v1/user/state")
+@declare(
+    "Record a click or complete-view",
+    "entrypoints",
+    BEARER,
+    "UserStates",
+    errors=(401, 404, 503),
+    body="UserStateUpdate",
+    example={"entrypointId": "62a1f0c3e4b0a1b2c3d4e501", "entryPointClicked": True},
+)
 def set_user_state():
     """Record that the user clicked (or completed) an entry point; answer the states."""
     c = call()
@@ -93,6 +119,15 @@ def set_user_state():
 
 
 @bp.post("/v1/config")
+@declare(
+    "Register activity, banner and embed ids for a platform",
+    "entrypoints",
+    KEY,
+    "PlatformIdLists",
+    body="IdLists",
+    params=[param("platform", "header", True, {"enum": ["android", "ios"]}, "android")],
+    example={"activityIdList": ["MainActivity"], "bannerIds": ["home-banner"]},
+)
 def config():
     """Register the app's activity, banner and embed ids (test users' screens) per platform."""
     c = call()

@@ -9,9 +9,18 @@ from ..auth.bearer import check_event_user
 from ..auth.writekey import HEADER
 from ..domain import events
 from ..http.path import Call
+from ..openapi.declare import KEY, declare
 from .common import call, ok, parse_json, write_key_auth
 
 bp = Blueprint("events", __name__)
+# What the Postman request of each ingest route sends ({{$guid}}: a fresh id each run).
+EXAMPLE_EVENT = {
+    "event_id": "{{$guid}}",
+    "event_name": "completePurchase",
+    "user_id": "postman-user",
+    "timestamp": "2026-11-27T10:00:00+0530",
+    "event_properties": {"amount": 500},
+}
 
 
 def _header_safe(text: str) -> str:
@@ -51,18 +60,42 @@ DOOR_ROUTES = {
 
 
 @bp.post("/server/v4")
+@declare(
+    "Ingest one event (200 even for schema breaks, which are flagged)",
+    "events",
+    KEY,
+    "KinesisAck",
+    body="Event",
+    example=EXAMPLE_EVENT,
+)
 def server_event():
     """Ingest one server/app event (x-api-key); 200 with ShardId/SequenceNumber."""
     return ingest(call(), "server")
 
 
 @bp.post("/v4/sdk")
+@declare(
+    "Ingest one SDK analytics event",
+    "events",
+    KEY,
+    "KinesisAck",
+    body="Event",
+    example=EXAMPLE_EVENT,
+)
 def sdk_analytics():
     """Ingest one SDK analytics event (stream host); same answer as /server/v4."""
     return ingest(call(), "sdk")
 
 
 @bp.post("/sdk/v4")
+@declare(
+    "Accept an SDK diagnostics record",
+    "events",
+    KEY,
+    "Success",
+    body="Event",
+    example=EXAMPLE_EVENT,
+)
 def diagnostics():
     """Accept an SDK diagnostics record; it is journaled."""
     c = call()
@@ -72,6 +105,14 @@ def diagnostics():
 
 
 @bp.put("/api/v1/report")
+@declare(
+    "Accept an SDK crash/log report",
+    "events",
+    KEY,
+    "Success",
+    body="Event",
+    example=EXAMPLE_EVENT,
+)
 def crash_report():
     """Accept an SDK crash/log report; it is journaled."""
     c = call()

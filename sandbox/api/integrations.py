@@ -5,12 +5,22 @@ from flask import Blueprint
 from ..auth.writekey import HEADER
 from ..domain import users
 from ..errors import ApiError
+from ..openapi.declare import KEY, declare
 from .common import call, json_body, ok, write_key_auth
 
 bp = Blueprint("integrations", __name__, url_prefix="/integrations/v1/onboarding/sdk")
 
 
 @bp.post("/notification-config")
+@declare(
+    "Which push credentials exist",
+    "integrations",
+    KEY,
+    "NotificationConfig",
+    errors=(401, 404, 503),
+    body="SegmentUser",
+    example={"userId": "postman-user"},
+)
 def notification_config():
     """Answer which push credentials exist for the user (device tokens) and the tenant (keys)."""
     c = call()
@@ -34,6 +44,14 @@ def notification_config():
 
 
 @bp.post("/test-steps")
+@declare(
+    "Accept the SDK's self-test results",
+    "integrations",
+    KEY,
+    "TestStepsReceived",
+    body="TestSteps",
+    example={"user_id": "postman-user", "platform": "android", "data": []},
+)
 def test_steps():
     """Accept the SDK's self-test results; they are journaled for the onboarding checklist."""
     c = call()

@@ -6,12 +6,22 @@ from ..auth import tokens
 from ..auth.writekey import HEADER
 from ..domain import campaigns, nudges, tenants
 from ..errors import ApiError
+from ..openapi.declare import BEARER, KEY, NONE, declare, param
 from .common import base_url, bearer_auth, call, json_body, ok, write_key_auth
 
 bp = Blueprint("nudges", __name__)
 
 
 @bp.get("/sse")
+@declare(
+    "Server-sent nudges for a user (closes after SANDBOX_SSE_MAX_SECONDS)",
+    "nudges",
+    NONE,
+    None,
+    errors=(400, 404, 503),
+    params=[param("userId", required=True), param("clientId", required=True)],
+    ok_type="text/event-stream",
+)
 def sse():
     """Stream the user's nudges as server-sent events (no auth, as in the real service)."""
     c = call()
@@ -52,6 +62,16 @@ def sse():
 
 
 @bp.post("/ack-nudge")
+@declare(
+    "Acknowledge a nudge",
+    "nudges",
+    KEY,
+    "NudgeAcked",
+    errors=(401, 404, 503),
+    body="NudgeAck",
+    example={"userId": "postman-user", "nudgeId": "ndg_0000000000000000"},
+    expect=(404,),
+)
 def ack_nudge():
     """Acknowledge a nudge the SDK showed."""
     c = call()
@@ -84,6 +104,14 @@ def ack_nudge():
 
 
 @bp.post("/integrations/v1/nudge/sdk/test")
+@declare(
+    "Send a test nudge to the token's user over SSE",
+    "nudges",
+    BEARER,
+    "NudgeTest",
+    body="SegmentUser",
+    example={"userId": "postman-user"},
+)
 def nudge_test():
     """Send a test nudge to the token's user over SSE (the SDK's test-integration screen)."""
     c = call()

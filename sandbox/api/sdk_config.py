@@ -5,12 +5,14 @@ from flask import Blueprint, request
 from ..auth.writekey import HEADER, QUERY
 from ..domain import catalog
 from ..domain import sdk_config as sdkconfig
+from ..openapi.declare import KEY_OR_QUERY, declare
 from .common import base_url, call, ok, write_key_auth
 
 bp = Blueprint("sdk_config", __name__, url_prefix="/client/v1/sdk")
 
 
 @bp.get("/config")
+@declare("SDK configuration (data.mobile)", "config", KEY_OR_QUERY, "SdkConfig")
 def sdk_config():
     """Answer {success, data: {mobile}} for the writeKey's tenant (header or ?x-api-key=)."""
     c = call()

@@ -5,6 +5,7 @@ from flask import Blueprint
 from ..auth.writekey import HEADER
 from ..domain import catalog, segments
 from ..errors import ApiError
+from ..openapi.declare import EXAMPLE_CAMPAIGN, KEY, declare, param
 from .common import call, json_body, ok, write_key_auth
 
 bp = Blueprint("segments", __name__, url_prefix="/segment")
@@ -24,6 +25,15 @@ def _target(c, campaign_id: str) -> tuple[dict, str]:
 
 
 @bp.post("/<campaign_id>/user/add")
+@declare(
+    "Add a user to a campaign segment",
+    "segments",
+    KEY,
+    "SegmentChanged",
+    body="SegmentUser",
+    params=[param("campaign_id", "path", True, example=EXAMPLE_CAMPAIGN)],
+    example={"userId": "postman-user"},
+)
 def add(campaign_id):
     """Add a user to a campaign's segment."""
     c = call()
@@ -33,6 +43,15 @@ def add(campaign_id):
 
 
 @bp.post("/<campaign_id>/user/status")
+@declare(
+    "Is the user in the segment?",
+    "segments",
+    KEY,
+    "SegmentStatus",
+    body="SegmentUser",
+    params=[param("campaign_id", "path", True, example=EXAMPLE_CAMPAIGN)],
+    example={"userId": "postman-user"},
+)
 def status(campaign_id):
     """Answer whether a user is in a campaign's segment."""
     c = call()
@@ -41,6 +60,15 @@ def status(campaign_id):
 
 
 @bp.delete("/<campaign_id>/user/delete")
+@declare(
+    "Remove a user from a campaign segment",
+    "segments",
+    KEY,
+    "SegmentChanged",
+    body="SegmentUser",
+    params=[param("campaign_id", "path", True, example=EXAMPLE_CAMPAIGN)],
+    example={"userId": "postman-user"},
+)
 def delete(campaign_id):
     """Remove a user from a campaign's segment."""
     c = call()

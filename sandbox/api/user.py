@@ -7,6 +7,7 @@ from ..auth.writekey import BODY
 from ..domain import users
 from ..errors import ApiError
 from ..http.path import Call
+from ..openapi.declare import BEARER, NONE, declare, param
 from .common import base_url, bearer_auth, call, json_body, ok, write_key_auth
 
 bp = Blueprint("user", __name__, url_prefix="/user/v1/user")
@@ -44,18 +45,45 @@ def _register():
 
 
 @bp.post("/sdk")
+@declare(
+    "Register a device/user (writeKey in the body)",
+    "registration",
+    NONE,
+    "Registered",
+    body="Registration",
+    params=[param("token", example="true")],
+    example={"userId": "postman-user", "writeKey": "{{writeKey}}", "deviceType": "android"},
+)
 def register():
     """Register a device/user (writeKey in the body); answer the user and its token."""
     return _register()
 
 
 @bp.post("/sdk/generateusertoken")
+@declare(
+    "Register as the iOS SDK does",
+    "registration",
+    NONE,
+    "Registered",
+    body="Registration",
+    params=[param("token", example="true")],
+    example={"userId": "postman-user", "writeKey": "{{writeKey}}", "deviceType": "android"},
+)
 def generate_user_token():
     """Register as the iOS SDK 3.x does; same body and answer as /sdk."""
     return _register()
 
 
 @bp.post("/sdk/updateuser")
+@declare(
+    "Update the token's user",
+    "registration",
+    BEARER,
+    "Registered",
+    body="Registration",
+    params=[param("token", example="true")],
+    example={"profile": {"city": "Pune"}},
+)
 def update_user():
     """Update a registered user's attributes (Bearer); answer the user and a fresh token."""
     c = call()

@@ -1,0 +1,93 @@
+"""Route declarations: each view states its OpenAPI operation where the view is written.
+
+`@declare(...)` under the route decorator attaches the operation to the view; the
+document (openapi/__init__.py) walks the app's routes and reads them, and the Postman
+collection is made from the document (postman/build_collection.py). A route without a
+declaration fails tests/test_openapi.py, so a route cannot be half added.
+"""
+
+from .schemas import ref
+
+JSON = "application/json"
+KEY = [{"writeKey": []}]
+KEY_OR_QUERY = [{"writeKey": []}, {"writeKeyQuery": []}]
+BEARER = [{"bearer": []}]
+ADMIN = [{"adminToken": []}, {"adminTokenQuery": []}]
+NONE: list = [{}]
+# The demo tenant's segment-only campaign (fixtures/demo/campaigns.json), for examples.
+EXAMPLE_CAMPAIGN = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
+DESCRIPTIONS = {
+    400: "Bad body or parameters (invalid JSON with position, wrong content type, missing fields)",
+    401: "Credential check failed: reason, hint and checks[] say which and why",
+    404: "Unknown route (with suggestions) or unknown entity",
+    409: "Conflicts with the sandbox's state (e.g. the clock is not virtual)",
+    503: "The store could not commit the request; it was not acknowledged",
+}
+
+
+def param(
+    name: str, where: str = "query", required: bool = False, schema=None, example=None
+) -> dict:
+    """Return a parameter object; `example` is what the Postman request sends."""
+    out = {"name": name, "in": where, "required": required, "schema": schema or {"type": "string"}}
+    if example is not None:
+        out["example"] = example
+    return out
+
+
+def operation(
+    summary: str,
+    tag: str,
+    security: list,
+    ok: str | dict | None,
+    errors=(401, 503),
+    body: str | None = None,
+    params=(),
+    ok_type: str = JSON,
+    ok_headers=None,
+    example=None,
+    expect=(200,),
+) -> dict:
+    """Return an OpenAPI operation object.
+
+    `example` is the request body the Postman request sends; `expect` the statuses it may
+    answer on a fresh sandbox (x-expect). A 400 is documented with a body, a 404 with a
+    path parameter.
+    """
+    error_schema = ref("AdminError" if tag == "admin" else "ApiError")
+    if ok_type == JSON:
+        content = {JSON: {"schema": ok if isinstance(ok, dict) else ref(ok)}}
+    else:
+        content = {ok_type: {"schema": {"type": "string"}}}
+    responses = {"200": {"description": "OK", "content": content}}
+    if ok_headers:
+        responses["200"]["headers"] = ok_headers
+    codes = set(errors) | ({400} if body else set())
+    if any(p["in"] == "path" for p in params):
+        codes.add(404)
+    for code in sorted(codes):
+        responses[str(code)] = {
+            "description": DESCRIPTIONS[code],
+            "content": {JSON: {"schema": error_schema}},
+        }
+    op = {"summary": summary, "tags": [tag], "security": security, "responses": responses}
+    if params:
+        op["parameters"] = list(params)
+    if body:
+        media = {"schema": ref(body)}
+        if example is not None:
+            media["example"] = example
+        op["requestBody"] = {"required": True, "content": {JSON: media}}
+    op["x-expect"] = list(expect)
+    return op
+
+
+def declare(summary: str, tag: str, security: list, ok: str | dict | None, **details):
+    """Attach the view's OpenAPI operation to it (see operation() for the details)."""
+    op = operation(summary, tag, security, ok, **details)
+
+    def attach(view):
+        view.openapi = op
+        return view
+
+    return attach
