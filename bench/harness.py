@@ -15,7 +15,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-DEMO_KEY = "demo-write-key-0f6c1a9e7b2d4c58a3e1"
+# The demo tenant lives in one place, the fixtures the sandbox seeds itself from.
+_DEMO = json.loads((ROOT / "fixtures" / "tenants.json").read_text())["tenants"][0]
+DEMO_TENANT, DEMO_KEY = _DEMO["id"], _DEMO["writeKey"]
 
 
 def _unwind_on_term(signum, _frame) -> None:
@@ -134,6 +136,7 @@ def wrk(
         url,
         "--",
         *args,
+        DEMO_KEY,  # the scripts' last argument: the writeKey they send (or mangle)
     ]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     line = next(x for x in out.splitlines() if x.startswith("WRKJSON "))

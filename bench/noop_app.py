@@ -4,11 +4,14 @@ Served by the same gunicorn configuration as the sandbox, so the ratio between t
 the sandbox's work (auth chain, validation, journal, commit) costs.
 """
 
+import json
 import os
+from pathlib import Path
 
 from flask import Flask, request
 
-KEY = "demo-write-key-0f6c1a9e7b2d4c58a3e1"
+_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "tenants.json"
+KEY = json.loads(_FIXTURES.read_text())["tenants"][0]["writeKey"]
 app = Flask(__name__)
 
 

@@ -1,5 +1,5 @@
 -- wrk script: POST one valid JSON event per request to /server/v4, each with a unique event_id.
--- usage: wrk -t2 -c32 -d10s --latency -s post.lua http://127.0.0.1:PORT/server/v4 -- NONCE [KEY]
+-- usage: wrk -t2 -c32 -d10s --latency -s post.lua http://127.0.0.1:PORT/server/v4 -- NONCE KEY
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 
@@ -13,7 +13,7 @@ local nonce = "00000000"
 local counter = 0
 function init(args)
   if args[1] then nonce = args[1] end
-  wrk.headers["x-api-key"] = args[2] or "demo-write-key-0f6c1a9e7b2d4c58a3e1"
+  wrk.headers["x-api-key"] = assert(args[2], "usage: -- NONCE KEY (the harness passes it)")
   counter = 0
 end
 

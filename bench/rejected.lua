@@ -1,9 +1,9 @@
 -- wrk script: a mix of requests the sandbox rejects with an explained 401, one kind per request.
 -- usage: wrk ... -s rejected.lua http://127.0.0.1:PORT/server/v4 -- NONCE KEY
-local key = "demo-write-key-0f6c1a9e7b2d4c58a3e1"
+local key
 local counter = 0
 function init(args)
-  if args[2] then key = args[2] end
+  key = assert(args[2], "usage: -- NONCE KEY (the harness passes the demo writeKey)")
 end
 
 local body = '{"event_id":"rej","event_name":"completePurchase","user_id":"u1",' ..

@@ -29,7 +29,7 @@ from sandbox.store import Store, connect, dumps, migrate  # noqa: E402
 from sandbox.store.shard_schema import ensure_shard  # noqa: E402
 from sandbox.store.shards import SLOT_BITS  # noqa: E402
 
-TENANT = "84acf2ac-b2e0-4927-8653-cba2b83816c2"
+TENANT = harness.DEMO_TENANT
 NAMES = [
     "completePurchase",
     "addToCart",

@@ -16,10 +16,15 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # the sandbox, whose routes make the first folder
 from from_openapi import every_route  # noqa: E402
 
+from sandbox.openapi.declare import EXAMPLE_CAMPAIGN  # noqa: E402
+
 COLLECTION = HERE / "customerglu-sandbox.postman_collection.json"
 ENVIRONMENT = HERE / "localhost.postman_environment.json"
-DEMO_KEY = "demo-write-key-0f6c1a9e7b2d4c58a3e1"
-VIP_CAMPAIGN = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
+# The demo tenant lives in one place, the fixtures the sandbox seeds itself from.
+DEMO_KEY = json.loads((HERE.parent / "fixtures" / "tenants.json").read_text())["tenants"][0][
+    "writeKey"
+]
+VIP_CAMPAIGN = EXAMPLE_CAMPAIGN
 
 JSON_HEADER = {"key": "Content-Type", "value": "application/json"}
 KEY_HEADER = {"key": "x-api-key", "value": "{{writeKey}}"}

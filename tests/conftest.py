@@ -1,5 +1,6 @@
 """Shared fixtures: an app on a temporary data dir, its client and CLI runner, a live server."""
 
+import json
 import os
 import socket
 import subprocess
@@ -14,8 +15,9 @@ from sandbox import create_app
 from tests.contract import ContractClient
 
 ROOT = Path(__file__).resolve().parent.parent
-DEMO_TENANT = "84acf2ac-b2e0-4927-8653-cba2b83816c2"
-DEMO_KEY = "demo-write-key-0f6c1a9e7b2d4c58a3e1"
+# The demo tenant lives in one place, the fixtures the sandbox seeds itself from.
+_DEMO = json.loads((ROOT / "fixtures" / "tenants.json").read_text())["tenants"][0]
+DEMO_TENANT, DEMO_KEY = _DEMO["id"], _DEMO["writeKey"]
 
 
 @pytest.fixture

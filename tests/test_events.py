@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import DEMO_KEY
+from tests.conftest import DEMO_KEY, DEMO_TENANT
 from tests.helpers import event
 
 KEY = {"x-api-key": DEMO_KEY}
@@ -109,7 +109,7 @@ def test_journal_search_answers_did_you_receive_it(client, admin_headers):
     assert search("status=401")["entries"][0]["auth_reason"] == "writekey_unknown"
     assert search("status=2xx&path=/server/v4")["count"] == 2
     assert search("reason=writekey_unknown")["count"] == 1
-    assert search("tenant=84acf2ac-b2e0-4927-8653-cba2b83816c2")["count"] == 2
+    assert search(f"tenant={DEMO_TENANT}")["count"] == 2
     assert search("since=2000-01-01T00:00:00Z&until=2999-01-01T00:00:00Z")["count"] == 3
     assert search("until=2000-01-01T00:00:00Z")["count"] == 0
     page = search("limit=2")
