@@ -4,13 +4,14 @@ from flask import Blueprint, Response, request
 
 from ..auth import tokens
 from ..auth.writekey import HEADER
-from ..domain import campaigns, catalog
+from ..domain import campaigns
 from ..errors import ApiError
 from ..openapi.declare import BEARER, EXAMPLE_CAMPAIGN, KEY, NONE, declare, param
 from .common import base_url, bearer_auth, call, json_body, ok, write_key_auth
 
 bp = Blueprint("campaigns", __name__, url_prefix="/reward")
 PAGE_TYPES = {"filter": "object", "limit": "number", "page": "number"}
+PAGE_REQUEST = {"body": "PageRequest", "example": {"page": 1, "limit": 10}}
 
 
 def _load(filters: dict):
@@ -52,61 +53,22 @@ def load_campaign_by_id(campaign_id):
     return _load({"campaignId": campaign_id})
 
 
-def _page(body: dict) -> tuple[int, int]:
-    def number(key, default):
-        value = body.get(key, default)
-        return value if isinstance(value, int) and value > 0 else default
-
-    return number("page", 1), min(number("limit", 50), 500)
-
-
-def _filter_ids(body: dict) -> set[str] | None:
-    wanted = (
-        ((body.get("filter") or {}).get("campaignId"))
-        if isinstance(body.get("filter"), dict)
-        else None
-    )
-    if isinstance(wanted, dict):
-        return {k for k, v in wanted.items() if v}
-    return None
-
-
 @bp.post("/v2/user/program")
 @declare(
     "The user's programs (webview proxy)",
     "campaigns",
     BEARER,
     "Programs",
-    body="PageRequest",
-    example={"page": 1, "limit": 10},
+    **PAGE_REQUEST,
 )
 def programs():
     """Answer the user's programs (the webview's FE proxy), filtered and paged."""
     c = call()
-    tenant, user, _claims = bearer_auth(c)
+    tenant, _user, _claims = bearer_auth(c)
     body = json_body(c, allow_empty=True, types=PAGE_TYPES)
-    page, limit = _page(body)
-    ids = _filter_ids(body)
-    items = [
-        {
-            "campaignId": camp["campaignId"],
-            "type": camp["type"],
-            "name": camp.get("name"),
-            "status": "pristine",
-            "banner": campaigns.banner(camp),
-        }
-        for camp in catalog.campaigns(c.rt.store, tenant["id"])
-        if camp.get("status", "active") == "active" and (ids is None or camp["campaignId"] in ids)
-    ]
-    start = (page - 1) * limit
-    return ok(
-        {
-            "programs": items[start : start + limit],
-            "page": page,
-            "limit": limit,
-            "total": len(items),
-        }
-    )
+    page, limit = campaigns.paging(body)
+    ids = campaigns.filter_ids(body)
+    return ok(campaigns.programs(c.rt.store, tenant["id"], ids, page, limit))
 
 
 @bp.post("/v2/user/reward")
@@ -115,15 +77,14 @@ def programs():
     "campaigns",
     BEARER,
     "Rewards",
-    body="PageRequest",
-    example={"page": 1, "limit": 10},
+    **PAGE_REQUEST,
 )
 def rewards():
     """Answer the user's rewards (the webview's FE proxy): none until a game is played."""
     c = call()
     bearer_auth(c)
     body = json_body(c, allow_empty=True, types=PAGE_TYPES)
-    page, limit = _page(body)
+    page, limit = campaigns.paging(body)
     return ok({"rewards": [], "page": page, "limit": limit, "total": 0})
 
 

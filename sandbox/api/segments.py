@@ -9,6 +9,12 @@ from ..openapi.declare import EXAMPLE_CAMPAIGN, KEY, declare, param
 from .common import call, json_body, ok, write_key_auth
 
 bp = Blueprint("segments", __name__, url_prefix="/segment")
+# What every segment route reads: a campaign in the path and a user in the body.
+SEGMENT_USER = {
+    "body": "SegmentUser",
+    "params": [param("campaign_id", "path", True, example=EXAMPLE_CAMPAIGN)],
+    "example": {"userId": "postman-user"},
+}
 
 
 def _target(c, campaign_id: str) -> tuple[dict, str]:
@@ -30,9 +36,7 @@ def _target(c, campaign_id: str) -> tuple[dict, str]:
     "segments",
     KEY,
     "SegmentChanged",
-    body="SegmentUser",
-    params=[param("campaign_id", "path", True, example=EXAMPLE_CAMPAIGN)],
-    example={"userId": "postman-user"},
+    **SEGMENT_USER,
 )
 def add(campaign_id):
     """Add a user to a campaign's segment."""
@@ -48,9 +52,7 @@ def add(campaign_id):
     "segments",
     KEY,
     "SegmentStatus",
-    body="SegmentUser",
-    params=[param("campaign_id", "path", True, example=EXAMPLE_CAMPAIGN)],
-    example={"userId": "postman-user"},
+    **SEGMENT_USER,
 )
 def status(campaign_id):
     """Answer whether a user is in a campaign's segment."""
@@ -65,9 +67,7 @@ def status(campaign_id):
     "segments",
     KEY,
     "SegmentChanged",
-    body="SegmentUser",
-    params=[param("campaign_id", "path", True, example=EXAMPLE_CAMPAIGN)],
-    example={"userId": "postman-user"},
+    **SEGMENT_USER,
 )
 def delete(campaign_id):
     """Remove a user from a campaign's segment."""

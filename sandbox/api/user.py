@@ -11,6 +11,12 @@ from ..openapi.declare import BEARER, NONE, declare, param
 from .common import base_url, bearer_auth, call, json_body, ok, write_key_auth
 
 bp = Blueprint("user", __name__, url_prefix="/user/v1/user")
+# Every registration route reads this body and answers the token only with ?token=true.
+REGISTRATION = {
+    "body": "Registration",
+    "params": [param("token", example="true")],
+    "example": {"userId": "postman-user", "writeKey": "{{writeKey}}", "deviceType": "android"},
+}
 
 
 def _registered(c: Call, tenant: dict, user: dict) -> dict:
@@ -50,9 +56,7 @@ def _register():
     "registration",
     NONE,
     "Registered",
-    body="Registration",
-    params=[param("token", example="true")],
-    example={"userId": "postman-user", "writeKey": "{{writeKey}}", "deviceType": "android"},
+    **REGISTRATION,
 )
 def register():
     """Register a device/user (writeKey in the body); answer the user and its token."""
@@ -65,9 +69,7 @@ def register():
     "registration",
     NONE,
     "Registered",
-    body="Registration",
-    params=[param("token", example="true")],
-    example={"userId": "postman-user", "writeKey": "{{writeKey}}", "deviceType": "android"},
+    **REGISTRATION,
 )
 def generate_user_token():
     """Register as the iOS SDK 3.x does; same body and answer as /sdk."""
@@ -80,9 +82,7 @@ def generate_user_token():
     "registration",
     BEARER,
     "Registered",
-    body="Registration",
-    params=[param("token", example="true")],
-    example={"profile": {"city": "Pune"}},
+    **{**REGISTRATION, "example": {"profile": {"city": "Pune"}}},
 )
 def update_user():
     """Update a registered user's attributes (Bearer); answer the user and a fresh token."""

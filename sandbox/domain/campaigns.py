@@ -106,6 +106,45 @@ def load(store: Store, tenant_id: str, user_id: str, token: str, base: str, filt
     }
 
 
+def paging(body: dict) -> tuple[int, int]:
+    """Return the (page, limit) a webview's page request asks for (1-based; limit <= 500)."""
+
+    def number(key, default):
+        value = body.get(key, default)
+        return value if isinstance(value, int) and value > 0 else default
+
+    return number("page", 1), min(number("limit", 50), 500)
+
+
+def filter_ids(body: dict) -> set[str] | None:
+    """Return the campaign ids a page request's filter names (None: every campaign)."""
+    wanted = body.get("filter")
+    wanted = wanted.get("campaignId") if isinstance(wanted, dict) else None
+    return {k for k, v in wanted.items() if v} if isinstance(wanted, dict) else None
+
+
+def programs(store: Store, tenant_id: str, ids: set | None, page: int, limit: int) -> dict:
+    """Return one page of the tenant's active programs (campaigns), as the webview reads it."""
+    items = [
+        {
+            "campaignId": c["campaignId"],
+            "type": c["type"],
+            "name": c.get("name"),
+            "status": "pristine",
+            "banner": banner(c),
+        }
+        for c in catalog.campaigns(store, tenant_id)
+        if c.get("status", "active") == "active" and (ids is None or c["campaignId"] in ids)
+    ]
+    start = (page - 1) * limit
+    return {
+        "programs": items[start : start + limit],
+        "page": page,
+        "limit": limit,
+        "total": len(items),
+    }
+
+
 def asset_bundle(store: Store, tenant_id: str) -> tuple[str, bytes]:
     """Return (hash, zip bytes) of the tenant's precache bundle; same content, same hash."""
     files = {
