@@ -14,9 +14,8 @@ SETTINGS = {
     "TEST_MODE": (False, "bool", "virtual clock and test controls on"),
     "SEED": ("sandbox", str, "seed of every per-tenant random draw"),
     "PUBLIC_URL": ("", str, "base URL apps use to reach the sandbox (default http://BIND:PORT)"),
-    # Measured on 2 cores (BENCHMARKS.md): a worker more than the cores keeps the CPU busy
-    # while another waits on its commit: 3 workers ingest 12-23 % more than 2 x 8 (3 x 6:
-    # +13 %), and 18 threads keep as many long-lived streams (SSE) open as 16 did.
+    # A worker more than the cores keeps the CPU busy while another waits on its commit
+    # (docs/architecture.md, "The process model", has the measurements).
     "WORKERS": (3, int, "gunicorn worker processes (cores + 1 measured best on 2 cores)"),
     "THREADS": (6, int, "threads per worker"),
     "FIXTURES_DIR": ("", str, "fixtures folder (default: the repository's fixtures/)"),
@@ -29,7 +28,7 @@ SETTINGS = {
         "days journal entries (and events) are kept; 0 = forever",
     ),
     "JOURNAL_FULLTEXT": (True, "bool", "index request paths and bodies for ?q= search"),
-    "FAST_INGEST": (True, "bool", "answer events and their 401s beneath Flask, same checks"),
+    "FAST_INGEST": (True, "bool", "answer event ingest through the door beneath Flask, same path"),
 }
 
 ROOT = Path(__file__).resolve().parent.parent

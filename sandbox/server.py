@@ -91,7 +91,7 @@ def serve(app: Flask) -> None:
         # Each worker listens on its own SO_REUSEPORT socket and the kernel spreads
         # connections across them. On one shared socket, a burst of keep-alive
         # connections (a load test, wrk) could all land on one worker and leave the
-        # other idle: measured here as runs at half the throughput.
+        # other idle (docs/architecture.md, "The process model").
         "reuse_port": True,
         "when_ready": lambda _server: print(banner(app, server), flush=True),
     }

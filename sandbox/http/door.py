@@ -2,10 +2,10 @@
 
 Event ingest carries nearly all of a load test's traffic, and a misconfigured client
 sends all of it as 401s; Flask's request machinery costs more than the ingest itself
-(BENCHMARKS.md). For the routes registered here the door calls begin(), the route's own
-handler (the one its Flask view calls) and finish(), and writes the same bytes Flask
-would. It holds no step of its own: a request it cannot read whole (no Content-Length)
-goes to Flask, which takes the same path.
+(docs/architecture.md, "One request, end to end"). For the routes registered here the
+door calls begin(), the route's own handler (the one its Flask view calls) and finish(),
+and writes the same bytes Flask would. It holds no step of its own: a request it cannot
+read whole (no Content-Length) goes to Flask, which takes the same path.
 """
 
 import logging

@@ -129,8 +129,8 @@ class Store:
 
         The journal one also sees the journal shards as the tables `journal` and
         `events` (TEMP views). It is apart because each attached file costs every
-        connection memory (about 0.4 MB a thread for three shards), and most request
-        threads never read the journal.
+        connection memory, and most request threads never read the journal
+        (docs/architecture.md, "Reading the journal").
         """
         local = self._local
         if getattr(local, "pid", None) != os.getpid():

@@ -2,8 +2,8 @@
 
 SQLite's automatic checkpoint runs inside the commit that crosses the threshold, so
 the writer copies the WAL into the database file and fsyncs both while it holds the
-write lock every worker waits on. Measured under load (BENCHMARKS.md): one commit in
-thirty took 3-20 ms that way, stalling every worker, about 5 % of the time. A PASSIVE
+write lock every worker waits on, stalling every worker (measured: docs/architecture.md,
+"The process model", Checkpoints). A PASSIVE
 checkpoint from another connection needs no write lock: it copies what is committed
 while the writer goes on appending.
 
@@ -27,7 +27,7 @@ FALLBACK_PAGES = 20_000
 # After a checkpoint lets the WAL start over, SQLite truncates the file to this size.
 WAL_SIZE_LIMIT = 64 * 1024 * 1024
 # WAL frames (pages) past which a checkpoint takes the writers' lock so the WAL can
-# start over: 64 MB, a few seconds of sustained ingest.
+# start over: the size limit's worth of pages.
 RESTART_FRAMES = WAL_SIZE_LIMIT // 4096
 
 

@@ -2,7 +2,7 @@
 
 gunicorn workers each have a writer thread, and they take turns through this lock. A
 blocked flock() wakes the moment the holder lets go, where SQLite's own busy handler
-would sleep-poll (1, 2, 5 ... 100 ms) and leave a 0.3-0.9 s tail.
+sleep-polls and leaves a long tail (docs/architecture.md, "The process model").
 """
 
 import contextlib

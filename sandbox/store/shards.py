@@ -1,8 +1,8 @@
 """Journal shards: each worker's writer appends requests and events to a file of its own.
 
 With one database file the workers' writers take turns at its write lock, and at three
-workers that turn-taking is what holds ingest back (BENCHMARKS.md: a file per worker
-measured +18-28 %). So the journal, the events and their full-text index live in
+workers that turn-taking is what holds ingest back (docs/architecture.md, "The process
+model"). So the journal, the events and their full-text index live in
 `journal-<slot>.db`, one per worker slot; the domain tables stay in `sandbox.db`.
 
 A worker's writer takes the first free slot by a non-blocking flock at its first

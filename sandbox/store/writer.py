@@ -1,9 +1,8 @@
 """Group commit: one writer thread per process batches every write into one transaction.
 
 A request hands its writes (a function of the connection) to the writer and waits
-until the batch holding them is committed; only then does it answer. Measured on
-this machine (BENCHMARKS.md): a commit per request under 16 threads costs half the
-throughput and a 0.5 s p99; one writer with group commit keeps the p99 flat.
+until the batch holding them is committed; only then does it answer. Why one writer
+and not a commit per request: docs/architecture.md, "Writes".
 """
 
 import logging
