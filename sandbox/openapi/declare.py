@@ -6,7 +6,7 @@ collection is made from the document (postman/build_collection.py). A route with
 declaration fails tests/test_openapi.py, so a route cannot be half added.
 """
 
-from .schemas import ref
+from .schema_kit import ref
 
 JSON = "application/json"
 KEY = [{"writeKey": []}]

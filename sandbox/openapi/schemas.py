@@ -1,33 +1,7 @@
-"""OpenAPI component schemas: the JSON shapes of the emulated API and the admin API."""
+"""OpenAPI component schemas: the JSON shapes of the emulated API, the admin API merged in."""
 
-STR = {"type": "string"}
-NSTR = {"type": ["string", "null"]}
-BOOL = {"type": "boolean"}
-INT = {"type": "integer"}
-OBJ = {"type": "object"}
-
-
-def ref(name: str) -> dict:
-    """Return a $ref to a component schema."""
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def obj(required: dict, optional: dict | None = None) -> dict:
-    """Return an object schema with required and optional properties (others allowed)."""
-    return {
-        "type": "object",
-        "required": list(required),
-        "properties": {**required, **(optional or {})},
-    }
-
-
-def success(data: dict | None = None, **extra) -> dict:
-    """Return the {"success": true, "data": ...} envelope schema."""
-    required = {"success": {"const": True}}
-    if data is not None:
-        required["data"] = data
-    return obj(required, extra)
-
+from .admin_schemas import ADMIN_SCHEMAS
+from .schema_kit import BOOL, INT, NSTR, OBJ, STR, obj, ref, success
 
 CHECK = obj(
     {
@@ -263,74 +237,5 @@ SCHEMAS = {
         {"user_id": STR, "platform": STR}, {"cg_sdk_version": STR, "data": {"type": "array"}}
     ),
     "TestStepsReceived": success(obj({"received": INT})),
-    "Health": obj(
-        {
-            "status": STR,
-            "store": STR,
-            "schemaVersion": INT,
-            "uptimeSeconds": {"type": "number"},
-            "pid": INT,
-        }
-    ),
-    "AdminIndex": obj(
-        {
-            "sandbox": STR,
-            "version": STR,
-            "baseUrl": STR,
-            "testMode": BOOL,
-            "clock": OBJ,
-            "journalEntries": INT,
-            "routes": {"type": "array", "items": STR},
-        }
-    ),
-    "Tenant": obj(
-        {
-            "id": STR,
-            "name": STR,
-            "region": STR,
-            "writeKey": STR,
-            "jwtSecret": STR,
-            "webhookSecret": STR,
-            "timezone": NSTR,
-            "created_at": NSTR,
-            "reward_webhook_url": NSTR,
-            "nudge_webhook_url": NSTR,
-        }
-    ),
-    "Tenants": obj({"tenants": {"type": "array", "items": ref("Tenant")}}),
-    "JournalSummary": obj(
-        {
-            "id": INT,
-            "request_id": STR,
-            "ts": STR,
-            "method": STR,
-            "path": STR,
-            "status": {"type": ["integer", "null"]},
-            "url": STR,
-            "flags": {"type": "array", "items": STR},
-        }
-    ),
-    "JournalPage": obj(
-        {
-            "entries": {"type": "array", "items": ref("JournalSummary")},
-            "count": INT,
-            "next": {"type": ["object", "null"]},
-        }
-    ),
-    "JournalEntry": obj(
-        {
-            "id": INT,
-            "request_id": STR,
-            "method": STR,
-            "path": STR,
-            "headers": OBJ,
-            "status": {"type": ["integer", "null"]},
-            "checks": {"type": ["array", "null"]},
-        }
-    ),
-    "Clock": obj(
-        {"virtual": BOOL, "now": STR},
-        {"offset": {"type": "number"}, "frozen_at": {"type": ["number", "null"]}},
-    ),
-    "ClockAdvance": obj({"seconds": {"type": "number", "minimum": 0}}),
 }
+SCHEMAS.update(ADMIN_SCHEMAS)

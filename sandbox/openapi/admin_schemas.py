@@ -1,0 +1,76 @@
+"""OpenAPI component schemas of the sandbox's own API under /_sandbox."""
+
+from .schema_kit import BOOL, INT, NSTR, OBJ, STR, obj, ref
+
+ADMIN_SCHEMAS = {
+    "Health": obj(
+        {
+            "status": STR,
+            "store": STR,
+            "schemaVersion": INT,
+            "uptimeSeconds": {"type": "number"},
+            "pid": INT,
+        }
+    ),
+    "AdminIndex": obj(
+        {
+            "sandbox": STR,
+            "version": STR,
+            "baseUrl": STR,
+            "testMode": BOOL,
+            "clock": OBJ,
+            "journalEntries": INT,
+            "routes": {"type": "array", "items": STR},
+        }
+    ),
+    "Tenant": obj(
+        {
+            "id": STR,
+            "name": STR,
+            "region": STR,
+            "writeKey": STR,
+            "jwtSecret": STR,
+            "webhookSecret": STR,
+            "timezone": NSTR,
+            "created_at": NSTR,
+            "reward_webhook_url": NSTR,
+            "nudge_webhook_url": NSTR,
+        }
+    ),
+    "Tenants": obj({"tenants": {"type": "array", "items": ref("Tenant")}}),
+    "JournalSummary": obj(
+        {
+            "id": INT,
+            "request_id": STR,
+            "ts": STR,
+            "method": STR,
+            "path": STR,
+            "status": {"type": ["integer", "null"]},
+            "url": STR,
+            "flags": {"type": "array", "items": STR},
+        }
+    ),
+    "JournalPage": obj(
+        {
+            "entries": {"type": "array", "items": ref("JournalSummary")},
+            "count": INT,
+            "next": {"type": ["object", "null"]},
+        }
+    ),
+    "JournalEntry": obj(
+        {
+            "id": INT,
+            "request_id": STR,
+            "method": STR,
+            "path": STR,
+            "headers": OBJ,
+            "status": {"type": ["integer", "null"]},
+            "checks": {"type": ["array", "null"]},
+        }
+    ),
+    "Clock": obj(
+        {"virtual": BOOL, "now": STR},
+        {"offset": {"type": "number"}, "frozen_at": {"type": ["number", "null"]}},
+    ),
+    "ClockAdvance": obj({"seconds": {"type": "number", "minimum": 0}}),
+}
