@@ -260,6 +260,23 @@ def test_entry_point_user_state(client, token):
     assert banner["visibility"]["entryPointClicked"] is True
 
 
+def test_entry_point_state_answer_is_what_is_then_stored(client, token):
+    """The POST answers the states before its write commits: they must be the stored ones."""
+    url, auth = "/entrypoints/v1/user/state", bearer(token)
+    posts = [
+        {"entrypointId": "62a1f0c3e4b0a1b2c3d4e501", "entryPointClicked": True, "campaignId": "c1"},
+        {"entrypointId": "62a1f0c3e4b0a1b2c3d4e502", "entryPointClicked": True},
+        {"entrypointId": "62a1f0c3e4b0a1b2c3d4e501", "entryPointCompleteStateViewed": True},
+        {"entrypointId": "62a1f0c3e4b0a1b2c3d4e502", "campaignId": ""},
+    ]
+    for body in posts:
+        answered = ok_json(client.post(url, headers=auth, json=body))["data"]
+        assert answered == ok_json(client.get(url, headers=auth))["data"], body
+    first = answered[0]
+    assert first["v"] == 1 and first["entryPointClicked"] and first["entryPointCompleteStateViewed"]
+    assert first["campaignId"] == "c1" and answered[1]["campaignId"] == ""
+
+
 def test_entry_points_config(client):
     body = ok_json(
         client.post(

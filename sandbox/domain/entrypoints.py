@@ -109,57 +109,60 @@ def etag(items: list[dict]) -> str:
     return f'"{digest[:24]}"'
 
 
-def user_states(store: Store, tenant_id: str, user_id: str) -> list[dict]:
-    """Return a user's entry-point states in the shape the SDKs decode."""
-    rows = store.all(
-        "SELECT * FROM entrypoint_state WHERE tenant_id = ? AND user_id = ? ORDER BY updated_at",
+def _state_rows(store: Store, tenant_id: str, user_id: str) -> list[dict]:
+    return store.all(
+        "SELECT rowid, * FROM entrypoint_state WHERE tenant_id = ? AND user_id = ? "
+        "ORDER BY updated_at, rowid",
         (tenant_id, user_id),
     )
-    return [
-        {
-            "id": r["id"],
-            "entrypointId": r["entrypoint_id"],
-            "client": tenant_id,
-            "userId": user_id,
-            "campaignId": r["campaign_id"] or "",
-            "v": r["version"],
-            "entryPointClicked": bool(r["clicked"]),
-            "entryPointCompleteStateViewed": bool(r["complete_viewed"]),
-        }
-        for r in rows
-    ]
+
+
+def _state(tenant_id: str, user_id: str, r: dict) -> dict:
+    return {
+        "id": r["id"],
+        "entrypointId": r["entrypoint_id"],
+        "client": tenant_id,
+        "userId": user_id,
+        "campaignId": r["campaign_id"] or "",
+        "v": r["version"],
+        "entryPointClicked": bool(r["clicked"]),
+        "entryPointCompleteStateViewed": bool(r["complete_viewed"]),
+    }
+
+
+def user_states(store: Store, tenant_id: str, user_id: str) -> list[dict]:
+    """Return a user's entry-point states in the shape the SDKs decode (oldest change first)."""
+    return [_state(tenant_id, user_id, r) for r in _state_rows(store, tenant_id, user_id)]
 
 
 def save_state(
     store: Store, tenant_id: str, user_id: str, body: dict, state_id: str, now: str
 ) -> tuple[list[dict], CoreWrite]:
-    """Return the user's states after a click / complete-view, and the write recording it."""
+    """Return the user's states after a click / complete-view, and the write recording it.
+
+    The states are computed as the write will leave the rows, in the same order.
+    """
     clicked = bool(body.get("entryPointClicked"))
     viewed = bool(body.get("entryPointCompleteStateViewed"))
-    states = user_states(store, tenant_id, user_id)
-    old = next((s for s in states if s["entrypointId"] == body["entrypointId"]), None)
+    rows = _state_rows(store, tenant_id, user_id)
+    old = next((r for r in rows if r["entrypoint_id"] == body["entrypointId"]), None)
     if old is None:
-        new = {
-            "id": state_id,
-            "entrypointId": body["entrypointId"],
-            "client": tenant_id,
-            "userId": user_id,
-            "campaignId": body.get("campaignId") or "",
-            "v": 0,
-            "entryPointClicked": clicked,
-            "entryPointCompleteStateViewed": viewed,
-        }
+        rowid = max((r["rowid"] for r in rows), default=0) + 1
+        new = {"rowid": rowid, "id": state_id, "entrypoint_id": body["entrypointId"]}
+        new.update(campaign_id=body.get("campaignId"), version=0, clicked=clicked)
+        new.update(complete_viewed=viewed)
     else:
-        states.remove(old)
-        new = {
-            **old,
-            "campaignId": body.get("campaignId") or old["campaignId"],
-            "v": old["v"] + 1,
-            "entryPointClicked": old["entryPointClicked"] or clicked,
-            "entryPointCompleteStateViewed": old["entryPointCompleteStateViewed"] or viewed,
-        }
-    # States are listed by when they last changed: this one now comes last.
-    states.append(new)
+        rows.remove(old)
+        # As the upsert: flags only turn on, COALESCE(the new campaign id, the old one).
+        new = {**old, "version": old["version"] + 1}
+        new.update(
+            clicked=old["clicked"] or clicked, complete_viewed=old["complete_viewed"] or viewed
+        )
+        if body.get("campaignId") is not None:
+            new["campaign_id"] = body["campaignId"]
+    new["updated_at"] = now
+    rows = sorted([*rows, new], key=lambda r: (r["updated_at"], r["rowid"]))
+    states = [_state(tenant_id, user_id, r) for r in rows]
     values = (
         tenant_id,
         user_id,
