@@ -7,6 +7,7 @@ import time
 import sqlite_utils
 
 from sandbox import create_app
+from sandbox.journal import filters
 from sandbox.journal import search as journal
 from sandbox.store import CoreWrite, connect
 from sandbox.store.lock import locked, open_lock
@@ -20,6 +21,10 @@ KEY = {"x-api-key": DEMO_KEY}
 
 def _store(app):
     return app.extensions["sandbox.store"]
+
+
+def _filters(**args):
+    return filters.parse(args, lambda ref: ref)
 
 
 def _housekeeping(app):
@@ -50,9 +55,12 @@ def test_each_writer_keeps_a_shard_and_readers_see_one_journal(make_app):
     assert {_store(a).writer.slot, _store(b).writer.slot} == {0, 1}  # taken at the first write
     assert [p.name for p in shard_paths(_store(a).data_dir)] == ["journal-0.db", "journal-1.db"]
     for app in (a, b):
-        found = journal.search(_store(app), {"tenant": DEMO_TENANT}, limit=6)
+        found = journal.search(_store(app), _filters(tenant=DEMO_TENANT, limit="6"))
         assert [e["request_id"] for e in found["entries"]] == request_ids[::-1][:6]
-        older = journal.search(_store(app), {"tenant": DEMO_TENANT, **found["next"]}, limit=6)
+        older = journal.search(
+            _store(app),
+            _filters(tenant=DEMO_TENANT, limit="6", before=str(found["next"]["before"])),
+        )
         assert [e["request_id"] for e in older["entries"]] == request_ids[::-1][6:]
         assert journal.count(_store(app)) == 10 == journal.count(_store(app), DEMO_TENANT)
         assert journal.get_entry(_store(app), request_ids[1])["event_id"] == "s1"
@@ -148,13 +156,13 @@ def test_an_older_store_moves_its_journal_into_shard_zero(tmp_path):
         store = _store(app)
         fresh = app.test_client().post("/server/v4", json=event(event_id="new"), headers=KEY)
         _housekeeping(app)
-        found = journal.search(store, {})["entries"]
+        found = journal.search(store, _filters())["entries"]
         assert [e["request_id"] for e in found] == [
             fresh.headers["X-Sandbox-Request-Id"],
             "req_old",
         ]
         assert [
-            e["request_id"] for e in journal.search(store, {"q": "legacyPurchase"})["entries"]
+            e["request_id"] for e in journal.search(store, _filters(q="legacyPurchase"))["entries"]
         ] == ["req_old"]
         assert (
             store.journal_one("SELECT uid FROM events WHERE event_id = 'old-1'")["uid"] == "evt-old"

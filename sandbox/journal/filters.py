@@ -1,0 +1,154 @@
+"""The journal's filter language, parsed and checked in one place (the admin search, the feed).
+
+Every value is bounded: text without NUL and at most MAX_TEXT characters, ids and times
+within SQLite's and datetime's ranges, flags from the list the sandbox sets. A value
+outside its grammar is a BadFilter that names the key, what was wrong and the fix.
+"""
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from . import tail
+
+MAX_TEXT = 1000
+MAX_LIMIT = 500
+# The flags the sandbox puts on journal entries.
+FLAGS = ("invalid", "duplicate", "no_token", "filter_matches_nothing")
+# filter -> journal column, for the filters that match a value exactly
+EXACT = {
+    "tenant": "tenant_id",
+    "user": "user_id",
+    "event_id": "event_id",
+    "path": "path",
+    "method": "method",
+    "reason": "auth_reason",
+    "request_id": "request_id",
+}
+KEYS = (*EXACT, "path_prefix", "status", "flag", "since", "until", "before", "after", "q")
+IGNORED = ("token", "limit")  # the admin token in the query string; the page size
+_LATEST_EPOCH = 253402300799  # 9999-12-31T23:59:59Z
+
+
+class BadFilter(ValueError):
+    """A filter value outside its grammar: a 400 with a reason code."""
+
+    def __init__(self, message: str, reason: str = "bad_filter"):
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass
+class Filters:
+    """A checked search: exact matches, ranges, a cursor, full-text words and a page size."""
+
+    exact: dict = field(default_factory=dict)  # journal column -> value
+    path_prefix: str | None = None
+    status: tuple[int, int] | None = None  # [low, high)
+    flag: str | None = None
+    since: float | None = None
+    until: float | None = None
+    before: int | None = None
+    after: dict | None = None  # positions per journal file (tail.py)
+    q: str | None = None  # an FTS5 query, every word quoted
+    limit: int = 50
+
+
+def _text(key: str, value: str) -> str:
+    if "\x00" in value:
+        raise BadFilter(f"{key} contains a NUL character")
+    if len(value) > MAX_TEXT:
+        raise BadFilter(f"{key} is {len(value)} characters long; at most {MAX_TEXT}")
+    return value
+
+
+def _status(value: str) -> tuple[int, int]:
+    code = value.lower()
+    if len(code) == 3 and code.isascii() and code[0] in "12345":
+        if code[1:] == "xx":
+            return int(code[0]) * 100, int(code[0]) * 100 + 100
+        if code.isdigit():
+            return int(code), int(code) + 1
+    raise BadFilter("status must be a code (401) or a class (4xx), 100-599", "bad_status")
+
+
+def _epoch(key: str, value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            seconds = datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+        except (ValueError, OverflowError) as exc:
+            raise BadFilter(
+                f"{key} must be ISO 8601 (2026-11-27T10:00:00Z) or epoch seconds ({exc})",
+                "bad_time",
+            ) from exc
+    if not math.isfinite(seconds) or not 0 <= seconds <= _LATEST_EPOCH:
+        raise BadFilter(f"{key} must be a time between 1970 and 9999", "bad_time")
+    return seconds
+
+
+def _entry_id(key: str, value: str) -> int:
+    if not (value.isascii() and value.isdigit() and len(value) <= 19) or int(value) >= 1 << 63:
+        raise BadFilter(f"{key} must be a journal entry id (a whole number)", "bad_cursor")
+    return int(value)
+
+
+def fts_query(text: str) -> str:
+    """Return a full-text query matching every word of `text` (words quoted: no FTS syntax)."""
+    words = text.split()
+    if not words:
+        raise BadFilter("q needs at least one word", "bad_query")
+    return " ".join('"' + w.replace('"', '""') + '"' for w in words)
+
+
+def parse(args: Mapping[str, str], tenant_id: Callable[[str], str | None]) -> Filters:
+    """Return the checked filters of a query; raise BadFilter for the first bad one.
+
+    `tenant_id` turns a tenant reference (id, name or writeKey) into the tenant's id.
+    """
+    unknown = sorted(k for k in args if k not in KEYS and k not in IGNORED)
+    if unknown:
+        raise BadFilter(
+            f"unknown filter(s) {', '.join(unknown)}; the filters are {', '.join(KEYS)}",
+            "unknown_filter",
+        )
+    got = {k: _text(k, v) for k, v in args.items() if v != "" and k != "token"}
+    out = Filters()
+    for key, column in EXACT.items():
+        if key in got:
+            out.exact[column] = got[key].upper() if key == "method" else got[key]
+    if "tenant" in got:
+        found = tenant_id(got["tenant"])
+        if found is None:
+            raise BadFilter(
+                f"no tenant {got['tenant']!r}: give its id, name or writeKey", "tenant_not_found"
+            )
+        out.exact["tenant_id"] = found
+    out.path_prefix = got.get("path_prefix")
+    if "status" in got:
+        out.status = _status(got["status"])
+    if "flag" in got:
+        if got["flag"] not in FLAGS:
+            raise BadFilter(f"flag must be one of {', '.join(FLAGS)}", "bad_flag")
+        out.flag = got["flag"]
+    for key in ("since", "until"):
+        if key in got:
+            setattr(out, key, _epoch(key, got[key]))
+    if "before" in got:
+        out.before = _entry_id("before", got["before"])
+    if "after" in got:
+        try:
+            out.after = tail.decode(got["after"])
+        except tail.BadCursor as exc:
+            raise BadFilter(f"after: {exc}", "bad_cursor") from exc
+    if "q" in args:
+        out.q = fts_query(got.get("q", ""))
+    limit = got.get("limit", "50")
+    if not (
+        limit.isascii() and limit.isdigit() and len(limit) <= 3 and 1 <= int(limit) <= MAX_LIMIT
+    ):
+        raise BadFilter(f"limit must be a whole number from 1 to {MAX_LIMIT}", "bad_limit")
+    out.limit = int(limit)
+    return out

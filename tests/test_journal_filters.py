@@ -1,0 +1,57 @@
+"""The journal search's filters: one grammar, every bad value a 400 that names it, never a 500."""
+
+import pytest
+
+from tests.conftest import DEMO_KEY, DEMO_TENANT
+from tests.helpers import event
+
+KEY = {"x-api-key": DEMO_KEY}
+
+
+def _search(client, admin_headers, query):
+    return client.get(f"/_sandbox/journal?{query}", headers=admin_headers)
+
+
+@pytest.mark.parametrize(
+    "query, reason",
+    [
+        ("q=%00", "bad_filter"),
+        ("user=a%00b", "bad_filter"),
+        ("before=99999999999999999999", "bad_cursor"),
+        ("before=%C2%B2", "bad_cursor"),  # a superscript two: a digit to str.isdigit
+        ("before=" + "9" * 5000, "bad_filter"),  # longer than any value may be
+        ("after=99999999999999999999", "bad_cursor"),
+        ("status=99999999999999999999", "bad_status"),
+        ("status=%C2%B2xx", "bad_status"),
+        ("status=999", "bad_status"),
+        ("flag=bogus", "bad_flag"),
+        ("since=nan", "bad_time"),
+        ("since=1e300", "bad_time"),
+        ("until=9999-99-99", "bad_time"),
+        ("limit=0", "bad_limit"),
+        ("limit=" + "9" * 5000, "bad_filter"),
+        ("limit=%C2%B2", "bad_limit"),
+        ("q=", "bad_query"),
+        ("evnt_id=e1", "unknown_filter"),
+        ("tenant=No%20Such%20Partner", "tenant_not_found"),
+    ],
+)
+def test_a_bad_filter_is_a_400_naming_it(client, admin_headers, query, reason):
+    resp = _search(client, admin_headers, query)
+    assert resp.status_code == 400, resp.get_json()
+    assert resp.get_json()["reason"] == reason
+
+
+@pytest.mark.parametrize("ref", [DEMO_TENANT, "Demo%20Partner", DEMO_KEY])
+def test_tenant_is_found_by_id_name_or_write_key(client, admin_headers, ref):
+    client.post("/server/v4", json=event(), headers=KEY)
+    found = _search(client, admin_headers, f"tenant={ref}").get_json()
+    assert found["count"] == 1 and found["entries"][0]["tenant_id"] == DEMO_TENANT
+
+
+def test_flags_and_status_classes_filter(client, admin_headers):
+    client.post("/server/v4", json=event(timestamp="yesterday"), headers=KEY)
+    client.post("/server/v4", json=event(), headers={"x-api-key": "nope-nope-nope-nope"})
+    assert _search(client, admin_headers, "flag=invalid").get_json()["count"] == 1
+    assert _search(client, admin_headers, "status=4xx").get_json()["count"] == 1
+    assert _search(client, admin_headers, "status=200&flag=duplicate").get_json()["count"] == 0
