@@ -26,6 +26,7 @@ from sandbox.clock import RealClock  # noqa: E402
 from sandbox.journal import filters as journal_filters  # noqa: E402
 from sandbox.journal import search as journal  # noqa: E402
 from sandbox.journal.retention import Maintenance  # noqa: E402
+from sandbox.masking import Masker  # noqa: E402
 from sandbox.store import Store, connect, dumps, migrate  # noqa: E402
 from sandbox.store.shard_schema import ensure_shard  # noqa: E402
 from sandbox.store.shards import SLOT_BITS  # noqa: E402
@@ -146,7 +147,7 @@ def build(path: Path, count: int, shards: int) -> float:
 def timed(store: Store, filters: dict) -> tuple[float, int]:
     """Return (milliseconds, entries found) for one search."""
     started = time.perf_counter()  # the parse is timed too: it is part of every search
-    result = journal.search(store, journal_filters.parse(filters, lambda ref: ref))
+    result = journal.search(store, journal_filters.parse(filters, lambda ref: ref), Masker())
     return (time.perf_counter() - started) * 1000, result["count"]
 
 

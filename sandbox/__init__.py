@@ -27,6 +27,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.update(config_module.load())
     if test_config:
         app.config.update(test_config)
+    # The admin surface reads its bodies through Flask: the same limit (a JSON 413).
+    app.config["MAX_CONTENT_LENGTH"] = app.config["BODY_MAX_BYTES"]
     app.json = FastJSONProvider(app)
 
     data_dir = Path(app.config["DATA_DIR"]).resolve()

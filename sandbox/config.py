@@ -20,6 +20,7 @@ SETTINGS = {
     "THREADS": (6, int, "threads per worker"),
     "FIXTURES_DIR": ("", str, "fixtures folder (default: the repository's fixtures/)"),
     "BODY_MAX": (65536, int, "bytes of each request/response body kept in the journal"),
+    "BODY_MAX_BYTES": (4 * 1024 * 1024, int, "largest request body accepted; larger: 413"),
     "SSE_MAX_SECONDS": (300, int, "an /sse stream closes after this many seconds"),
     "JOURNAL_MAX_ENTRIES": (1_000_000, int, "journal entries (and stored events) kept; 0 = no cap"),
     "JOURNAL_MAX_AGE_DAYS": (

@@ -1,11 +1,26 @@
-"""Masking of secrets for display: the one function every view of stored data goes through."""
+"""Masking of secrets for display: the one place every view of stored data goes through.
+
+A value is masked (its prefix, length and fingerprint, never the whole) when it sits
+under a secret-looking name, in a header, a query parameter, a form field or a JSON key
+at any depth; and, wherever it appears, when it equals a secret the sandbox knows (every
+tenant's writeKey and secrets, the admin token) or looks like a JWT (a user token).
+"""
 
 import hashlib
 import json
+import re
+from collections.abc import Iterable
+from urllib.parse import parse_qsl, urlencode
 
-# Header names whose values are credentials: shown masked wherever they leave the store.
-SECRET_HEADERS = {"x-api-key", "authorization", "x-glu-auth", "cookie", "x-sandbox-admin-token"}
-SECRET_BODY_KEYS = {"writeKey", "writekey", "write_key", "token", "password", "secret"}
+# Header names that carry credentials, besides any name holding a SECRET_WORDS word.
+SECRET_HEADERS = {"authorization", "proxy-authorization", "x-glu-auth", "cookie", "set-cookie"}
+# A name is secret when, lower-cased without "-", "_", "." and spaces, it holds one of these
+# (writeKey, x-api-key, access_token, jwtSecret, Password, firebaseToken, privateKey...).
+SECRET_WORDS = ("token", "secret", "password", "passwd", "apikey", "writekey", "privatekey")
+SECRET_WORDS += ("credential", "authorization", "cookie", "session")
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
+_SCHEMES = ("bearer", "basic", "token")
+_SHORTEST_KNOWN = 8  # a known secret shorter than this would mask ordinary words
 
 
 def fingerprint(secret: str) -> str:
@@ -24,30 +39,71 @@ def mask(secret) -> str | None:
     return f"{shown}… ({len(secret)} chars, sha256:{fingerprint(secret)})"
 
 
-def mask_header(name: str, value: str) -> str:
-    """Mask a header value if it carries a credential (keeping the scheme word)."""
-    if name.lower() not in SECRET_HEADERS:
-        return value
-    scheme, sep, rest = value.partition(" ")
-    if sep and scheme.lower() in ("bearer", "basic", "token"):
-        return f"{scheme} {mask(rest)}"
-    return mask(value)
+def secret_name(name: str) -> bool:
+    """Return whether a header, parameter or JSON key name says its value is a secret."""
+    squashed = re.sub(r"[-_. ]", "", str(name).lower())
+    return squashed in SECRET_HEADERS or any(word in squashed for word in SECRET_WORDS)
 
 
-def mask_headers(headers: dict) -> dict:
-    """Return headers with credential values masked."""
-    return {k: mask_header(k, v) for k, v in (headers or {}).items()}
+class Masker:
+    """Masks what one view shows, knowing the secrets of this sandbox."""
 
+    def __init__(self, known: Iterable[str] = ()):
+        # Longest first: a secret that contains another is replaced whole.
+        found = {str(s) for s in known if s and len(str(s)) >= _SHORTEST_KNOWN}
+        self.known = sorted(found, key=len, reverse=True)
 
-def mask_json_body(text: str) -> str:
-    """Mask secret-looking keys of a JSON object body; leave other bodies as they are."""
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return text
-    if not isinstance(data, dict) or not SECRET_BODY_KEYS & set(data):
-        return text
-    masked = {
-        k: (mask(v) if k in SECRET_BODY_KEYS and isinstance(v, str) else v) for k, v in data.items()
-    }
-    return json.dumps(masked, ensure_ascii=False)
+    def text(self, text: str) -> str:
+        """Return free text with every known secret and every JWT in it masked."""
+        for secret in self.known:
+            if secret in text:
+                text = text.replace(secret, mask(secret))
+        return _JWT.sub(lambda m: mask(m.group(0)), text)
+
+    def value(self, name, value):
+        """Return a value shown under `name`: masked whole under a secret name."""
+        if isinstance(value, str | int | float) and not isinstance(value, bool):
+            if secret_name(name):
+                return mask(value)
+        return self.json(value)
+
+    def json(self, data):
+        """Return parsed JSON with secrets masked at any depth (keys, arrays, strings)."""
+        if isinstance(data, dict):
+            return {k: self.value(k, v) for k, v in data.items()}
+        if isinstance(data, list):
+            return [self.json(v) for v in data]
+        return self.text(data) if isinstance(data, str) else data
+
+    def header(self, name: str, value: str) -> str:
+        """Return a header value, masked when it carries a credential (keeping the scheme)."""
+        if not secret_name(name):
+            return self.text(value)
+        scheme, sep, rest = value.partition(" ")
+        if sep and scheme.lower() in _SCHEMES:
+            return f"{scheme} {mask(rest)}"
+        return mask(value)
+
+    def headers(self, headers: dict | None) -> dict:
+        """Return headers with credentials masked."""
+        return {k: self.header(k, v) for k, v in (headers or {}).items()}
+
+    def query(self, query: str) -> str:
+        """Return a query string (or form body) with secret parameters masked."""
+        pairs = parse_qsl(query, keep_blank_values=True)
+        return urlencode([(k, self.value(k, v)) for k, v in pairs])
+
+    def body(self, text: str, content_type: str | None) -> str:
+        """Return a stored body's text with secrets masked, by its content type."""
+        kind = (content_type or "").split(";")[0].strip().lower()
+        if kind == "application/x-www-form-urlencoded":
+            return self.query(text)
+        try:
+            data = json.loads(text)
+            masked = self.json(data)
+        except (ValueError, RecursionError):  # not JSON, or nested past any we accept
+            return self.text(text)
+        if masked == data:
+            return text  # nothing secret: the body exactly as it arrived
+        # ensure_ascii: a lone surrogate a body may hold stays an escape, not a character.
+        return json.dumps(masked, ensure_ascii=True)

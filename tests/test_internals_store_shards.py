@@ -9,6 +9,7 @@ import sqlite_utils
 from sandbox import create_app
 from sandbox.journal import filters
 from sandbox.journal import search as journal
+from sandbox.masking import Masker
 from sandbox.store import CoreWrite, connect
 from sandbox.store.lock import locked, open_lock
 from sandbox.store.migrations import MIGRATIONS
@@ -55,15 +56,16 @@ def test_each_writer_keeps_a_shard_and_readers_see_one_journal(make_app):
     assert {_store(a).writer.slot, _store(b).writer.slot} == {0, 1}  # taken at the first write
     assert [p.name for p in shard_paths(_store(a).data_dir)] == ["journal-0.db", "journal-1.db"]
     for app in (a, b):
-        found = journal.search(_store(app), _filters(tenant=DEMO_TENANT, limit="6"))
+        found = journal.search(_store(app), _filters(tenant=DEMO_TENANT, limit="6"), Masker())
         assert [e["request_id"] for e in found["entries"]] == request_ids[::-1][:6]
         older = journal.search(
             _store(app),
             _filters(tenant=DEMO_TENANT, limit="6", before=str(found["next"]["before"])),
+            Masker(),
         )
         assert [e["request_id"] for e in older["entries"]] == request_ids[::-1][6:]
         assert journal.count(_store(app)) == 10 == journal.count(_store(app), DEMO_TENANT)
-        assert journal.get_entry(_store(app), request_ids[1])["event_id"] == "s1"
+        assert journal.get_entry(_store(app), request_ids[1], Masker())["event_id"] == "s1"
         assert _store(app).journal_one("SELECT count(*) n FROM events")["n"] == 10
     for name in ("s0", "s1"):  # each shard holds what its writer was given
         rows = _store(a).journal_all(f"SELECT event_id FROM {name}.events ORDER BY id")
@@ -78,7 +80,7 @@ def test_a_repeat_whose_first_copy_is_in_another_shard_is_flagged(make_app):
     assert again.status_code == 200
     assert again.headers["X-Sandbox-Duplicate"] == f"true; first={uid}"
     assert again.headers["X-Sandbox-Event-Uid"] == uid
-    entry = journal.get_entry(_store(a), again.headers["X-Sandbox-Request-Id"])
+    entry = journal.get_entry(_store(a), again.headers["X-Sandbox-Request-Id"], Masker())
     assert entry["flags"] == ["duplicate"] and uid in entry["problems"][0]
     assert _store(a).journal_all("SELECT uid FROM events WHERE event_id = 'twice'") == [
         {"uid": uid}
@@ -156,13 +158,14 @@ def test_an_older_store_moves_its_journal_into_shard_zero(tmp_path):
         store = _store(app)
         fresh = app.test_client().post("/server/v4", json=event(event_id="new"), headers=KEY)
         _housekeeping(app)
-        found = journal.search(store, _filters())["entries"]
+        found = journal.search(store, _filters(), Masker())["entries"]
         assert [e["request_id"] for e in found] == [
             fresh.headers["X-Sandbox-Request-Id"],
             "req_old",
         ]
         assert [
-            e["request_id"] for e in journal.search(store, _filters(q="legacyPurchase"))["entries"]
+            e["request_id"]
+            for e in journal.search(store, _filters(q="legacyPurchase"), Masker())["entries"]
         ] == ["req_old"]
         assert (
             store.journal_one("SELECT uid FROM events WHERE event_id = 'old-1'")["uid"] == "evt-old"

@@ -10,7 +10,7 @@ from ..domain import tenants
 from ..errors import ApiError
 from ..journal import filters as journal_filters
 from ..journal import search as journal
-from ..masking import mask
+from ..masking import Masker, mask
 from ..openapi.declare import ADMIN, NONE, declare, param
 from ..store import settings
 from . import bp
@@ -18,6 +18,14 @@ from . import bp
 
 def _store():
     return current_app.extensions["sandbox.store"]
+
+
+def _masker() -> Masker:
+    """Return the masker of this sandbox's secrets: every tenant's, and the admin token."""
+    known = [current_app.config["ADMIN_TOKEN"]]
+    for t in tenants.list_tenants(_store()):
+        known += [t["write_key"], t["jwt_secret"], t["webhook_secret"]]
+    return Masker(known)
 
 
 def _clock():
@@ -134,7 +142,7 @@ def journal_search():
         filters = journal_filters.parse(request.args, tenant_id)
     except journal_filters.BadFilter as exc:
         raise ApiError(400, str(exc), exc.reason) from exc
-    result = journal.search(_store(), filters)
+    result = journal.search(_store(), filters, _masker())
     for row in result["entries"]:
         row["url"] = url_for("admin.journal_entry", request_id=row["request_id"], _external=True)
     return result
@@ -151,7 +159,7 @@ def journal_search():
 )
 def journal_entry(request_id):
     """Show one journal entry in full (credentials masked)."""
-    row = journal.get_entry(_store(), request_id)
+    row = journal.get_entry(_store(), request_id, _masker())
     if row is None:
         raise ApiError(
             404,

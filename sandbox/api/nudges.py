@@ -45,7 +45,9 @@ def sse():
         )
     c.note(tenant_id=client_id, user_id=user_id)
     last = request.headers.get("Last-Event-ID", "0")
-    last_id = int(last) if last.isdigit() else 0
+    # The id the SDK saw last: a row id, below 2^63. Anything else starts from the beginning.
+    fits = last.isascii() and last.isdigit() and len(last) <= 18
+    last_id = int(last) if fits else 0
     body = nudges.stream(
         c.rt.store,
         client_id,

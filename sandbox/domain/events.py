@@ -29,9 +29,12 @@ def parse_timestamp(value: str) -> datetime | None:
         return None
     try:
         parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
+        parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        # In UTC it must still be a date: 9999-12-31T23:59:59-2359 is past year 9999.
+        parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return parsed
 
 
 def problems_of(event, source: str = "server") -> list[str]:

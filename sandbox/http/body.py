@@ -1,8 +1,20 @@
-"""Reading a request's JSON body on the request path: one parser, errors that say where."""
+"""Reading a request's JSON body on the request path: one parser, errors that say where.
+
+A body the store could not keep as sent is refused here with a 400, before any of it is
+used: nesting deeper than MAX_DEPTH, a number the parser will not hold, a lone UTF-16
+surrogate (valid JSON escapes, but no character: SQLite could not store the text).
+"""
 
 import json
 
 from ..errors import ApiError
+from ..store.jsontext import (
+    MAX_DEPTH,
+    depth,
+    lone_surrogate,
+    may_hold_surrogate,
+    may_nest_deeper,
+)
 from .path import Call
 
 
@@ -52,7 +64,27 @@ def parse_json(call: Call):
             "The body is JSON nested too deeply or with a number too long to read",
             "invalid_json",
             "Flatten the body, or send very long numbers as strings.",
+            limits={"depth": MAX_DEPTH},
         ) from exc
+    # Counting brackets is cheap; the walk runs only for a body that could be too deep.
+    if may_nest_deeper(raw) and depth(body) > MAX_DEPTH:
+        raise ApiError(
+            400,
+            f"The body is nested {depth(body)} levels deep; the sandbox reads at most {MAX_DEPTH}",
+            "body_too_deep",
+            "Flatten the body: CustomerGlu events carry a few levels of properties.",
+            limits={"depth": MAX_DEPTH},
+        )
+    if may_hold_surrogate(raw):
+        lone = lone_surrogate(body)
+        if lone is not None:
+            raise ApiError(
+                400,
+                f"The body holds a lone UTF-16 surrogate (\\u{ord(lone):04x}), which is no "
+                "character",
+                "invalid_unicode",
+                "Send text as UTF-8, or escape characters outside the BMP as a surrogate pair.",
+            )
     return body
 
 

@@ -21,13 +21,6 @@ def _headers(environ: dict) -> dict:
     return out
 
 
-def capture(request, clock, body_max: int) -> dict:
-    """Return the normalised record of `request`: what it asked, exactly as it arrived."""
-    return capture_environ(
-        request.environ, request.path, request.get_data(cache=True), clock, body_max
-    )
-
-
 def capture_environ(environ: dict, path: str, body: bytes, clock, body_max: int) -> dict:
     """Return the normalised record of a WSGI request whose body has been read."""
     now = clock.time()

@@ -15,7 +15,17 @@ from werkzeug.http import HTTP_STATUS_CODES
 from ..errors import ApiError
 from ..store import dumps
 from .errors import unexpected
-from .path import Call, Runtime, StoreFailed, begin, error_answer, finish, store_failed
+from .path import (
+    Call,
+    Runtime,
+    StoreFailed,
+    begin,
+    error_answer,
+    finish,
+    read_body,
+    store_failed,
+    too_large,
+)
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +48,12 @@ class Door:
         length = environ.get("CONTENT_LENGTH", "")
         if route is None or environ.get("REQUEST_METHOD") != "POST" or not length.isdigit():
             return self.wsgi_app(environ, start_response)
-        body = environ["wsgi.input"].read(int(length))
+        body, oversize = read_body(environ["wsgi.input"], int(length), self.rt)
         endpoint, handler = route
         call = begin(self.rt, environ, environ["PATH_INFO"], body, endpoint)
         try:
+            if oversize is not None:
+                raise too_large(oversize, self.rt)
             answer, status, headers = handler(call)
         except ApiError as exc:
             answer, status, headers = error_answer(call, exc, call.path)

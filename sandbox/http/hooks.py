@@ -1,9 +1,10 @@
 """The request path in Flask: begin before the view, finish after it (see path.py)."""
 
 from flask import Flask, g, request
+from werkzeug.wsgi import get_input_stream
 
 from ..errors import ADMIN_PREFIX
-from .path import Runtime, StoreFailed, begin, finish, store_failed
+from .path import Runtime, StoreFailed, begin, finish, read_body, store_failed, too_large
 
 # Journal bodies of these content types are kept; a streamed body (SSE) is not.
 STREAM_TYPES = ("text/event-stream",)
@@ -19,9 +20,13 @@ def init_app(app: Flask, rt: Runtime) -> None:
             g.call = None
             rt.sync_clock()
             return
-        g.call = begin(
-            rt, request.environ, request.path, request.get_data(cache=True), request.endpoint
-        )
+        # Read here, within the limit, not through Flask: the body's head is kept even
+        # when the body is refused, so the 413 is journaled with what was sent.
+        stream = get_input_stream(request.environ, max_content_length=None)
+        body, oversize = read_body(stream, request.content_length, rt)
+        g.call = begin(rt, request.environ, request.path, body, request.endpoint)
+        if oversize is not None:
+            raise too_large(oversize, rt)
 
     @app.after_request
     def _finish(response):

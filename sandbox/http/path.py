@@ -23,12 +23,13 @@ log = logging.getLogger(__name__)
 class Runtime:
     """What every request needs from the app, read once when the app is made."""
 
-    __slots__ = ("store", "clock", "config", "admin_token", "body_max")
+    __slots__ = ("store", "clock", "config", "admin_token", "body_max", "body_limit")
 
     def __init__(self, store, clock, config: dict):
         self.store, self.clock, self.config = store, clock, config
         self.admin_token = config["ADMIN_TOKEN"]
-        self.body_max = config["BODY_MAX"]
+        self.body_max = config["BODY_MAX"]  # what the journal keeps of a body
+        self.body_limit = config["BODY_MAX_BYTES"]  # what a request may send
 
     def sync_clock(self) -> None:
         """Adopt the virtual clock's shared state: another worker may have moved it."""
@@ -84,6 +85,31 @@ def begin(rt: Runtime, environ: dict, path: str, body: bytes, route: str | None)
     entry = capture_environ(environ, path, body, rt.clock, rt.body_max)
     entry.update(flags=[], problems=[], route=route)
     return Call(rt, environ, body, entry, t0)
+
+
+def read_body(stream, length: int | None, rt: Runtime) -> tuple[bytes, int | None]:
+    """Read a request body within the limit: (body, None), or (its head, size) when too large.
+
+    A body declared larger than the limit is not read past what the journal keeps of it;
+    one of unknown length (chunked) is read up to one byte past the limit.
+    """
+    if length is not None and length > rt.body_limit:
+        return stream.read(min(length, rt.body_max)), length
+    body = stream.read(rt.body_limit + 1 if length is None else length)
+    if len(body) > rt.body_limit:
+        return body[: rt.body_max], len(body)
+    return body, None
+
+
+def too_large(size: int, rt: Runtime) -> ApiError:
+    """Return the 413 of a body over the limit (the server drains the rest, unstored)."""
+    return ApiError(
+        413,
+        f"The body is {size:,} bytes or more; this sandbox accepts at most {rt.body_limit:,}",
+        "body_too_large",
+        "Send a smaller body (CustomerGlu events are a few KB), or raise SANDBOX_BODY_MAX_BYTES.",
+        limits={"bodyBytes": rt.body_limit},
+    )
 
 
 def journal_url(call: Call) -> str:

@@ -3,8 +3,9 @@
 import base64
 import json
 
-from ..masking import mask_headers, mask_json_body
+from ..masking import Masker
 from ..store import Store, loads
+from ..store.jsontext import lone_surrogate, may_hold_surrogate, may_nest_deeper
 from . import tail
 from .filters import Filters
 
@@ -52,7 +53,7 @@ SUMMARY = (
 )
 
 
-def search(store: Store, filters: Filters) -> dict:
+def search(store: Store, filters: Filters, masker: Masker) -> dict:
     """Return journal summaries matching `filters`, newest first, with a `next` cursor.
 
     `before` pages to older entries (newest first); `after`, a cursor with a position per
@@ -110,6 +111,9 @@ def search(store: Store, filters: Filters) -> dict:
     rows = rows[:limit]
     for row in rows:
         row["flags"] = loads(row["flags"], [])
+        for col in ("path", "user_id", "event_id"):
+            if row[col]:
+                row[col] = masker.text(row[col])
     nxt = None
     if more and rows:
         if order == "DESC":
@@ -133,7 +137,7 @@ def _shard_select(shard: str, fulltext: bool, where: list[str]) -> str:
     return sql + (" WHERE " + " AND ".join(where) if where else "")
 
 
-def _body_view(raw, content_type: str | None) -> dict | None:
+def _body_view(raw, content_type: str | None, masker: Masker) -> dict | None:
     if raw is None:
         return None
     if isinstance(raw, str):
@@ -142,28 +146,42 @@ def _body_view(raw, content_type: str | None) -> dict | None:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         return {"encoding": "base64", "data": base64.b64encode(raw).decode()}
-    view = {"encoding": "utf-8", "text": mask_json_body(text)}
-    if content_type and "json" in content_type:
+    view = {"encoding": "utf-8", "text": masker.body(text, content_type)}
+    # A body nested deeper than any accepted one (the request path's limit) is shown as
+    # text only: entries older than the limit may hold one, and its tree is no help.
+    # Nor is one whose strings may hold a lone surrogate: no JSON answer can carry it.
+    text = view["text"]
+    if content_type and "json" in content_type and not may_nest_deeper(text):
         try:
-            view["json"] = json.loads(view["text"])
-        except ValueError:
-            pass
+            parsed = json.loads(text)
+        except (ValueError, RecursionError):
+            return view
+        if not may_hold_surrogate(text.encode()) or lone_surrogate(parsed) is None:
+            view["json"] = parsed
     return view
 
 
-def get_entry(store: Store, request_id: str) -> dict | None:
-    """Return one journal entry for display: secrets masked, bodies decoded."""
+def _content_type(headers: dict) -> str | None:
+    return next((v for k, v in headers.items() if k.lower() == "content-type"), None)
+
+
+def get_entry(store: Store, request_id: str, masker: Masker) -> dict | None:
+    """Return one journal entry for display: every secret masked, bodies decoded."""
     row = store.journal_one("SELECT * FROM journal WHERE request_id = ?", (request_id,))
     if row is None:
         return None
     for col in JSON_COLUMNS:
         row[col] = loads(row[col])
-    headers = row["headers"] or {}
-    row["headers"] = mask_headers(headers)
-    ctype = next((v for k, v in headers.items() if k.lower() == "content-type"), None)
-    row["body"] = _body_view(row["body"], ctype)
-    rctype = (row["response_headers"] or {}).get("Content-Type")
-    row["response_body"] = _body_view(row["response_body"], rctype)
+    headers, response_headers = row["headers"] or {}, row["response_headers"] or {}
+    for col, value in row.items():
+        if isinstance(value, str) and col not in ("body", "response_body", "query"):
+            row[col] = masker.text(value)  # a secret sent as a user id or in the path
+    row["query"] = masker.query(row["query"]) if row["query"] else row["query"]
+    row["headers"] = masker.headers(headers)
+    row["response_headers"] = masker.headers(response_headers)
+    row["checks"], row["problems"] = masker.json(row["checks"]), masker.json(row["problems"])
+    row["body"] = _body_view(row["body"], _content_type(headers), masker)
+    row["response_body"] = _body_view(row["response_body"], _content_type(response_headers), masker)
     return row
 
 

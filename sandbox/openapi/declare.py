@@ -21,6 +21,7 @@ DESCRIPTIONS = {
     401: "Credential check failed: reason, hint and checks[] say which and why",
     404: "Unknown route (with suggestions) or unknown entity",
     409: "Conflicts with the sandbox's state (e.g. the clock is not virtual)",
+    413: "The body is larger than SANDBOX_BODY_MAX_BYTES; the head of it is journaled",
     503: "The store could not commit the request; it was not acknowledged",
 }
 
@@ -62,7 +63,8 @@ def operation(
     responses = {"200": {"description": "OK", "content": content}}
     if ok_headers:
         responses["200"]["headers"] = ok_headers
-    codes = set(errors) | ({400} if body else set())
+    # Any request may carry a body, and every body has a limit.
+    codes = set(errors) | {413} | ({400} if body else set())
     if any(p["in"] == "path" for p in params):
         codes.add(404)
     for code in sorted(codes):

@@ -1,0 +1,48 @@
+"""JSON text as the store keeps it: limits every layer checks against, and their checks."""
+
+import re
+
+MAX_DEPTH = 64  # levels of nested objects and arrays a body may have; events use a handful
+# A \\u escape of a UTF-16 surrogate (D800-DFFF): only then can parsed text hold a lone one.
+_SURROGATE_ESCAPE = re.compile(rb"\\[uU][dD][89a-fA-F]")
+
+
+def may_hold_surrogate(raw: bytes) -> bool:
+    """Return whether JSON text has a surrogate escape (so its parsed strings may hold one)."""
+    return _SURROGATE_ESCAPE.search(raw) is not None
+
+
+def may_nest_deeper(raw: bytes | str) -> bool:
+    """Return whether JSON text has enough brackets to nest past MAX_DEPTH (a cheap test)."""
+    opening = (b"{", b"[") if isinstance(raw, bytes) else ("{", "[")
+    return raw.count(opening[0]) + raw.count(opening[1]) > MAX_DEPTH
+
+
+def depth(value) -> int:
+    """Return how many levels of objects and arrays `value` nests (0 for a scalar)."""
+    deepest, todo = 0, [(value, 1)]
+    while todo:
+        item, level = todo.pop()
+        children = item.values() if isinstance(item, dict) else item
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            todo.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def lone_surrogate(value) -> str | None:
+    """Return the first lone surrogate in any string (key or value) of `value`, or None."""
+    todo = [value]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, dict):
+            todo.extend(item.keys())
+            todo.extend(item.values())
+        elif isinstance(item, list):
+            todo.extend(item)
+        elif isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                return item[exc.start]
+    return None
