@@ -15,7 +15,7 @@ function request()
   local headers = {["Content-Type"] = "application/json"}
   if kind == 0 then                       -- writekey_missing
   elseif kind == 1 then headers["x-api-key"] = "no-such-key-000000000000"      -- unknown
-  elseif kind == 2 then headers["x-api-key"] = string.sub(key, 1, 20)          -- truncated
+  elseif kind == 2 then headers["x-api-key"] = string.sub(key, 1, 30)          -- truncated
   elseif kind == 3 then headers["x-api-key"] = '"' .. key .. '"'               -- quoted
   elseif kind == 4 then headers["Authorization"] = key                         -- wrong place
   else headers["x-api-key"] = string.sub(key, 1, 10) .. "X" .. string.sub(key, 12) -- typo

@@ -633,7 +633,8 @@ def auth_failures():
             key_case(
                 "writekey_truncated",
                 [{"key": "x-api-key", "value": "{{shortKey}}"}],
-                pre=mangle + ["pm.variables.set('shortKey', key.slice(0, 12));"],
+                pre=mangle
+                + ["pm.variables.set('shortKey', key.slice(0, Math.ceil(key.length * 0.8)));"],
             ),
             key_case(
                 "writekey_typo",

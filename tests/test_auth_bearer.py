@@ -178,3 +178,40 @@ def test_token_claims(app, client):
     assert claims["client"] == DEMO_TENANT and claims["userId"] == "carol"
     assert {"gluId", "deviceId", "deviceType", "isLoggedIn"} <= set(claims)
     assert jwt.get_unverified_header(token)["alg"] == "HS256"
+
+
+def _damaged(token: str) -> dict:
+    head, payload, signature = token.split(".")
+    return {
+        "token_quoted": f'Bearer "{token}"',
+        "bearer_doubled": f"Bearer Bearer {token}",
+        "signature": f"Bearer {head}.{payload}.{signature[:20]}",
+        "payload": f"Bearer {head}.not-json.{signature}",
+        "segments": f"Bearer {head}.{payload}",
+    }
+
+
+@pytest.mark.parametrize(
+    "case, reason, part",
+    [
+        ("token_quoted", "token_quoted", "quotes"),
+        ("bearer_doubled", "bearer_doubled", "scheme word is sent twice"),
+        ("signature", "token_malformed", "signature is cut short: 20 of 43"),
+        ("payload", "token_malformed", "payload segment"),
+        ("segments", "token_malformed", "2 dot-separated segment(s)"),
+    ],
+)
+def test_a_damaged_token_names_the_part_that_is_wrong(client, alice, case, reason, part):
+    resp = client.get(LOAD, headers={"Authorization": _damaged(alice)[case]})
+    body = explained(resp, reason)
+    assert part in body["message"], body["message"]
+    assert_masked(resp, alice)
+
+
+@pytest.mark.parametrize("secret", ["admin", "key"])
+def test_a_bare_secret_as_the_scheme_is_masked(client, secret):
+    value = "test-admin-token" if secret == "admin" else DEMO_KEY
+    resp = client.get(LOAD, headers={"Authorization": value})
+    assert resp.status_code == 401
+    assert value not in resp.get_data(as_text=True)
+    assert value not in resp.headers.get("WWW-Authenticate", "")

@@ -67,7 +67,7 @@ def test_quotes_or_whitespace_around_key(client, value, reason):
 @pytest.mark.parametrize(
     "mangle, reason",
     [
-        (lambda k: k[:20], "writekey_truncated"),
+        (lambda k: k[:30], "writekey_truncated"),  # 30 of 36: most of the key
         (lambda k: k[:-1], "writekey_truncated"),
         (lambda k: k[:10] + ("X" if k[10] != "X" else "Y") + k[11:], "writekey_typo"),
         (lambda k: k + "z", "writekey_typo"),
@@ -150,3 +150,14 @@ def test_failed_chain_is_journaled_with_reason(client, admin_headers):
     entry = client.get(f"/_sandbox/journal/{rid}", headers=admin_headers).get_json()
     assert entry["status"] == 401 and entry["auth_result"] == "fail"
     assert entry["auth_reason"] == "writekey_unknown"
+
+
+@pytest.mark.parametrize("length", [1, 6, 7, 12, 15, 20, 26])
+def test_a_short_prefix_is_unknown_and_names_no_tenant(client, length):
+    """No prefix oracle: below 75 % of the key (and 16 characters) a guess learns nothing."""
+    prefix = post_event(client, {"x-api-key": DEMO_KEY[:length]})
+    wrong = post_event(client, {"x-api-key": DEMO_KEY[: length - 1] + "~"})
+    for resp in (prefix, wrong):
+        explained(resp, "writekey_unknown")
+        assert "Demo Partner" not in resp.get_data(as_text=True)
+    assert prefix.get_json()["message"] == wrong.get_json()["message"]

@@ -47,7 +47,7 @@ CASES = [
     ("/server/v4", [event()], KEY, None),
     ("/server/v4", event(), {}, None),
     ("/server/v4", event(), {"x-api-key": "no-such-key-000000000000"}, None),
-    ("/server/v4", event(), {"x-api-key": DEMO_KEY[:20]}, None),
+    ("/server/v4", event(), {"x-api-key": DEMO_KEY[:30]}, None),
     ("/server/v4", event(), {"x-api-key": f'"{DEMO_KEY}"'}, None),
     ("/server/v4", event(), {"Authorization": DEMO_KEY}, None),
     ("/server/v4", event(event_id="bob"), KEY, _other_users_token),

@@ -12,6 +12,13 @@ from .sent import Sent
 REQUIRED_CLAIMS = ("userId", "client", "exp")
 # Clock skew tolerated on iat/nbf: a phone a little ahead of the server is normal.
 LEEWAY_SECONDS = 60
+# The part of a damaged token that is wrong -> its reason code and hint (else token_malformed).
+SHAPE_REASONS = {"quoting": "token_quoted", "scheme": "bearer_doubled"}
+SHAPE_HINTS = {
+    "quoting": "Send the token without quotes: 'Authorization: Bearer eyJ...'.",
+    "scheme": "Send the scheme word once: 'Authorization: Bearer <token>'.",
+    "signature": "Copy the whole token: its signature was cut (a length limit, a line break?).",
+}
 REGISTER_HINT = (
     "Register first (POST /user/v1/user/sdk?token=true) and send "
     "'Authorization: Bearer <data.token>'."
@@ -119,6 +126,8 @@ def require_bearer(store: Store, sent: Sent, now: float) -> tuple[dict, dict, di
     scheme, _, token = auth.strip().partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer":
+        # A scheme is a short word; anything else (a token or key sent bare) is masked.
+        shown = scheme if scheme.isalpha() and len(scheme) <= 16 else mask(scheme)
         if tokens.looks_like_jwt(auth.strip()):
             chain.fail(
                 "scheme",
@@ -131,10 +140,10 @@ def require_bearer(store: Store, sent: Sent, now: float) -> tuple[dict, dict, di
         chain.fail(
             "scheme",
             "bearer_wrong_scheme",
-            f"the scheme is {scheme!r}, not Bearer",
+            f"the scheme is {shown!r}, not Bearer",
             "Send 'Authorization: Bearer <token>'.",
             "Bearer",
-            scheme,
+            shown,
         )
     chain.passed("scheme", "Bearer", scheme)
 
@@ -147,27 +156,18 @@ def require_bearer(store: Store, sent: Sent, now: float) -> tuple[dict, dict, di
             "a JWT from the registration response",
             mask(token),
         )
-    header = tokens.split_header(token)
-    if header is None:
-        parts = len(token.split(".")) if token else 0
+    problem = tokens.shape_problem(token) if token else ("token", "no token after 'Bearer'")
+    if problem is not None:
+        part, what = problem
         chain.fail(
             "jwt_format",
-            "token_malformed",
-            "the bearer token is not a JWT (header.payload.signature)",
-            REGISTER_HINT,
-            "three base64url segments with a JSON header",
-            f"{parts} segment(s); {mask(token)}",
+            SHAPE_REASONS.get(part, "token_malformed"),
+            f"the bearer token is not a JWT as sent: {what}",
+            SHAPE_HINTS.get(part, REGISTER_HINT),
+            "header.payload.signature: three base64url segments, a JSON header and payload",
+            f"{part}: {mask(token)}",
         )
-    claims = tokens.unverified_claims(token)
-    if claims is None:
-        chain.fail(
-            "jwt_format",
-            "token_malformed",
-            "the token's payload is not readable JSON",
-            REGISTER_HINT,
-            "a base64url JSON payload",
-            mask(token),
-        )
+    header, claims = tokens.split_header(token), tokens.unverified_claims(token)
     chain.passed("jwt_format", "header.payload.signature", "a JWT")
 
     alg = header.get("alg")

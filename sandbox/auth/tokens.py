@@ -49,13 +49,64 @@ def split_header(value: str) -> dict | None:
     return header if isinstance(header, dict) else None
 
 
+def _segment_json(segment: str):
+    """Return a base64url JSON segment decoded, or raise ValueError."""
+    padded = segment + "=" * (-len(segment) % 4)
+    return json.loads(base64.b64decode(padded, altchars=b"-_", validate=True))
+
+
 def unverified_claims(token: str) -> dict | None:
     """Return a token's claims without checking anything, or None if unreadable."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        return None
     try:
-        claims = jwt.decode(token, options={"verify_signature": False})
-    except jwt.InvalidTokenError:
+        claims = _segment_json(parts[1])
+    except (ValueError, binascii.Error, RecursionError):
         return None
     return claims if isinstance(claims, dict) else None
+
+
+# An HS256 signature: 32 bytes, 43 base64url characters without padding.
+SIGNATURE_CHARS = 43
+
+
+def shape_problem(token: str) -> tuple[str, str] | None:
+    """Return (the part that is wrong, what is wrong) of a bearer token, or None if JWT-shaped.
+
+    Names what a careless client does: quotes, a second scheme word, a segment missing,
+    a header or payload that is not base64url JSON, a signature cut short.
+    """
+    if token[:1] in "\"'`" and token[-1:] == token[:1] and len(token) > 1:
+        return "quoting", f"the token is wrapped in {token[0]} quotes"
+    if token.split(" ", 1)[0].lower() in ("bearer", "token", "basic"):
+        return "scheme", f"the scheme word is sent twice ('Bearer {token.split(' ', 1)[0]} ...')"
+    if any(c.isspace() for c in token):
+        return "token", "the token has whitespace inside it"
+    parts = token.split(".")
+    if len(parts) != 3:
+        return "token", f"{len(parts)} dot-separated segment(s), not 3 (header.payload.signature)"
+    decoded = {}
+    for part, segment in (("header", parts[0]), ("payload", parts[1])):
+        try:
+            decoded[part] = _segment_json(segment)
+        except (ValueError, binascii.Error, RecursionError):
+            return part, f"the {part} segment is not base64url-encoded JSON"
+        if not isinstance(decoded[part], dict):
+            return part, f"the {part} segment is JSON but not an object"
+    if decoded["header"].get("alg") != ALGORITHM:
+        return None  # the algorithm check says what is wrong with it
+    try:
+        signature = base64.b64decode(
+            parts[2] + "=" * (-len(parts[2]) % 4), altchars=b"-_", validate=True
+        )
+    except (ValueError, binascii.Error):
+        return "signature", "the signature segment is not base64url"
+    if len(parts[2]) < SIGNATURE_CHARS or len(signature) < 32:
+        return "signature", (
+            f"the signature is cut short: {len(parts[2])} of {SIGNATURE_CHARS} characters"
+        )
+    return None
 
 
 def signature_valid(token: str, secret: str) -> bool:

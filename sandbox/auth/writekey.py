@@ -18,6 +18,7 @@ PLACE_LABELS = {
     "authorization": "the Authorization header",
 }
 QUOTES = "\"'`"
+MIN_DIAGNOSED = 16  # characters a key must have before it is called truncated or mistyped
 
 
 def _key_at(sent: Sent, place: str, body, path_key: str | None):
@@ -103,7 +104,11 @@ def _diagnose_unknown(store: Store, key: str, admin_token: str) -> tuple[str, st
             )
     for t in tenants.list_tenants(store):
         real = t["write_key"]
-        if len(key) >= 6 and real.startswith(key):
+        # Only a key that already holds most of the real one is diagnosed (and its tenant
+        # named): a shorter guess learns nothing, or a key could be found a character at a time.
+        if len(key) < max(MIN_DIAGNOSED, 0.75 * len(real)):
+            continue
+        if real.startswith(key):
             return (
                 "writekey_truncated",
                 f"the writeKey is cut short: {len(key)} of the {len(real)} characters of "
