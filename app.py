@@ -3,9 +3,14 @@
 from sandbox import create_app
 
 if __name__ == "__main__":
+    from sandbox.errors import DataDirError
     from sandbox.server import serve
 
-    serve(create_app())
+    try:
+        app = create_app()
+    except DataDirError as exc:
+        raise SystemExit(f"sandbox: {exc.message}") from None
+    serve(app)
 else:
     # For `flask --app app <command>` and WSGI servers that import `app:app`.
     app = create_app()

@@ -1,5 +1,7 @@
 """CustomerGlu integration sandbox: the app factory."""
 
+import logging
+import sqlite3
 import time
 from pathlib import Path
 
@@ -17,10 +19,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     """Create the sandbox app: config, store (migrated), clock, tenants, blueprints, CLI."""
     from . import admin, api, cli
     from .domain import tenants
+    from .errors import DataDirError
     from .http import errors, hooks
     from .http.door import Door
     from .http.path import Runtime
     from .store import Store, migrate, settings
+    from .store.health import write_problem
 
     # No static folder: the sandbox serves no files of its own yet (and no stray route).
     app = Flask(__name__, static_folder=None)
@@ -32,10 +36,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json = FastJSONProvider(app)
 
     data_dir = Path(app.config["DATA_DIR"]).resolve()
-    data_dir.mkdir(parents=True, exist_ok=True)
     app.config["DATA_DIR"] = str(data_dir)
     db_path = data_dir / "sandbox.db"
-    app.config["SCHEMA_VERSION"] = migrate(db_path)
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        app.config["SCHEMA_VERSION"] = migrate(db_path)
+        # The writer opens its files lazily: find out now that they can be written.
+        problem = write_problem(str(data_dir))
+    except (OSError, sqlite3.Error) as exc:
+        problem = f"{type(exc).__name__}: {exc}"
+    if problem:
+        raise DataDirError(
+            f"cannot use the data dir {data_dir}: {problem}. Fix: make it writable with free "
+            "space, or point SANDBOX_DATA_DIR at another folder."
+        )
 
     store = Store(db_path)
     clock = make_clock(app.config["TEST_MODE"])
@@ -45,7 +59,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         max_age_seconds=app.config["JOURNAL_MAX_AGE_DAYS"] * 86400,
         fulltext=app.config["JOURNAL_FULLTEXT"],
     )
-    settings.load_clock(store, clock)
+    reset = settings.load_clock(store, clock)
+    if reset:
+        logging.getLogger(__name__).warning("%s; the virtual clock is back at real time", reset)
     app.extensions["sandbox.store"] = store
     app.extensions["sandbox.clock"] = clock
     # Uptime is about this process, not domain time: the real monotonic clock.

@@ -4,9 +4,16 @@ Domain code never calls time.time() or datetime.now(); it asks the app's clock,
 so tests can move time forward and exercise backoffs and daily jobs in milliseconds.
 """
 
+import math
 import threading
 import time
 from datetime import UTC, datetime
+
+# How far the virtual clock may run ahead of real time: far enough for any test of a
+# backoff or a daily job, near enough that every date it gives is a calendar date.
+YEAR = 365.25 * 86400
+MAX_OFFSET_SECONDS = 100 * YEAR
+MAX_ADVANCE_SECONDS = 10 * YEAR
 
 
 class RealClock:
@@ -54,10 +61,20 @@ class VirtualClock(RealClock):
             return time.time() + self.offset
 
     def advance(self, seconds: float) -> float:
-        """Move the clock forward by `seconds` (never backward); return the new time."""
-        if seconds < 0:
-            raise ValueError("the virtual clock only moves forward")
+        """Move the clock forward by `seconds` (never backward); return the new time.
+
+        Raises ValueError for a step that is not a finite number from 0 to
+        MAX_ADVANCE_SECONDS, or that would take the clock past MAX_OFFSET_SECONDS ahead.
+        """
+        if not math.isfinite(seconds) or not 0 <= seconds <= MAX_ADVANCE_SECONDS:
+            raise ValueError(f"seconds must be a number from 0 to {MAX_ADVANCE_SECONDS:.0f}")
         with self._lock:
+            ahead = self.offset if self.frozen_at is None else self.frozen_at - time.time()
+            if ahead + seconds > MAX_OFFSET_SECONDS:
+                raise ValueError(
+                    f"the clock would run {ahead + seconds:.0f} s ahead of real time; "
+                    f"at most {MAX_OFFSET_SECONDS:.0f} (100 years)"
+                )
             if self.frozen_at is not None:
                 self.frozen_at += seconds
             else:
@@ -82,12 +99,26 @@ class VirtualClock(RealClock):
         with self._lock:
             return {"offset": self.offset, "frozen_at": self.frozen_at}
 
-    def load(self, state: dict) -> None:
-        """Adopt a persisted state."""
-        with self._lock:
-            self.offset = float(state.get("offset") or 0.0)
+    def load(self, state: dict) -> str | None:
+        """Adopt a persisted state; return why it was reset instead, if it was out of range.
+
+        A state no clock could be in (written by an older sandbox, or by hand) must not
+        keep a data dir from starting: the clock goes back to real time and says why.
+        """
+        try:
+            offset = float(state.get("offset") or 0.0)
             frozen = state.get("frozen_at")
-            self.frozen_at = None if frozen is None else float(frozen)
+            frozen = None if frozen is None else float(frozen)
+        except (TypeError, ValueError, OverflowError):
+            offset, frozen = math.nan, None
+        ahead = offset if frozen is None else frozen - time.time()
+        problem = None
+        if not (math.isfinite(ahead) and -MAX_OFFSET_SECONDS <= ahead <= MAX_OFFSET_SECONDS):
+            problem = f"the stored virtual clock state {state!r} is out of range"
+            offset, frozen = 0.0, None
+        with self._lock:
+            self.offset, self.frozen_at = offset, frozen
+        return problem
 
     def describe(self) -> dict:
         """Return the clock's state for the admin API."""

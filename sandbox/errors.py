@@ -5,6 +5,7 @@ Sandbox admin surface (/_sandbox): {"error", "message", "reason", "hint", ...}.
 The request path (http/errors.py) turns every failure into one of these.
 """
 
+import click
 from werkzeug.http import HTTP_STATUS_CODES
 
 ADMIN_PREFIX = "/_sandbox"
@@ -51,3 +52,9 @@ def error_body(
         body["hint"] = hint
     body.update(extra)
     return body
+
+
+class DataDirError(click.ClickException):
+    """The data dir cannot be used: one line naming the path, the cause and the fix."""
+
+    exit_code = 2

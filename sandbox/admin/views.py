@@ -1,10 +1,13 @@
 """Admin API views: thin wrappers over the store, journal, tenants and clock modules."""
 
+import json
+import math
 import os
 import time
 
 from flask import current_app, request, url_for
 
+from ..clock import MAX_ADVANCE_SECONDS, MAX_OFFSET_SECONDS
 from ..config import VERSION, public_url
 from ..domain import tenants
 from ..errors import ApiError
@@ -13,6 +16,7 @@ from ..journal import search as journal
 from ..masking import Masker, mask
 from ..openapi.declare import ADMIN, NONE, declare, param
 from ..store import settings
+from ..store.health import write_problem
 from . import bp
 
 
@@ -39,17 +43,26 @@ def _clock():
     NONE,
     "Health",
     errors=(503,),
+    shaped_like_ok=(503,),
 )
 def health():
     """Report store reachability, schema version, uptime and the answering worker's pid."""
+    store = _store()
+    problem = None
     try:
-        _store().one("SELECT 1 AS ok")
+        store.one("SELECT 1 AS ok")
         store_state, status = "ok", 200
+        # Readable is not enough: a full disk or a read-only folder refuses every commit.
+        problem = write_problem(store.data_dir, store.writer.failures)
+        if problem:
+            store_state, status = "cannot_write", 503
     except Exception:  # any store failure means "unhealthy", never a 500 page
         store_state, status = "unreachable", 503
     uptime = time.monotonic() - current_app.extensions["sandbox.started"]
+    verdict = "ok" if status == 200 else ("degraded" if problem else "unhealthy")
     return {
-        "status": "ok" if status == 200 else "unhealthy",
+        "status": verdict,
+        **({"reason": problem} if problem else {}),
         "store": store_state,
         "schemaVersion": current_app.config["SCHEMA_VERSION"],
         "uptimeSeconds": round(uptime, 1),
@@ -197,17 +210,45 @@ def clock_advance():
             "The clock is real; start with SANDBOX_TEST_MODE=1 to move it.",
             "clock_not_virtual",
         )
-    body = request.get_json(silent=True) or {}
-    seconds = body.get("seconds", request.args.get("seconds"))
+    seconds = _seconds()
     try:
-        seconds = float(seconds)
-    except (TypeError, ValueError) as exc:
-        raise ApiError(400, "seconds must be a number", "bad_seconds") from exc
-    if seconds < 0:
-        raise ApiError(400, "the virtual clock only moves forward", "bad_seconds")
-    clock.advance(seconds)  # the pipeline adopted the shared clock state before this view
+        clock.advance(seconds)  # the request path adopted the shared clock state first
+    except ValueError as exc:
+        raise ApiError(400, str(exc), "bad_seconds", limits=_CLOCK_LIMITS) from exc
     settings.save_clock(_store(), clock)
     return clock.describe()
+
+
+_CLOCK_LIMITS = {"maxSeconds": MAX_ADVANCE_SECONDS, "maxAheadSeconds": MAX_OFFSET_SECONDS}
+
+
+def _seconds() -> float:
+    """Return the step of a clock advance: a finite JSON number, or a number in ?seconds=."""
+    try:
+        body = json.loads(request.get_data() or b"{}")
+    except (ValueError, RecursionError):
+        body = None
+    raw = body.get("seconds") if isinstance(body, dict) else None
+    if raw is None:
+        text = request.args.get("seconds", "")
+        raw = text if len(text) <= 32 else None
+    # true is not one second; "1e400" and NaN are not numbers of seconds.
+    if isinstance(raw, bool) or not isinstance(raw, int | float | str):
+        raw = None
+    try:
+        seconds = float(raw) if raw is not None else math.nan
+    except (ValueError, OverflowError):
+        seconds = math.nan
+    if not math.isfinite(seconds) or not 0 <= seconds <= MAX_ADVANCE_SECONDS:
+        raise ApiError(
+            400,
+            f"seconds must be a number from 0 to {MAX_ADVANCE_SECONDS:.0f} (10 years); "
+            "the virtual clock only moves forward",
+            "bad_seconds",
+            'Send {"seconds": 3600} to move the clock one hour.',
+            limits=_CLOCK_LIMITS,
+        )
+    return seconds
 
 
 @bp.get("/openapi.json")

@@ -10,7 +10,8 @@ ADMIN_SCHEMAS = {
             "schemaVersion": INT,
             "uptimeSeconds": {"type": "number"},
             "pid": INT,
-        }
+        },
+        {"reason": STR},
     ),
     "AdminIndex": obj(
         {

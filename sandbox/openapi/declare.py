@@ -22,7 +22,7 @@ DESCRIPTIONS = {
     404: "Unknown route (with suggestions) or unknown entity",
     409: "Conflicts with the sandbox's state (e.g. the clock is not virtual)",
     413: "The body is larger than SANDBOX_BODY_MAX_BYTES; the head of it is journaled",
-    503: "The store could not commit the request; it was not acknowledged",
+    503: "The store could not commit the request (it was not acknowledged), or cannot write",
 }
 
 
@@ -48,12 +48,14 @@ def operation(
     ok_headers=None,
     example=None,
     expect=(200,),
+    shaped_like_ok=(),
 ) -> dict:
     """Return an OpenAPI operation object.
 
     `example` is the request body the Postman request sends; `expect` the statuses it may
-    answer on a fresh sandbox (x-expect). A 400 is documented with a body, a 404 with a
-    path parameter.
+    answer on a fresh sandbox (x-expect); `shaped_like_ok` the error statuses whose body has
+    the success shape (health's 503). A 400 is documented with a body, a 404 with a path
+    parameter.
     """
     error_schema = ref("AdminError" if tag == "admin" else "ApiError")
     if ok_type == JSON:
@@ -68,9 +70,10 @@ def operation(
     if any(p["in"] == "path" for p in params):
         codes.add(404)
     for code in sorted(codes):
+        schema = content[JSON]["schema"] if code in shaped_like_ok else error_schema
         responses[str(code)] = {
             "description": DESCRIPTIONS[code],
-            "content": {JSON: {"schema": error_schema}},
+            "content": {JSON: {"schema": schema}},
         }
     op = {"summary": summary, "tags": [tag], "security": security, "responses": responses}
     if params:

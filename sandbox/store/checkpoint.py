@@ -16,6 +16,7 @@ frames holding the writers' lock, and the next commit starts the WAL over.
 import logging
 import threading
 
+from .health import RepeatedFailure
 from .lock import locked, open_lock
 from .osthread import name_os_thread
 
@@ -57,6 +58,7 @@ class Checkpointer:
         self._more: list[str] = []  # files watch() added, checkpointed by the same thread
         self.runs = 0
         self.locked_runs = 0  # checkpoints run holding the writers' lock
+        self.failures = RepeatedFailure(log, "WAL checkpoint")
 
     def start(self) -> None:
         """Start the thread (in the process that calls this: after a fork, call it again)."""
@@ -92,8 +94,9 @@ class Checkpointer:
                     files.append((self._connect(path), open_lock(path)))
                 try:
                     state = [self._turn(conn, lock) for conn, lock in files]
-                except Exception:  # a failed checkpoint must not end the thread
-                    log.exception("WAL checkpoint failed")
+                    self.failures.succeeded()
+                except Exception as exc:  # a failed checkpoint must not end the thread
+                    self.failures.failed(exc)
                     state = None
                 # An idle store is polled once a second, a busy one ten times.
                 idle = state is not None and state == last

@@ -21,10 +21,18 @@ def put(store: Store, key: str, value) -> None:
     )
 
 
-def load_clock(store: Store, clock: RealClock) -> None:
-    """Give a virtual clock the state another process (or an earlier run) left."""
-    if clock.virtual:
-        clock.load(get(store, "virtual_clock", {}))
+def load_clock(store: Store, clock: RealClock) -> str | None:
+    """Give a virtual clock the state another process (or an earlier run) left.
+
+    Returns why the stored state was reset (out of range), after storing the reset one.
+    """
+    if not clock.virtual:
+        return None
+    state = get(store, "virtual_clock", {})
+    problem = clock.load(state if isinstance(state, dict) else {"offset": state})
+    if problem:
+        save_clock(store, clock)
+    return problem
 
 
 def save_clock(store: Store, clock: RealClock) -> None:

@@ -13,6 +13,7 @@ import threading
 import time
 
 from .checkpoint import Checkpointer, writer_pragmas
+from .health import RepeatedFailure
 from .lock import locked, open_lock
 from .osthread import name_os_thread
 from .shard_schema import ensure_shard
@@ -76,6 +77,8 @@ class Writer:
         self._lock = threading.Lock()
         self.checkpointer = Checkpointer(path, connect)
         self.on_cached_change = None
+        self.failures = RepeatedFailure(log, "store commit")
+        self.maintenance_failures = RepeatedFailure(log, "store maintenance")
 
     def _ensure_started(self) -> None:
         # Started lazily so that a gunicorn worker starts its own writer after fork.
@@ -211,8 +214,9 @@ class Writer:
         try:
             with locked(lock):
                 delay = self.maintenance(conn)
-        except Exception:  # housekeeping must never stop the writer
-            log.exception("store maintenance failed")
+            self.maintenance_failures.succeeded()
+        except Exception as exc:  # housekeeping must never stop the writer
+            self.maintenance_failures.failed(exc)
             delay = 5.0
         self._last_delay = delay
         self._next_maintenance = time.monotonic() + delay
@@ -235,7 +239,10 @@ class Writer:
     def _commit(self, conn: sqlite3.Connection, batch: list, begin: str) -> None:
         try:
             self._transaction(conn, batch, begin)
+            self.failures.succeeded()
         except Exception as exc:
+            if isinstance(exc, sqlite3.OperationalError):  # the files, not one bad write
+                self.failures.failed(exc)
             if len(batch) == 1:
                 batch[0].error = exc
                 return
