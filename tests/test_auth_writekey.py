@@ -161,3 +161,22 @@ def test_a_short_prefix_is_unknown_and_names_no_tenant(client, length):
         explained(resp, "writekey_unknown")
         assert "Demo Partner" not in resp.get_data(as_text=True)
     assert prefix.get_json()["message"] == wrong.get_json()["message"]
+
+
+@pytest.mark.parametrize(
+    "host, status",
+    [
+        ("api-us.customerglu.com", 401),
+        ("events-me.customerglu.com", 401),
+        ("events.customerglu.com", 200),  # the demo tenant is in India: the default hosts
+        ("api-in.customerglu.com", 200),
+        ("localhost:8080", 200),
+        ("sandbox.partner.test", 200),
+    ],
+)
+def test_a_region_host_knows_only_its_own_tenants(client, host, status):
+    resp = client.post("/server/v4", json=event(), headers={"x-api-key": DEMO_KEY, "Host": host})
+    assert resp.status_code == status, resp.get_json()
+    if status == 401:
+        body = explained(resp, "region_mismatch")
+        assert "events.customerglu.com" in body["hint"] or "api.customerglu.com" in body["hint"]

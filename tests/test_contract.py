@@ -408,3 +408,23 @@ def test_every_success_is_exactly_200_with_json(app):
             content = op["responses"]["200"]["content"]
             if "application/json" not in content:  # the zip bundle and the SSE stream
                 assert path.endswith(".zip") or path == "/sse", path
+
+
+def test_a_second_tenants_entry_points_carry_its_own_client_id(app):
+    from tests.helpers import other_tenant, register
+
+    other = other_tenant(app)
+    from sandbox.domain import catalog
+    from sandbox.store import CoreWrite
+    from tests.conftest import ROOT
+
+    store = app.extensions["sandbox.store"]
+    store.write(
+        CoreWrite(lambda c: catalog.load_tenant_data(c, other["id"], ROOT / "fixtures" / "demo"))
+    )
+    client = app.test_client()
+    token, _ = register(client, "bob", write_key=other["write_key"])
+    v2 = ok_json(client.get(f"/entrypoints/v2/list/{other['write_key']}"))
+    v1 = ok_json(client.get("/entrypoints/v1/list", headers=bearer(token)))
+    for listing in (v1, v2):
+        assert listing["data"] and {ep["client"] for ep in listing["data"]} == {other["id"]}

@@ -7,6 +7,7 @@ from ..masking import mask
 from ..store import Store
 from . import tokens
 from .checks import Chain
+from .region import check_region
 from .sent import Sent
 
 REQUIRED_CLAIMS = ("userId", "client", "exp")
@@ -206,6 +207,7 @@ def require_bearer(store: Store, sent: Sent, now: float) -> tuple[dict, dict, di
             str(claims["client"]),
         )
     chain.passed("client_known", "a tenant id of this sandbox", tenant["name"])
+    check_region(chain, tenant, headers.get("Host"))
     _check_signature(store, chain, token, tenant)
     _check_time(chain, claims, now)
 

@@ -5,6 +5,7 @@ from ..masking import mask
 from ..store import Store
 from . import tokens
 from .checks import Chain
+from .region import check_region
 from .sent import Sent
 
 # Where a writeKey may travel, by place name: (label for messages, getter).
@@ -178,6 +179,7 @@ def require_write_key(
             mask(key),
             mask(header_key),
         )
+    check_region(chain, tenant, sent.headers.get("Host"))
     check_token_tenant(store, chain, tenant, sent.headers)
     return tenant, chain
 

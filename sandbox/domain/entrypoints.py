@@ -99,7 +99,10 @@ def listing(
                 "entryPointCompleteStateViewed": state["entryPointCompleteStateViewed"],
             }
         )
-        out.append(normalise(ep, visibility))
+        item = normalise(ep, visibility)
+        # The tenant's own id, whatever the fixtures it was made from say.
+        item["client"] = tenant_id
+        out.append(item)
     return out
 
 
