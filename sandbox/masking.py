@@ -8,8 +8,10 @@ tenant's writeKey and secrets, the admin token) or looks like a JWT (a user toke
 
 import hashlib
 import json
+import logging
 import re
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from urllib.parse import parse_qsl, urlencode
 
 # Header names that carry credentials, besides any name holding a SECRET_WORDS word.
@@ -107,3 +109,36 @@ class Masker:
             return text  # nothing secret: the body exactly as it arrived
         # ensure_ascii: a lone surrogate a body may hold stays an escape, not a character.
         return json.dumps(masked, ensure_ascii=True)
+
+
+class SecretFilter(logging.Filter):
+    """A log handler filter that masks secrets in every line (and traceback) it passes on.
+
+    gunicorn's own lines can quote a request's path and query string; ours name paths.
+    The masker is fetched again every few seconds, so new tenants' secrets are known.
+    """
+
+    def __init__(self, masker: Callable[[], "Masker"], every: float = 5.0):
+        super().__init__()
+        self._source, self._every = masker, every
+        self._masker, self._at = Masker(), -every
+
+    def _current(self) -> "Masker":
+        now = time.monotonic()  # when to refresh; not a domain time read
+        if now - self._at >= self._every:
+            try:
+                self._masker, self._at = self._source(), now
+            except Exception:  # the store may be unreachable: keep the masker we have
+                self._at = now
+        return self._masker
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Mask the record's message and traceback in place; never drop a record."""
+        masker = self._current()
+        message = record.getMessage()
+        masked = masker.text(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = masker.text(logging.Formatter().formatException(record.exc_info))
+        return True

@@ -1,5 +1,6 @@
 """The production server: gunicorn (gthread) where it runs, werkzeug threaded elsewhere."""
 
+import logging
 import socket
 import sys
 
@@ -7,6 +8,7 @@ from flask import Flask
 
 from .config import VERSION, public_url
 from .domain import tenants
+from .masking import SecretFilter
 
 
 def banner(app: Flask, server: str) -> str:
@@ -94,8 +96,23 @@ def serve(app: Flask) -> None:
         # other idle (docs/architecture.md, "The process model").
         "reuse_port": True,
         "when_ready": lambda _server: print(banner(app, server), flush=True),
+        "post_worker_init": lambda _worker: scrub_logs(app),
     }
     _gunicorn_app(app, options).run()
+
+
+def scrub_logs(app: Flask) -> None:
+    """Send this process's log lines through the secret filter (masking.SecretFilter).
+
+    The sandbox's own loggers write to gunicorn's error log handlers, so one filter on
+    those handlers sees every line of the process.
+    """
+    handlers = logging.getLogger("gunicorn.error").handlers or [logging.StreamHandler()]
+    secret_filter = SecretFilter(app.extensions["sandbox.runtime"].masker)
+    for handler in handlers:
+        handler.addFilter(secret_filter)
+    ours = logging.getLogger("sandbox")
+    ours.handlers, ours.propagate = list(handlers), False
 
 
 def _serve_werkzeug(app: Flask) -> None:
@@ -103,6 +120,7 @@ def _serve_werkzeug(app: Flask) -> None:
 
     cfg = app.config
     print(banner(app, "werkzeug threaded (gunicorn unavailable)"), flush=True)
+    scrub_logs(app)
     run_simple(cfg["BIND"], cfg["PORT"], app, threaded=True)
 
     sys.exit(0)

@@ -32,10 +32,26 @@ def _registered(c: Call, tenant: dict, user: dict) -> dict:
     return ok(data)
 
 
+def _refuse_secret_ids(c: Call, body: dict) -> None:
+    """Refuse a user id that is a secret of this sandbox: the answer would echo it."""
+    known = set(c.rt.masker().known)
+    for field in ("userId", "anonymousId"):
+        if body.get(field) in known:
+            raise ApiError(
+                400,
+                f"{field} is a secret of this sandbox (a writeKey, signing secret or admin token)",
+                "user_id_is_secret",
+                "Send the app's own user id as userId, and the writeKey as writeKey "
+                "(were the two swapped?).",
+                field=field,
+            )
+
+
 def _register():
     c = call()
     body = json_body(c, types=users.BODY_TYPES)
     tenant = write_key_auth(c, (BODY,), body)
+    _refuse_secret_ids(c, body)
     try:
         user, write = users.register(c.rt.store, tenant["id"], body, c.rt.clock.isoformat())
     except users.RegistrationError as exc:
@@ -89,6 +105,7 @@ def update_user():
     c = call()
     tenant, user, _claims = bearer_auth(c)
     body = json_body(c, types=users.BODY_TYPES)
+    _refuse_secret_ids(c, body)
     updated, write = users.update(tenant["id"], user, body, c.rt.clock.isoformat())
     c.write(write)
     return _registered(c, tenant, updated)

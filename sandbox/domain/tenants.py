@@ -86,6 +86,13 @@ def list_tenants(store: Store) -> list[dict]:
     )
 
 
+def known_secrets(store: Store) -> list[str]:
+    """Return every secret of every tenant (writeKey, JWT secret, webhook secret), to mask."""
+    return [
+        t[k] for t in list_tenants(store) for k in ("write_key", "jwt_secret", "webhook_secret")
+    ]
+
+
 def get_tenant(store: Store, ref: str) -> dict | None:
     """Return the tenant whose id, name or writeKey is `ref`."""
     return store.one(

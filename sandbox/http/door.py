@@ -56,10 +56,10 @@ class Door:
                 raise too_large(oversize, self.rt)
             answer, status, headers = handler(call)
         except ApiError as exc:
-            answer, status, headers = error_answer(call, exc, call.path)
+            answer, status, headers = error_answer(self.rt, call, exc, call.path)
         except Exception:  # a bug of ours: answered as Flask's handler answers it
             log.exception("unhandled error on POST %s", call.path)
-            answer, status, headers = error_answer(call, unexpected(), call.path)
+            answer, status, headers = error_answer(self.rt, call, unexpected(), call.path)
         return self._send(call, start_response, json_bytes(answer), status, headers)
 
     def _send(self, call: Call, start_response, payload: bytes, status: int, extra: dict):

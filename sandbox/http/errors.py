@@ -7,7 +7,7 @@ the caller as a 500 without a JSON body.
 import difflib
 import logging
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.http import HTTP_STATUS_CODES
 
@@ -68,7 +68,7 @@ def suggest_routes(app: Flask, path: str, method: str, limit: int = 3) -> list[s
 
 
 def _answer(exc: ApiError):
-    return error_answer(g.get("call"), exc, request.path)
+    return error_answer(current_app.extensions["sandbox.runtime"], g.get("call"), exc, request.path)
 
 
 def init_app(app: Flask) -> None:

@@ -12,8 +12,10 @@ import time
 
 from ..auth.checks import AuthFailure, Chain
 from ..auth.sent import Sent
+from ..domain import tenants
 from ..errors import ApiError, error_body
 from ..journal.record import Record
+from ..masking import Masker
 from ..store import Write, settings
 from .capture import capture_environ
 
@@ -30,6 +32,10 @@ class Runtime:
         self.admin_token = config["ADMIN_TOKEN"]
         self.body_max = config["BODY_MAX"]  # what the journal keeps of a body
         self.body_limit = config["BODY_MAX_BYTES"]  # what a request may send
+
+    def masker(self) -> Masker:
+        """Return a masker of this sandbox's secrets: the admin token and every tenant's."""
+        return Masker([self.admin_token, *tenants.known_secrets(self.store)])
 
     def sync_clock(self) -> None:
         """Adopt the virtual clock's shared state: another worker may have moved it."""
@@ -120,14 +126,23 @@ def journal_url(call: Call) -> str:
     return f"{scheme}://{host}/_sandbox/journal/{call.entry['request_id']}"
 
 
-def error_answer(call: Call | None, exc: ApiError, path: str) -> tuple[dict, int, dict]:
-    """Return (body, status, headers) of an error; an auth failure's verdict goes on the call."""
-    extra = exc.extra
+def error_answer(
+    rt: Runtime, call: Call | None, exc: ApiError, path: str
+) -> tuple[dict, int, dict]:
+    """Return (body, status, headers) of an error; an auth failure's verdict goes on the call.
+
+    What the caller sent can come back in a message (a path, an id): any secret of this
+    sandbox in it is masked, even the caller's own.
+    """
+    masker = rt.masker()
+    extra = masker.json(exc.extra)
     if call is not None and isinstance(exc, AuthFailure):
         call.chain = exc.chain
         extra = {**extra, "requestId": call.entry["request_id"], "journal": journal_url(call)}
-    body = error_body(path, exc.status, exc.message, exc.reason, exc.hint, **extra)
-    return body, exc.status, exc.headers
+    message, hint = masker.text(exc.message), exc.hint and masker.text(exc.hint)
+    body = error_body(masker.text(path), exc.status, message, exc.reason, hint, **extra)
+    headers = {k: masker.text(v) for k, v in exc.headers.items()}
+    return body, exc.status, headers
 
 
 def finish(call: Call, status: int, headers: dict, body: bytes | None) -> dict:
