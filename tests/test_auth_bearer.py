@@ -215,3 +215,16 @@ def test_a_bare_secret_as_the_scheme_is_masked(client, secret):
     assert resp.status_code == 401
     assert value not in resp.get_data(as_text=True)
     assert value not in resp.headers.get("WWW-Authenticate", "")
+
+
+def test_urls_carry_a_short_lived_page_token_the_api_refuses(client, alice):
+    import jwt
+
+    wallet = client.get(LOAD, headers=bearer(alice)).get_json()
+    page_token = wallet["defaultUrl"].split("token=", 1)[1]
+    claims = jwt.decode(page_token, options={"verify_signature": False})
+    assert claims["typ"] == "page" and claims["exp"] - claims["iat"] == 3600
+    for campaign in wallet["campaigns"]:
+        assert alice not in campaign["url"]
+    body = explained(client.get(LOAD, headers=bearer(page_token)), "token_is_page_token")
+    assert body["checks"][-1]["name"] == "token_kind"

@@ -23,7 +23,7 @@ def _load(filters: dict):
             "filter_matches_nothing",
             f"filter key(s) {', '.join(unknown)} match no campaign attribute",
         )
-    token = tokens.issue(tenant, user, c.rt.clock.time())
+    token = tokens.issue_page_token(tenant, user, c.rt.clock.time())
     return campaigns.load(c.rt.store, tenant["id"], user["userId"], token, base_url(), filters)
 
 

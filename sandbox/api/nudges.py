@@ -127,7 +127,7 @@ def nudge_test():
             "Send the userId the token was issued for.",
         )
     nudge_id = nudges.new_nudge_id()
-    token = tokens.issue(tenant, user, c.rt.clock.time())
+    token = tokens.issue_page_token(tenant, user, c.rt.clock.time())
     payload = nudges.test_nudge(nudge_id, campaigns.wallet_url(base_url(), token))
     c.write(nudges.enqueue(tenant["id"], user["userId"], payload, c.rt.clock.isoformat()))
     return ok(

@@ -194,6 +194,17 @@ def require_bearer(store: Store, sent: Sent, now: float) -> tuple[dict, dict, di
             f"claims present: {', '.join(sorted(claims))}",
         )
     chain.passed("claims", ", ".join(REQUIRED_CLAIMS), "present")
+    if claims.get("typ") == tokens.PAGE:
+        chain.fail(
+            "token_kind",
+            "token_is_page_token",
+            "this is a page token (from a wallet, game or nudge URL): it opens the "
+            "sandbox's pages for an hour, not the API",
+            REGISTER_HINT,
+            "the user token from the registration response",
+            f"a page token {mask(token)}",
+        )
+    chain.passed("token_kind", "a user token", "a user token")
 
     tenant = tenants.by_id(store, str(claims["client"]))
     if tenant is None:

@@ -31,6 +31,25 @@ def issue(tenant: dict, user: dict, now: float) -> str:
     return jwt.encode(claims, tenant["jwt_secret"], algorithm=ALGORITHM)
 
 
+# A page token opens the sandbox's pages (wallet, games, nudge links) for one user, briefly:
+# a URL leaks (history, logs, a shared screenshot) where a header does not.
+PAGE_TOKEN_SECONDS = 3600
+PAGE = "page"
+
+
+def issue_page_token(tenant: dict, user: dict, now: float) -> str:
+    """Return a short-lived token for the URLs the sandbox hands out; the API refuses it."""
+    iat = int(now)
+    claims = {
+        "userId": user["userId"],
+        "client": tenant["id"],
+        "typ": PAGE,
+        "iat": iat,
+        "exp": iat + PAGE_TOKEN_SECONDS,
+    }
+    return jwt.encode(claims, tenant["jwt_secret"], algorithm=ALGORITHM)
+
+
 def looks_like_jwt(value: str) -> bool:
     """Return True if value has the shape header.payload.signature with a JSON header."""
     return split_header(value) is not None
