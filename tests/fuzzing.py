@@ -128,6 +128,8 @@ def check(client, admin_headers: dict, request: dict) -> str:
         data=request["data"],
     )
     assert resp.status_code < 500, (request, resp.get_data()[:300])
+    for name, value in resp.headers.items():  # what gunicorn would refuse to send
+        assert all(" " <= c <= "~" for c in value), (request, name, value)
     if resp.status_code >= 400 or resp.mimetype == "application/json":
         body = resp.get_json(silent=True)
         assert isinstance(body, dict), (request, resp.get_data()[:300])

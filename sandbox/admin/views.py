@@ -138,8 +138,8 @@ def show_tenant(ref):
     "admin",
     ADMIN,
     "JournalPage",
-    errors=(400, 401),
-    params=[param(n) for n in (*journal_filters.KEYS, "limit")],
+    errors=(400, 401, 404),
+    params=[param(n, schema=journal_filters.SCHEMAS[n]) for n in (*journal_filters.KEYS, "limit")],
 )
 def journal_search():
     """Search the journal: "did you receive it?" by tenant, user, event id, path, status, time."""
@@ -151,7 +151,7 @@ def journal_search():
     try:
         filters = journal_filters.parse(request.args, tenant_id)
     except journal_filters.BadFilter as exc:
-        raise ApiError(400, str(exc), exc.reason) from exc
+        raise ApiError(exc.status, str(exc), exc.reason) from exc
     result = journal.search(_store(), filters, _masker())
     for row in result["entries"]:
         row["url"] = url_for("admin.journal_entry", request_id=row["request_id"], _external=True)

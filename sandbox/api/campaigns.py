@@ -11,7 +11,7 @@ from .common import base_url, bearer_auth, call, json_body, ok, write_key_auth
 
 bp = Blueprint("campaigns", __name__, url_prefix="/reward")
 PAGE_TYPES = {"filter": "object", "limit": "number", "page": "number"}
-PAGE_REQUEST = {"body": "PageRequest", "example": {"page": 1, "limit": 10}}
+PAGE_REQUEST = {"body": "PageRequest", "example": {"page": 1, "limit": 10}, "body_required": False}
 
 
 def _load(filters: dict):

@@ -125,6 +125,7 @@ def set_user_state():
     KEY,
     "PlatformIdLists",
     body="IdLists",
+    body_required=False,
     params=[param("platform", "header", True, {"enum": ["android", "ios"]}, "android")],
     example={"activityIdList": ["MainActivity"], "bannerIds": ["home-banner"]},
 )

@@ -1,14 +1,12 @@
 """Event and telemetry ingest: events host /server/v4, stream host /v4/sdk, diagnostics /sdk/v4,
 and the crash/log report PUT /api/v1/report."""
 
-import re
-
 from flask import Blueprint
 
 from ..auth.bearer import check_event_user
 from ..auth.writekey import HEADER
 from ..domain import events
-from ..http.path import Call
+from ..http.path import Call, header_safe
 from ..openapi.declare import KEY, declare
 from .common import call, ok, parse_json, write_key_auth
 
@@ -21,10 +19,6 @@ EXAMPLE_EVENT = {
     "timestamp": "2026-11-27T10:00:00+0530",
     "event_properties": {"amount": 500},
 }
-
-
-def _header_safe(text: str) -> str:
-    return re.sub(r"[^\x20-\x7e]", "?", text)[:500]
 
 
 def ingest(c: Call, source: str):
@@ -41,7 +35,7 @@ def ingest(c: Call, source: str):
         for problem in problems:
             c.flag("invalid", problem)
         headers["X-Sandbox-Event-Valid"] = "false"
-        headers["X-Sandbox-Event-Problems"] = _header_safe("; ".join(problems))
+        headers["X-Sandbox-Event-Problems"] = header_safe("; ".join(problems))[:500]
     if isinstance(body, dict):
         c.note(**events.journal_fields(body))
         received = c.rt.clock.isoformat()
@@ -66,6 +60,7 @@ DOOR_ROUTES = {
     KEY,
     "KinesisAck",
     body="Event",
+    body_required=False,
     example=EXAMPLE_EVENT,
 )
 def server_event():
@@ -80,6 +75,7 @@ def server_event():
     KEY,
     "KinesisAck",
     body="Event",
+    body_required=False,
     example=EXAMPLE_EVENT,
 )
 def sdk_analytics():
@@ -94,6 +90,7 @@ def sdk_analytics():
     KEY,
     "Success",
     body="Event",
+    body_required=False,
     example=EXAMPLE_EVENT,
 )
 def diagnostics():
@@ -111,6 +108,7 @@ def diagnostics():
     KEY,
     "Success",
     body="Event",
+    body_required=False,
     example=EXAMPLE_EVENT,
 )
 def crash_report():

@@ -59,7 +59,12 @@ def test_steps():
     body = json_body(
         c,
         required=("user_id", "platform"),
-        types={"user_id": "string", "platform": "string", "data": "array"},
+        types={
+            "user_id": "string",
+            "platform": "string",
+            "data": "array",
+            "cg_sdk_version": "string",
+        },
     )
     steps = body.get("data") or []
     if not isinstance(steps, list):

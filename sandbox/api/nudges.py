@@ -7,6 +7,7 @@ from ..auth.writekey import HEADER
 from ..domain import campaigns, nudges, tenants
 from ..errors import ApiError
 from ..openapi.declare import BEARER, KEY, NONE, declare, param
+from ..openapi.schema_kit import NEED
 from .common import base_url, bearer_auth, call, json_body, ok, write_key_auth
 
 bp = Blueprint("nudges", __name__)
@@ -19,7 +20,10 @@ bp = Blueprint("nudges", __name__)
     NONE,
     None,
     errors=(400, 404, 503),
-    params=[param("userId", required=True), param("clientId", required=True)],
+    params=[
+        param("userId", required=True, schema=NEED),
+        param("clientId", required=True, schema=NEED),
+    ],
     ok_type="text/event-stream",
 )
 def sse():
@@ -69,7 +73,7 @@ def sse():
     "nudges",
     KEY,
     "NudgeAcked",
-    errors=(401, 404, 503),
+    errors=(401, 403, 404, 503),
     body="NudgeAck",
     example={"userId": "postman-user", "nudgeId": "ndg_0000000000000000"},
     expect=(404,),
@@ -86,7 +90,7 @@ def ack_nudge():
     client = body.get("clientId")
     if client and client != tenant["id"]:
         raise ApiError(
-            400,
+            403,
             "clientId differs from the writeKey's tenant",
             "client_mismatch",
             "Send the clientId from the registration response.",
@@ -111,6 +115,7 @@ def ack_nudge():
     "nudges",
     BEARER,
     "NudgeTest",
+    errors=(401, 403, 503),
     body="SegmentUser",
     example={"userId": "postman-user"},
 )
@@ -121,7 +126,7 @@ def nudge_test():
     body = json_body(c, required=("userId",), types={"userId": "string"})
     if str(body["userId"]) != user["userId"]:
         raise ApiError(
-            400,
+            403,
             f"userId {body['userId']!r} is not the token's user {user['userId']!r}",
             "user_mismatch",
             "Send the userId the token was issued for.",

@@ -98,7 +98,7 @@ def generate_user_token():
     "registration",
     BEARER,
     "Registered",
-    **{**REGISTRATION, "example": {"profile": {"city": "Pune"}}},
+    **{**REGISTRATION, "example": {"profile": {"city": "Pune"}}, "body_required": False},
 )
 def update_user():
     """Update a registered user's attributes (Bearer); answer the user and a fresh token."""

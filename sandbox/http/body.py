@@ -100,6 +100,13 @@ def json_body(
     "string", "object", "array", "boolean" or "number".
     """
     body = parse_json(call)
+    if body is None and call.body.strip():
+        raise ApiError(
+            400,
+            "The body is the JSON null, not an object",
+            "body_not_object",
+            "Send one JSON object ({...}), or no body.",
+        )
     if body is None:
         if required and not allow_empty:
             raise ApiError(

@@ -8,6 +8,7 @@ writes with the journal entry in one transaction, and only then does the answer 
 """
 
 import logging
+import re
 import time
 
 from ..auth.checks import AuthFailure, Chain
@@ -20,6 +21,8 @@ from ..store import Write, settings
 from .capture import capture_environ
 
 log = logging.getLogger(__name__)
+# A response header value a server can send: gunicorn refuses control and non-ASCII bytes.
+_NOT_HEADER_SAFE = re.compile(r"[^\x20-\x7e]")
 
 
 class Runtime:
@@ -141,8 +144,13 @@ def error_answer(
         extra = {**extra, "requestId": call.entry["request_id"], "journal": journal_url(call)}
     message, hint = masker.text(exc.message), exc.hint and masker.text(exc.hint)
     body = error_body(masker.text(path), exc.status, message, exc.reason, hint, **extra)
-    headers = {k: masker.text(v) for k, v in exc.headers.items()}
+    headers = {k: header_safe(masker.text(v)) for k, v in exc.headers.items()}
     return body, exc.status, headers
+
+
+def header_safe(value: str) -> str:
+    """Return text fit for a header value: printable ASCII (what a caller sent may not be)."""
+    return _NOT_HEADER_SAFE.sub("?", value)[:1000]
 
 
 def finish(call: Call, status: int, headers: dict, body: bytes | None) -> dict:

@@ -14,6 +14,7 @@ from . import tail
 
 MAX_TEXT = 1000
 MAX_LIMIT = 500
+_LATEST_EPOCH = 253402300799  # 9999-12-31T23:59:59Z
 # The flags the sandbox puts on journal entries.
 FLAGS = ("invalid", "duplicate", "no_token", "filter_matches_nothing")
 # filter -> journal column, for the filters that match a value exactly
@@ -27,16 +28,36 @@ EXACT = {
     "request_id": "request_id",
 }
 KEYS = (*EXACT, "path_prefix", "status", "flag", "since", "until", "before", "after", "q")
+_TEXT = {"type": "string", "maxLength": MAX_TEXT, "pattern": "^[^\\u0000]*$"}
+
+
+def _grammar(pattern: str) -> dict:
+    # Blank is allowed: a blank filter is no filter.
+    return {"type": "string", "pattern": f"^({pattern})?$"}
+
+
+# The grammar of each filter, as the OpenAPI document states it (ISO 8601 times and the
+# opaque `after` cursor from `next` are accepted too; the README documents them).
+SCHEMAS = {
+    **{key: _TEXT for key in (*EXACT, "path_prefix", "q")},
+    "method": _grammar("[A-Za-z]{1,16}"),
+    "status": _grammar("[1-5]([0-9][0-9]|[xX][xX])"),
+    "flag": {"enum": ["", *FLAGS]},
+    "since": _grammar("[0-9]{1,11}([.][0-9]{1,6})?"),
+    "until": _grammar("[0-9]{1,11}([.][0-9]{1,6})?"),
+    "before": _grammar("[0-9]{1,18}"),
+    "after": _grammar("[0-9]{1,18}"),
+    "limit": _grammar("[1-9]|[1-9][0-9]|[1-4][0-9][0-9]|500"),
+}
 IGNORED = ("token", "limit")  # the admin token in the query string; the page size
-_LATEST_EPOCH = 253402300799  # 9999-12-31T23:59:59Z
 
 
 class BadFilter(ValueError):
     """A filter value outside its grammar: a 400 with a reason code."""
 
-    def __init__(self, message: str, reason: str = "bad_filter"):
+    def __init__(self, message: str, reason: str = "bad_filter", status: int = 400):
         super().__init__(message)
-        self.reason = reason
+        self.reason, self.status = reason, status
 
 
 @dataclass
@@ -90,7 +111,7 @@ def _epoch(key: str, value: str) -> float:
 
 
 def _entry_id(key: str, value: str) -> int:
-    if not (value.isascii() and value.isdigit() and len(value) <= 19) or int(value) >= 1 << 63:
+    if not (value.isascii() and value.isdigit() and len(value) <= 18):
         raise BadFilter(f"{key} must be a journal entry id (a whole number)", "bad_cursor")
     return int(value)
 
@@ -116,6 +137,8 @@ def parse(args: Mapping[str, str], tenant_id: Callable[[str], str | None]) -> Fi
         )
     got = {k: _text(k, v) for k, v in args.items() if v != "" and k != "token"}
     out = Filters()
+    if "method" in got and not (got["method"].isascii() and got["method"].isalpha()):
+        raise BadFilter("method must be an HTTP method (GET, POST, ...)")
     for key, column in EXACT.items():
         if key in got:
             out.exact[column] = got[key].upper() if key == "method" else got[key]
@@ -123,7 +146,9 @@ def parse(args: Mapping[str, str], tenant_id: Callable[[str], str | None]) -> Fi
         found = tenant_id(got["tenant"])
         if found is None:
             raise BadFilter(
-                f"no tenant {got['tenant']!r}: give its id, name or writeKey", "tenant_not_found"
+                f"no tenant {got['tenant']!r}: give its id, name or writeKey",
+                "tenant_not_found",
+                404,
             )
         out.exact["tenant_id"] = found
     out.path_prefix = got.get("path_prefix")
@@ -143,8 +168,8 @@ def parse(args: Mapping[str, str], tenant_id: Callable[[str], str | None]) -> Fi
             out.after = tail.decode(got["after"])
         except tail.BadCursor as exc:
             raise BadFilter(f"after: {exc}", "bad_cursor") from exc
-    if "q" in args:
-        out.q = fts_query(got.get("q", ""))
+    if got.get("q", "").strip():  # a blank q is no filter, like any blank filter
+        out.q = fts_query(got["q"])
     limit = got.get("limit", "50")
     if not (
         limit.isascii() and limit.isdigit() and len(limit) <= 3 and 1 <= int(limit) <= MAX_LIMIT

@@ -19,6 +19,7 @@ EXAMPLE_CAMPAIGN = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
 DESCRIPTIONS = {
     400: "Bad body or parameters (invalid JSON with position, wrong content type, missing fields)",
     401: "Credential check failed: reason, hint and checks[] say which and why",
+    403: "The credentials are valid but name another tenant or user than the request",
     404: "Unknown route (with suggestions) or unknown entity",
     409: "Conflicts with the sandbox's state (e.g. the clock is not virtual)",
     413: "The body is larger than SANDBOX_BODY_MAX_BYTES; the head of it is journaled",
@@ -49,13 +50,14 @@ def operation(
     example=None,
     expect=(200,),
     shaped_like_ok=(),
+    body_required: bool = True,
 ) -> dict:
     """Return an OpenAPI operation object.
 
     `example` is the request body the Postman request sends; `expect` the statuses it may
     answer on a fresh sandbox (x-expect); `shaped_like_ok` the error statuses whose body has
-    the success shape (health's 503). A 400 is documented with a body, a 404 with a path
-    parameter.
+    the success shape (health's 503); `body_required` False where an empty body is read as
+    {} (the sandbox answers it). A 400 is documented with a body, a 404 with a path parameter.
     """
     error_schema = ref("AdminError" if tag == "admin" else "ApiError")
     if ok_type == JSON:
@@ -82,7 +84,7 @@ def operation(
         media = {"schema": ref(body)}
         if example is not None:
             media["example"] = example
-        op["requestBody"] = {"required": True, "content": {JSON: media}}
+        op["requestBody"] = {"required": body_required, "content": {JSON: media}}
     op["x-expect"] = list(expect)
     return op
 

@@ -27,3 +27,15 @@ def success(data: dict | None = None, **extra) -> dict:
     if data is not None:
         required["data"] = data
     return obj(required, extra)
+
+
+# A required text field: the sandbox treats "" as missing.
+NEED = {"type": "string", "minLength": 1}
+
+
+def nullable(schema: dict) -> dict:
+    """Return `schema` that also allows null (the sandbox reads a null field as absent)."""
+    kind = schema.get("type")
+    if isinstance(kind, str):
+        return {**schema, "type": [kind, "null"]}
+    return {"anyOf": [schema, {"type": "null"}]}

@@ -1,7 +1,7 @@
 """OpenAPI component schemas: the JSON shapes of the emulated API, the admin API merged in."""
 
 from .admin_schemas import ADMIN_SCHEMAS
-from .schema_kit import BOOL, INT, NSTR, OBJ, STR, obj, ref, success
+from .schema_kit import BOOL, INT, NEED, NSTR, OBJ, STR, nullable, obj, ref, success
 
 CHECK = obj(
     {
@@ -30,26 +30,30 @@ SCHEMAS = {
     "AdminError": obj({"error": STR, "message": STR, "reason": STR}, {"hint": STR}),
     "Registration": {
         "type": "object",
-        "description": "userId, or anonymousId for an anonymous user; writeKey is required.",
+        "description": "userId, or anonymousId for an anonymous user; writeKey is required. "
+        "deviceType is android, ios or default. A null field is read as absent.",
         "properties": {
-            "userId": STR,
-            "writeKey": STR,
-            "anonymousId": STR,
-            "userName": STR,
-            "email": STR,
-            "phone": STR,
-            "deviceId": STR,
-            "deviceType": {"enum": ["android", "ios", "default"]},
-            "deviceName": STR,
-            "firebaseToken": STR,
-            "apnsDeviceToken": STR,
-            "cookieId": STR,
-            "appVersion": STR,
-            "referredBy": STR,
-            "referralCode": STR,
-            "customAttributes": OBJ,
-            "profile": OBJ,
-            "identities": OBJ,
+            **{
+                k: nullable(STR)
+                for k in (
+                    "userId",
+                    "writeKey",
+                    "anonymousId",
+                    "userName",
+                    "email",
+                    "phone",
+                    "deviceId",
+                    "deviceType",
+                    "deviceName",
+                    "firebaseToken",
+                    "apnsDeviceToken",
+                    "cookieId",
+                    "appVersion",
+                    "referredBy",
+                    "referralCode",
+                )
+            },
+            **{k: nullable(OBJ) for k in ("customAttributes", "profile", "identities")},
         },
     },
     "User": obj(
@@ -97,13 +101,18 @@ SCHEMAS = {
         }
     ),
     "Event": {
+        "description": "Any JSON value is accepted (200), as the real service accepts it: "
+        "validation is deferred. What breaks the event schema (EventSchema) is flagged in "
+        "the journal and in X-Sandbox-Event-Problems, not refused.",
+    },
+    "EventSchema": {
         "type": "object",
-        "description": "Accepted loosely; schema breaks are flagged.",
+        "required": ["event_id", "event_name", "user_id", "timestamp"],
         "properties": {
             "event_id": STR,
             "event_name": STR,
             "user_id": STR,
-            "timestamp": STR,
+            "timestamp": {"type": "string", "description": "ISO 8601 (…T10:00:00+0530)"},
             "event_properties": OBJ,
         },
     },
@@ -171,18 +180,19 @@ SCHEMAS = {
     ),
     "UserStates": success({"type": "array", "items": ref("UserState")}),
     "UserStateUpdate": obj(
-        {"entrypointId": STR},
+        {"entrypointId": NEED},
         {
-            "userId": STR,
-            "campaignId": STR,
-            "entryPointClicked": BOOL,
-            "entryPointCompleteStateViewed": BOOL,
+            "userId": nullable(STR),
+            "campaignId": nullable(STR),
+            "entryPointClicked": nullable(BOOL),
+            "entryPointCompleteStateViewed": nullable(BOOL),
         },
     ),
     "IdLists": {
         "type": "object",
         "properties": {
-            k: {"type": "array", "items": STR} for k in ("activityIdList", "bannerIds", "embedIds")
+            k: nullable({"type": "array", "items": STR})
+            for k in ("activityIdList", "bannerIds", "embedIds")
         },
     },
     "PlatformIdLists": success(
@@ -206,10 +216,19 @@ SCHEMAS = {
         ),
         message=STR,
     ),
-    "SegmentUser": obj({"userId": STR}),
+    "SegmentUser": obj({"userId": NEED}),
     "SegmentChanged": success(message=STR),
     "SegmentStatus": success(obj({"isPresent": BOOL})),
-    "PageRequest": {"type": "object", "properties": {"filter": OBJ, "limit": INT, "page": INT}},
+    "PageRequest": {
+        "type": "object",
+        "description": "page and limit: positive whole numbers (others read as the defaults 1 "
+        "and 50; limit at most 500).",
+        "properties": {
+            "filter": nullable(OBJ),
+            "limit": nullable({"type": "number"}),
+            "page": nullable({"type": "number"}),
+        },
+    },
     "Programs": success(
         obj({"programs": {"type": "array", "items": OBJ}, "page": INT, "limit": INT, "total": INT})
     ),
@@ -218,7 +237,7 @@ SCHEMAS = {
     ),
     "Assets": success(obj({"hash": STR, "compressedAssets": STR}), message=STR),
     "NudgeTest": success(obj({"nudgeId": STR, "channel": STR, "stream": STR})),
-    "NudgeAck": obj({"userId": STR, "nudgeId": STR}, {"clientId": STR}),
+    "NudgeAck": obj({"userId": NEED, "nudgeId": NEED}, {"clientId": nullable(STR)}),
     "NudgeAcked": obj({"status": {"const": "success"}}),
     "NotificationConfig": success(
         obj(
@@ -234,7 +253,8 @@ SCHEMAS = {
         )
     ),
     "TestSteps": obj(
-        {"user_id": STR, "platform": STR}, {"cg_sdk_version": STR, "data": {"type": "array"}}
+        {"user_id": NEED, "platform": NEED},
+        {"cg_sdk_version": nullable(STR), "data": nullable({"type": "array"})},
     ),
     "TestStepsReceived": success(obj({"received": INT})),
 }
