@@ -19,6 +19,8 @@ EXAMPLE_EVENT = {
     "timestamp": "2026-11-27T10:00:00+0530",
     "event_properties": {"amount": 500},
 }
+# Every route here reads any JSON (or none), as the real service does.
+EVENT_BODY = {"body": "Event", "body_required": False, "example": EXAMPLE_EVENT}
 
 
 def ingest(c: Call, source: str):
@@ -59,9 +61,7 @@ DOOR_ROUTES = {
     "events",
     KEY,
     "KinesisAck",
-    body="Event",
-    body_required=False,
-    example=EXAMPLE_EVENT,
+    **EVENT_BODY,
 )
 def server_event():
     """Ingest one server/app event (x-api-key); 200 with ShardId/SequenceNumber."""
@@ -74,9 +74,7 @@ def server_event():
     "events",
     KEY,
     "KinesisAck",
-    body="Event",
-    body_required=False,
-    example=EXAMPLE_EVENT,
+    **EVENT_BODY,
 )
 def sdk_analytics():
     """Ingest one SDK analytics event (stream host); same answer as /server/v4."""
@@ -89,9 +87,7 @@ def sdk_analytics():
     "events",
     KEY,
     "Success",
-    body="Event",
-    body_required=False,
-    example=EXAMPLE_EVENT,
+    **EVENT_BODY,
 )
 def diagnostics():
     """Accept an SDK diagnostics record; it is journaled."""
@@ -107,9 +103,7 @@ def diagnostics():
     "events",
     KEY,
     "Success",
-    body="Event",
-    body_required=False,
-    example=EXAMPLE_EVENT,
+    **EVENT_BODY,
 )
 def crash_report():
     """Accept an SDK crash/log report; it is journaled."""
