@@ -54,13 +54,14 @@ class Masker:
         # Longest first: a secret that contains another is replaced whole.
         found = {str(s) for s in known if s and len(str(s)) >= _SHORTEST_KNOWN}
         self.known = sorted(found, key=len, reverse=True)
+        # One pattern for every known secret and any JWT: one scan of each text (on the
+        # path of every explained 401, where a scan per secret cost a measurable share).
+        alternatives = [*(re.escape(s) for s in self.known), _JWT.pattern]
+        self._secrets = re.compile("|".join(alternatives))
 
     def text(self, text: str) -> str:
         """Return free text with every known secret and every JWT in it masked."""
-        for secret in self.known:
-            if secret in text:
-                text = text.replace(secret, mask(secret))
-        return _JWT.sub(lambda m: mask(m.group(0)), text)
+        return self._secrets.sub(lambda m: mask(m.group(0)), text)
 
     def value(self, name, value):
         """Return a value shown under `name`: masked whole under a secret name."""

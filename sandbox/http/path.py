@@ -37,8 +37,13 @@ class Runtime:
         self.body_limit = config["BODY_MAX_BYTES"]  # what a request may send
 
     def masker(self) -> Masker:
-        """Return a masker of this sandbox's secrets: the admin token and every tenant's."""
-        return Masker([self.admin_token, *tenants.known_secrets(self.store)])
+        """Return a masker of this sandbox's secrets: the admin token and every tenant's.
+
+        Kept as long as the store keeps the tenants (a second; a tenant change drops it).
+        """
+        return self.store.cached(
+            ("masker",), lambda: Masker([self.admin_token, *tenants.known_secrets(self.store)])
+        )
 
     def sync_clock(self) -> None:
         """Adopt the virtual clock's shared state: another worker may have moved it."""
