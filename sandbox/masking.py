@@ -6,6 +6,7 @@ at any depth; and, wherever it appears, when it equals a secret the sandbox know
 tenant's writeKey and secrets, the admin token) or looks like a JWT (a user token).
 """
 
+import functools
 import hashlib
 import json
 import logging
@@ -13,6 +14,8 @@ import re
 import time
 from collections.abc import Callable, Iterable
 from urllib.parse import parse_qsl, urlencode
+
+import orjson
 
 # Header names that carry credentials, besides any name holding a SECRET_WORDS word.
 SECRET_HEADERS = {"authorization", "proxy-authorization", "x-glu-auth", "cookie", "set-cookie"}
@@ -41,9 +44,16 @@ def mask(secret) -> str | None:
     return f"{shown}… ({len(secret)} chars, sha256:{fingerprint(secret)})"
 
 
-def secret_name(name: str) -> bool:
+def secret_name(name) -> bool:
     """Return whether a header, parameter or JSON key name says its value is a secret."""
-    squashed = re.sub(r"[-_. ]", "", str(name).lower())
+    return _secret_name(name if isinstance(name, str) else str(name))
+
+
+# Names repeat (every explained 401 carries the same check keys): the verdict is kept per
+# name, in a bounded cache since names also come from callers' bodies.
+@functools.lru_cache(maxsize=4096)
+def _secret_name(name: str) -> bool:
+    squashed = re.sub(r"[-_. ]", "", name.lower())
     return squashed in SECRET_HEADERS or any(word in squashed for word in SECRET_WORDS)
 
 
@@ -62,6 +72,18 @@ class Masker:
     def text(self, text: str) -> str:
         """Return free text with every known secret and every JWT in it masked."""
         return self._secrets.sub(lambda m: mask(m.group(0)), text)
+
+    def values(self, data):
+        """Return data of ours (an error's fields) with known secrets and JWTs in it masked.
+
+        Its names are ours, so only the values need looking at: one scan of its JSON text,
+        and a walk only when that finds something (rarely: on the path of every 401).
+        """
+        try:
+            text = orjson.dumps(data, default=str).decode()
+        except (TypeError, orjson.JSONEncodeError):
+            return self.json(data)
+        return data if self._secrets.search(text) is None else self.json(data)
 
     def value(self, name, value):
         """Return a value shown under `name`: masked whole under a secret name."""

@@ -143,7 +143,7 @@ def error_answer(
     sandbox in it is masked, even the caller's own.
     """
     masker = rt.masker()
-    extra = masker.json(exc.extra)
+    extra = masker.values(exc.extra)
     if call is not None and isinstance(exc, AuthFailure):
         call.chain = exc.chain
         extra = {**extra, "requestId": call.entry["request_id"], "journal": journal_url(call)}
