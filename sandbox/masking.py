@@ -15,8 +15,6 @@ import time
 from collections.abc import Callable, Iterable
 from urllib.parse import parse_qsl, urlencode
 
-import orjson
-
 # Header names that carry credentials, besides any name holding a SECRET_WORDS word.
 SECRET_HEADERS = {"authorization", "proxy-authorization", "x-glu-auth", "cookie", "set-cookie"}
 # A name is secret when, lower-cased without "-", "_", "." and spaces, it holds one of these
@@ -73,17 +71,9 @@ class Masker:
         """Return free text with every known secret and every JWT in it masked."""
         return self._secrets.sub(lambda m: mask(m.group(0)), text)
 
-    def values(self, data):
-        """Return data of ours (an error's fields) with known secrets and JWTs in it masked.
-
-        Its names are ours, so only the values need looking at: one scan of its JSON text,
-        and a walk only when that finds something (rarely: on the path of every 401).
-        """
-        try:
-            text = orjson.dumps(data, default=str).decode()
-        except (TypeError, orjson.JSONEncodeError):
-            return self.json(data)
-        return data if self._secrets.search(text) is None else self.json(data)
+    def finds(self, text: str) -> bool:
+        """Return whether `text` holds a known secret or a JWT."""
+        return self._secrets.search(text) is not None
 
     def value(self, name, value):
         """Return a value shown under `name`: masked whole under a secret name."""

@@ -17,7 +17,7 @@ from ..domain import tenants
 from ..errors import ApiError, error_body
 from ..journal.record import Record
 from ..masking import Masker
-from ..store import Write, settings
+from ..store import Write, dumps, settings
 from .capture import capture_environ
 
 log = logging.getLogger(__name__)
@@ -143,13 +143,18 @@ def error_answer(
     sandbox in it is masked, even the caller's own.
     """
     masker = rt.masker()
-    extra = masker.values(exc.extra)
+    extra, message, hint, headers = exc.extra, exc.message, exc.hint, exc.headers
+    # One scan of everything the answer says; fields are masked only when it finds a secret.
+    said = dumps([path, message, hint, extra, headers])
+    if masker.finds(said):
+        extra, message = masker.json(extra), masker.text(message)
+        hint, path = hint and masker.text(hint), masker.text(path)
+        headers = {k: masker.text(v) for k, v in headers.items()}
     if call is not None and isinstance(exc, AuthFailure):
         call.chain = exc.chain
         extra = {**extra, "requestId": call.entry["request_id"], "journal": journal_url(call)}
-    message, hint = masker.text(exc.message), exc.hint and masker.text(exc.hint)
-    body = error_body(masker.text(path), exc.status, message, exc.reason, hint, **extra)
-    headers = {k: header_safe(masker.text(v)) for k, v in exc.headers.items()}
+    body = error_body(path, exc.status, message, exc.reason, hint, **extra)
+    headers = {k: header_safe(v) for k, v in headers.items()}
     return body, exc.status, headers
 
 

@@ -49,8 +49,12 @@ class Record(Write):
     def __init__(self, entry: dict, writes: list[Write]):
         self.values = entry_values(entry)
         self.writes = writes
-        self.target = combined([Target.SHARD, *(w.target for w in writes)])
-        self.changes_cached = any(w.changes_cached for w in writes)
+        # Most records (every 401, every event) need no set to tell their target.
+        if not writes:
+            self.target, self.changes_cached = Target.SHARD, False
+        else:
+            self.target = combined([Target.SHARD, *(w.target for w in writes)])
+            self.changes_cached = any(w.changes_cached for w in writes)
 
     def run(self, conn) -> dict:
         """Record this request alone (the writer's retry of a failed batch)."""
