@@ -88,3 +88,15 @@ def test_a_strange_last_event_id_starts_the_stream_from_the_beginning(make_app, 
     resp = client.get(f"/sse?userId=alice&clientId={DEMO_TENANT}", headers={"Last-Event-ID": last})
     assert resp.status_code == 200
     assert resp.get_data(as_text=True).startswith(": connected")
+
+
+@pytest.mark.parametrize("length", ["9" * 5000, "99999999999999999999", "²"])
+def test_an_absurd_content_length_is_no_500(make_app, length):
+    client = make_app().test_client()
+    resp = client.post(
+        "/server/v4",
+        data=b"{}",
+        headers={**JSON, **KEY},
+        environ_overrides={"CONTENT_LENGTH": length},
+    )
+    assert resp.status_code < 500

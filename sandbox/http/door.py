@@ -46,7 +46,9 @@ class Door:
         """Answer a registered route here, or hand the request to Flask."""
         route = self.routes.get(environ.get("PATH_INFO"))
         length = environ.get("CONTENT_LENGTH", "")
-        if route is None or environ.get("REQUEST_METHOD") != "POST" or not length.isdigit():
+        # A length the door can read: digits that fit (anything else is Flask's to refuse).
+        readable = length.isascii() and length.isdigit() and len(length) <= 18
+        if route is None or environ.get("REQUEST_METHOD") != "POST" or not readable:
             return self.wsgi_app(environ, start_response)
         body, oversize = read_body(environ["wsgi.input"], int(length), self.rt)
         endpoint, handler = route
