@@ -1,6 +1,6 @@
 """The one request path: begin (capture, clock, entry) -> handler -> finish (record, commit).
 
-Every emulated request takes it, through Flask's hooks (flask_hooks.py) or through the
+Every emulated request takes it, through Flask's hooks (hooks.py) or through the
 ingest door beneath Flask (door.py); both call begin(), the same handler and finish().
 Handlers note fields and queue their domain writes on the Call; finish() commits the
 writes with the journal entry in one transaction, and only then does the answer leave
