@@ -1,15 +1,9 @@
 """Folder 6 of the collection: one request per explained 401 reason."""
 
-from items import (  # noqa: F401
-    ADMIN_HEADER,
+from items import (
     B64URL,
     BEARER_HEADER,
-    DEMO_KEY,
-    JSON_HEADER,
     KEY_HEADER,
-    OK,
-    SUCCESS,
-    VIP_CAMPAIGN,
     explained_401,
     folder,
     request,

@@ -1,16 +1,11 @@
 """Folders 3 to 5 of the collection: nudges, segments and deep links, the admin journal."""
 
-from items import (  # noqa: F401
+from items import (
     ADMIN_HEADER,
-    B64URL,
     BEARER_HEADER,
-    DEMO_KEY,
-    JSON_HEADER,
     KEY_HEADER,
     OK,
     SUCCESS,
-    VIP_CAMPAIGN,
-    explained_401,
     folder,
     request,
 )

@@ -1,20 +1,16 @@
 """Folders 1 and 2 of the collection: load the UI (config, registration, campaigns, entry
 points), then send events."""
 
-from items import (  # noqa: F401
-    ADMIN_HEADER,
-    B64URL,
+from items import (
     BEARER_HEADER,
-    DEMO_KEY,
-    JSON_HEADER,
     KEY_HEADER,
     OK,
     SUCCESS,
-    VIP_CAMPAIGN,
-    explained_401,
     folder,
     request,
 )
+
+from sandbox.api.events import EXAMPLE_EVENT
 
 
 def load_ui():
@@ -169,13 +165,8 @@ def load_ui():
     )
 
 
-EVENT = {
-    "event_id": "{{eventId}}",
-    "event_name": "completePurchase",
-    "user_id": "{{userId}}",
-    "timestamp": "2026-11-27T10:00:00+0530",
-    "event_properties": {"amount": 500},
-}
+# The route's own example, with the ids this run chains.
+EVENT = {**EXAMPLE_EVENT, "event_id": "{{eventId}}", "user_id": "{{userId}}"}
 KINESIS = OK + [
     "const body = pm.response.json();",
     "pm.test('ShardId / SequenceNumber', () => { "

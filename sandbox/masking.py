@@ -44,7 +44,9 @@ def mask(secret) -> str | None:
 
 def secret_name(name) -> bool:
     """Return whether a header, parameter or JSON key name says its value is a secret."""
-    return _secret_name(name if isinstance(name, str) else str(name))
+    name = name if isinstance(name, str) else str(name)
+    # Only short names are cached: a body's keys may be megabytes long.
+    return _secret_name(name) if len(name) <= 64 else _secret_name.__wrapped__(name)
 
 
 # Names repeat (every explained 401 carries the same check keys): the verdict is kept per

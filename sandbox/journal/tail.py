@@ -39,7 +39,7 @@ def decode(cursor: str) -> dict[int, int]:
 
     A plain entry id is read as that id in every file (the search's older `after=<id>`).
     """
-    if cursor.isascii() and cursor.isdigit() and len(cursor) <= 19:
+    if cursor.isascii() and cursor.isdigit() and len(cursor) <= 18:
         return _Everywhere(_bounded(int(cursor)))
     if len(cursor) > _MAX_TEXT or not cursor.startswith(PREFIX):
         raise BadCursor("not a journal cursor (use the `next` of an earlier answer)")
