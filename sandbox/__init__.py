@@ -1,30 +1,41 @@
-"""CustomerGlu integration sandbox: the app factory."""
+"""CustomerGlu integration sandbox: the app factory.
+
+Importing the package imports no Flask, no ssl: `python -m sandbox serve` must be able
+to monkey-patch for gevent before they load (__main__.py).
+"""
+
+from __future__ import annotations
 
 import logging
 import sqlite3
 import time
 from pathlib import Path
-
-from flask import Flask
+from typing import TYPE_CHECKING
 
 from . import config as config_module
-from .clock import make_clock
-from .http.jsonprovider import FastJSONProvider
-from .journal.retention import Maintenance
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 __version__ = config_module.VERSION
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Create the sandbox app: config, store (migrated), clock, tenants, blueprints, CLI."""
+    from flask import Flask
+
     from . import admin, api, cli
-    from .domain import tenants
+    from .clock import make_clock
+    from .domain import nudges, tenants
     from .errors import DataDirError
     from .http import errors, hooks
     from .http.door import Door
+    from .http.jsonprovider import FastJSONProvider
     from .http.path import Runtime
+    from .journal.retention import Maintenance
     from .store import Store, migrate, settings
     from .store.health import write_problem
+    from .streams import Hub
 
     # No static folder: the sandbox serves no files of its own yet (and no stray route).
     app = Flask(__name__, static_folder=None)
@@ -72,7 +83,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     store.write(write)
 
-    rt = Runtime(store, clock, app.config)
+    cfg = app.config
+    hub = Hub(cfg["STREAMS_MAX"], cfg["STREAM_HEARTBEAT_SECONDS"])
+    hub.watchers.append(nudges.watcher(hub, store))
+    rt = Runtime(store, clock, cfg, hub)
     app.extensions["sandbox.runtime"] = rt
     errors.init_app(app)
     hooks.init_app(app, rt)

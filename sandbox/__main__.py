@@ -1,5 +1,27 @@
-"""`python -m sandbox ...`: the sandbox's command line."""
+"""`python -m sandbox ...` and `cglu-sandbox ...`: the sandbox's command line."""
 
-from .cli import main
+import os
+import sys
 
-main()
+
+def _gevent_server(argv: list[str]) -> bool:
+    """Return True if this command starts the server with gevent workers."""
+    model = os.environ.get("SANDBOX_SERVER_MODEL", "").strip() or "gevent"
+    return "serve" in argv[1:] and model == "gevent" and sys.platform != "win32"
+
+
+def run() -> None:
+    """Run the command line; for `serve` under gevent, monkey-patch first of all."""
+    if _gevent_server(sys.argv):
+        # Before Flask, requests and ssl load: patched late, ssl would keep blocking
+        # sockets that stall a worker's event loop (gevent's MonkeyPatchWarning).
+        from gevent import monkey
+
+        monkey.patch_all()
+    from .cli import main
+
+    main()
+
+
+if __name__ == "__main__":
+    run()

@@ -17,7 +17,13 @@ SETTINGS = {
     # A worker more than the cores keeps the CPU busy while another waits on its commit
     # (docs/architecture.md, "The process model", has the measurements).
     "WORKERS": (3, int, "gunicorn worker processes (cores + 1 measured best on 2 cores)"),
-    "THREADS": (6, int, "threads per worker"),
+    # gevent: each connection is a greenlet, so an idle stream or a slow client costs a
+    # socket and a few KB, not a thread (docs/architecture.md, "The process model").
+    "SERVER_MODEL": ("gevent", str, "gevent (default) or gthread: how a worker holds connections"),
+    "THREADS": (6, int, "threads per worker (gthread model only)"),
+    "HEAD_TIMEOUT": (10, int, "seconds a client has to send a request's head; then closed"),
+    "STREAMS_MAX": (5000, int, "open /sse and WebSocket streams per worker; past it: 503"),
+    "STREAM_HEARTBEAT_SECONDS": (15, int, "idle streams send a heartbeat this often"),
     "FIXTURES_DIR": ("", str, "fixtures folder (default: the repository's fixtures/)"),
     "BODY_MAX": (65536, int, "bytes of each request/response body kept in the journal"),
     "BODY_MAX_BYTES": (4 * 1024 * 1024, int, "largest request body accepted; larger: 413"),

@@ -22,7 +22,7 @@ def test_health_is_open_and_says_little(client):
     resp = client.get("/_sandbox/health")
     assert resp.status_code == 200
     body = resp.get_json()
-    assert set(body) == {"status", "store", "schemaVersion", "uptimeSeconds", "pid"}
+    assert set(body) == {"status", "store", "schemaVersion", "uptimeSeconds", "pid", "streams"}
     assert body["store"] == "ok" and body["schemaVersion"] == len(MIGRATIONS._migrations)
 
 
@@ -31,18 +31,23 @@ def _admin_urls(app):
         if not rule.rule.startswith("/_sandbox") or rule.endpoint == "admin.health":
             continue
         url = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"x-\1", rule.rule)
+        # A WebSocket route matches only a request that asks to upgrade.
+        upgrade = {"Upgrade": "websocket", "Connection": "Upgrade"} if rule.websocket else {}
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            yield method, url
+            yield method, url, upgrade
 
 
 def test_every_admin_route_requires_the_token(app, client):
     routes = list(_admin_urls(app))
     assert len(routes) >= 5  # the admin API exists; new routes are covered automatically
-    for method, url in routes:
-        resp = client.open(url, method=method)
+    assert any(upgrade for _m, _u, upgrade in routes)  # the WebSocket routes are among them
+    for method, url, upgrade in routes:
+        resp = client.open(url, method=method, headers=upgrade)
         assert resp.status_code == 401, (method, url)
         assert resp.get_json()["reason"] == "admin_token_missing"
-        wrong = client.open(url, method=method, headers={"X-Sandbox-Admin-Token": "nope"})
+        wrong = client.open(
+            url, method=method, headers={"X-Sandbox-Admin-Token": "nope", **upgrade}
+        )
         assert wrong.status_code == 401 and wrong.get_json()["reason"] == "admin_token_invalid"
 
 
@@ -254,7 +259,7 @@ def test_live_server_answers_health_and_prints_banner(live_server):
 
     assert requests.get(live_server.url + "/_sandbox/health", timeout=5).json()["status"] == "ok"
     out = live_server.output()
-    assert "gunicorn gthread" in out and f"{live_server.url}/_sandbox/?token=adm_" in out
+    assert "gunicorn gevent" in out and f"{live_server.url}/_sandbox/?token=adm_" in out
     assert DEMO_KEY in out
     token = re.search(r"token=(adm_\S+)", out).group(1)
     resp = requests.get(live_server.url + "/_sandbox/tenants", params={"token": token}, timeout=5)

@@ -65,7 +65,30 @@ def health():
         "uptimeSeconds": round(uptime, 1),
         # Which worker process answered (uptime is that worker's, too).
         "pid": os.getpid(),
+        "streams": _streams(),
     }, status
+
+
+def _streams() -> dict:
+    """Return open streams and connections per worker process (the workers' board)."""
+    hub = current_app.extensions["sandbox.runtime"].streams
+    workers = [
+        {
+            "pid": row["pid"],
+            # Counted by the gevent worker only (server/workers.py); null elsewhere.
+            "connections": row["connections"] if hub.board.counts_connections else None,
+            "sse": row["sse"],
+            "ws": row["ws"],
+            "refused": row["refused"],
+        }
+        for row in hub.board.rows()
+    ]
+    return {
+        "open": sum(w["sse"] + w["ws"] for w in workers),
+        "capPerWorker": hub.cap,
+        "heartbeatSeconds": hub.heartbeat,
+        "workers": workers,
+    }
 
 
 @bp.get("/")

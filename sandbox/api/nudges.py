@@ -6,6 +6,7 @@ from ..auth import tokens
 from ..auth.writekey import HEADER
 from ..domain import campaigns, nudges, tenants
 from ..errors import ApiError
+from ..http.streams import open_stream
 from ..openapi.declare import BEARER, KEY, NONE, declare, param
 from ..openapi.schema_kit import NEED
 from .common import base_url, bearer_auth, call, json_body, ok, write_key_auth
@@ -15,7 +16,8 @@ bp = Blueprint("nudges", __name__)
 
 @bp.get("/sse")
 @declare(
-    "Server-sent nudges for a user (closes after SANDBOX_SSE_MAX_SECONDS)",
+    "Server-sent nudges for a user (closes after SANDBOX_SSE_MAX_SECONDS; 503 past the "
+    "worker's SANDBOX_STREAMS_MAX)",
     "nudges",
     NONE,
     None,
@@ -52,13 +54,11 @@ def sse():
     # The id the SDK saw last: a row id, below 2^63. Anything else starts from the beginning.
     fits = last.isascii() and last.isdigit() and len(last) <= 18
     last_id = int(last) if fits else 0
+    sse = open_stream(c.rt, "sse", (client_id, user_id))
+    peer = request.environ.get("gunicorn.socket")  # watched for the client leaving
+    sse.peer = peer.fileno() if peer is not None else None
     body = nudges.stream(
-        c.rt.store,
-        client_id,
-        user_id,
-        last_id,
-        current_app.config["SSE_MAX_SECONDS"],
-        c.rt.clock.isoformat,
+        c.rt.store, sse, last_id, current_app.config["SSE_MAX_SECONDS"], c.rt.clock.isoformat
     )
     return Response(
         body,

@@ -5,9 +5,8 @@ import secrets
 import time
 
 from ..store import CoreWrite, Store, dumps, loads
-
-KEEPALIVE_SECONDS = 15
-POLL_SECONDS = 0.25
+from ..streams import Hub, Stream
+from ..streams.watch import Watcher
 
 
 def test_nudge(nudge_id: str, click_action: str) -> dict:
@@ -71,34 +70,69 @@ def pending(store: Store, tenant_id: str, user_id: str, after_id: int) -> list[d
     )
 
 
+def latest_id(store: Store) -> int:
+    """Return the newest nudge's row id (0 with none)."""
+    row = store.one("SELECT max(id) AS id FROM nudges")
+    return (row and row["id"]) or 0
+
+
+def since(store: Store, after_id: int, limit: int = 1000) -> tuple[int, set]:
+    """Return (newest row id seen, the (tenant, user) keys of nudges after `after_id`)."""
+    rows = store.all(
+        "SELECT id, tenant_id, user_id FROM nudges WHERE id > ? ORDER BY id LIMIT ?",
+        (after_id, limit),
+    )
+    if not rows:
+        return after_id, set()
+    return rows[-1]["id"], {(r["tenant_id"], r["user_id"]) for r in rows}
+
+
+def watcher(hub: Hub, store: Store, interval: float = 0.1) -> Watcher:
+    """Return the poller that wakes a user's /sse streams when a nudge for them commits."""
+    return Watcher(hub, lambda after: since(store, after), lambda: latest_id(store), interval)
+
+
 def frame(row: dict) -> str:
     """Return one SSE frame: `id:` for resumption, `data:` as the SDK parses it."""
     return f"id: {row['id']}\ndata: {json.dumps({'data': loads(row['payload'])})}\n\n"
 
 
-def stream(store: Store, tenant_id: str, user_id: str, last_id: int, max_seconds: float, now_iso):
-    """Yield SSE frames for the user until `max_seconds` pass (the SDK then reconnects)."""
+def stream(store: Store, sse: Stream, last_id: int, max_seconds: float, now_iso):
+    """Yield SSE frames for the stream's user until `max_seconds` pass (the SDK reconnects).
+
+    The stream waits on its own wake-up (streams/hub.py), not on a timer of its own:
+    it reads the store when a nudge for its user commits, and sends a comment line
+    every heartbeat so that proxies and the SDK see a live connection.
+    """
+    tenant_id, user_id = sse.key
     # The stream's lifetime is measured on the real monotonic clock: it bounds a
-    # server thread, whatever the virtual clock says.
-    started = last_beat = time.monotonic()
-    yield ": connected to the CustomerGlu sandbox\n\n"
-    while time.monotonic() - started < max_seconds:
-        rows = pending(store, tenant_id, user_id, last_id)
-        if rows:
-            delivered = [r["id"] for r in rows]
-            # A stream outlives its request: its deliveries commit on their own.
-            store.write(
-                CoreWrite(
-                    lambda conn, ids=delivered: conn.executemany(
-                        "UPDATE nudges SET delivered_at = COALESCE(delivered_at, ?) WHERE id = ?",
-                        [(now_iso(), i) for i in ids],
+    # connection, whatever the virtual clock says.
+    deadline = time.monotonic() + max_seconds
+    try:
+        yield ": connected to the CustomerGlu sandbox\n\n"
+        while sse.live:
+            rows = pending(store, tenant_id, user_id, last_id)
+            if rows:
+                delivered = [r["id"] for r in rows]
+                # A stream outlives its request: its deliveries commit on their own.
+                store.write(
+                    CoreWrite(
+                        lambda conn, ids=delivered: conn.executemany(
+                            "UPDATE nudges SET delivered_at = COALESCE(delivered_at, ?) "
+                            "WHERE id = ?",
+                            [(now_iso(), i) for i in ids],
+                        )
                     )
                 )
-            )
-            for row in rows:
-                last_id = row["id"]
-                yield frame(row)
-        elif time.monotonic() - last_beat >= KEEPALIVE_SECONDS:
-            last_beat = time.monotonic()
-            yield ": keep-alive\n\n"
-        time.sleep(POLL_SECONDS)
+                for row in rows:
+                    last_id = row["id"]
+                    yield frame(row)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            if not sse.wait(min(sse.hub.heartbeat, left)) and time.monotonic() < deadline:
+                yield ": keep-alive\n\n"
+        if sse.closing:
+            yield ": the sandbox is shutting down; reconnect\n\n"
+    finally:
+        sse.close()

@@ -18,6 +18,7 @@ from ..errors import ApiError, error_body
 from ..journal.record import Record
 from ..masking import Masker
 from ..store import Write, dumps, settings
+from ..streams import Hub
 from .capture import capture_environ
 
 log = logging.getLogger(__name__)
@@ -28,10 +29,10 @@ _NOT_HEADER_SAFE = re.compile(r"[^\x20-\x7e]")
 class Runtime:
     """What every request needs from the app, read once when the app is made."""
 
-    __slots__ = ("store", "clock", "config", "admin_token", "body_max", "body_limit")
+    __slots__ = ("store", "clock", "config", "admin_token", "body_max", "body_limit", "streams")
 
-    def __init__(self, store, clock, config: dict):
-        self.store, self.clock, self.config = store, clock, config
+    def __init__(self, store, clock, config: dict, streams: Hub):
+        self.store, self.clock, self.config, self.streams = store, clock, config, streams
         self.admin_token = config["ADMIN_TOKEN"]
         self.body_max = config["BODY_MAX"]  # what the journal keeps of a body
         self.body_limit = config["BODY_MAX_BYTES"]  # what a request may send

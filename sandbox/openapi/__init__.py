@@ -19,6 +19,8 @@ def paths(app: Flask) -> dict:
     """Return the path items of every declared route of `app`, in declaration order."""
     out: dict = {}
     for rule in app.url_map.iter_rules():
+        if rule.websocket:  # OpenAPI describes no WebSocket; README "WebSockets" does
+            continue
         op = getattr(app.view_functions[rule.endpoint], "openapi", None)
         if op is None:  # undeclared: tests/test_openapi.py names it
             continue

@@ -10,6 +10,25 @@ ADMIN_SCHEMAS = {
             "schemaVersion": INT,
             "uptimeSeconds": {"type": "number"},
             "pid": INT,
+            "streams": obj(
+                {
+                    "open": INT,
+                    "capPerWorker": INT,
+                    "heartbeatSeconds": INT,
+                    "workers": {
+                        "type": "array",
+                        "items": obj(
+                            {
+                                "pid": INT,
+                                "connections": {"type": ["integer", "null"]},
+                                "sse": INT,
+                                "ws": INT,
+                                "refused": INT,
+                            }
+                        ),
+                    },
+                }
+            ),
         },
         {"reason": STR},
     ),

@@ -12,7 +12,6 @@ import functools
 import json
 import os
 import sqlite3
-import threading
 import time
 from pathlib import Path
 
@@ -20,6 +19,7 @@ import orjson
 import sqlite_utils
 
 from .migrations import MIGRATIONS
+from .osthread import os_local
 from .shard_schema import ensure_shard
 from .shards import ShardReader, shard_paths, slot_of
 from .writer import Writer
@@ -121,7 +121,9 @@ class Store:
         self.data_dir = str(Path(path).parent)
         self.writer = Writer(self.path, connect, shard_dir=self.data_dir)
         self.writer.on_cached_change = self.forget
-        self._local = threading.local()
+        # One reader per OS thread: under gevent every greenlet of a worker shares its
+        # thread's (a read runs to its last row without yielding), not one per connection.
+        self._local = os_local()
         self._cache: dict = {}
 
     def _conn(self, journal: bool) -> sqlite3.Connection:

@@ -14,11 +14,10 @@ frames holding the writers' lock, and the next commit starts the WAL over.
 """
 
 import logging
-import threading
 
 from .health import RepeatedFailure
 from .lock import locked, open_lock
-from .osthread import name_os_thread
+from .osthread import OsThread, name_os_thread, os_lock
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +52,8 @@ class Checkpointer:
         self.interval = interval
         self.idle_interval = idle_interval
         self.restart_frames = RESTART_FRAMES
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._stop = os_lock()  # held while the thread should run; released by stop()
+        self._thread: OsThread | None = None
         self._more: list[str] = []  # files watch() added, checkpointed by the same thread
         self.runs = 0
         self.locked_runs = 0  # checkpoints run holding the writers' lock
@@ -62,9 +61,10 @@ class Checkpointer:
 
     def start(self) -> None:
         """Start the thread (in the process that calls this: after a fork, call it again)."""
-        self._stop = threading.Event()
+        self._stop = os_lock()
+        self._stop.acquire()
         self._more = []  # a restarted writer watches its shard again
-        self._thread = threading.Thread(target=self._run, name="store-checkpoint", daemon=True)
+        self._thread = OsThread(self._run, "store-checkpoint")
         self._thread.start()
 
     def is_alive(self) -> bool:
@@ -75,7 +75,7 @@ class Checkpointer:
         """Stop the thread; it runs one last checkpoint first."""
         thread = self._thread
         if thread is not None and thread.is_alive():
-            self._stop.set()
+            self._stop.release()
             thread.join(timeout=10)
         self._thread = None
 
@@ -89,7 +89,7 @@ class Checkpointer:
         try:
             done, wait, last = False, self.interval, None
             while not done:
-                done = self._stop.wait(wait)
+                done = self._stop.acquire(timeout=wait)
                 for path in [self.path, *self._more][len(files) :]:  # files watch() added
                     files.append((self._connect(path), open_lock(path)))
                 try:

@@ -1,7 +1,17 @@
-"""OS-level names for the store's threads, so `top -H` and /proc show which one is busy."""
+"""Real OS threads, locks and queues for the store, whatever server model runs it.
+
+Under gunicorn's gevent worker, `threading` and `queue` are monkey-patched into
+greenlets: a writer "thread" would then run its commits on the event loop and stall
+every connection while SQLite works. The store's writer and checkpoint threads take
+their primitives from here, which hands out the originals (docs/architecture.md,
+"The process model"). The waits requests do on a commit stay on the patched `threading`
+lock, which a real thread can release (gevent >= 20.12 wakes the waiting greenlet).
+"""
 
 import ctypes
+import importlib
 import sys
+import threading
 
 _PR_SET_NAME = 15  # linux/prctl.h
 # The running process's own symbols, libc's prctl among them (Linux only).
@@ -14,3 +24,63 @@ def name_os_thread(name: str) -> None:
     # shows as "python" in top -H and /proc/<pid>/task/*/comm.
     if _LIBC is not None:
         _LIBC.prctl(_PR_SET_NAME, name.encode()[:15], 0, 0, 0)
+
+
+def _original(module: str, name: str):
+    """Return module.name as the interpreter made it, before any gevent patching."""
+    monkey = sys.modules.get("gevent.monkey")
+    if monkey is not None and monkey.is_module_patched(module):
+        return monkey.get_original(module, name)
+    return getattr(importlib.import_module(module), name)
+
+
+def os_lock():
+    """Return a lock of the OS: waiting on it blocks a thread, never yields to greenlets."""
+    return _original("_thread", "allocate_lock")()
+
+
+def os_queue():
+    """Return a SimpleQueue of the OS (the standard library's C one)."""
+    return _original("queue", "SimpleQueue")()
+
+
+def os_local():
+    """Return a thread-local of the OS: one value per real thread, shared by its greenlets."""
+    return _original("_thread", "_local")()
+
+
+class OsThread:
+    """A daemon OS thread running `target` (threading.Thread's start/is_alive/join)."""
+
+    def __init__(self, target, name: str):
+        self._target, self.name = target, name
+        self._finished = os_lock()
+        self._started = False
+        self.native_id: int | None = None  # the OS's id of the thread, once it runs
+
+    def start(self) -> None:
+        """Start the thread."""
+        self._finished.acquire()
+        self._started = True
+        _original("_thread", "start_new_thread")(self._run, ())
+
+    def _run(self) -> None:
+        # get_native_id is not patched by gevent: it is the OS thread's id.
+        self.native_id = threading.get_native_id()
+        try:
+            self._target()
+        finally:
+            self._finished.release()
+
+    def is_alive(self) -> bool:
+        """Return True while the target runs."""
+        return self._started and self._finished.locked()
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait up to `timeout` seconds for the target to return; return whether it did."""
+        if not self._started:
+            return True
+        if self._finished.acquire(timeout=-1 if timeout is None else timeout):
+            self._finished.release()
+            return True
+        return False

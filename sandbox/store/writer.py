@@ -15,7 +15,7 @@ import time
 from .checkpoint import Checkpointer, writer_pragmas
 from .health import RepeatedFailure
 from .lock import locked, open_lock
-from .osthread import name_os_thread
+from .osthread import OsThread, name_os_thread, os_queue
 from .shard_schema import ensure_shard
 from .shards import ShardConnection, ShardReader, claim_slot
 from .writes import Target, Write, run_all
@@ -71,8 +71,8 @@ class Writer:
         self._next_maintenance = 0.0
         self._last_delay = 0.0
         self._pending_maintain: list = []
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
+        self._queue = os_queue()
+        self._thread: OsThread | None = None
         self._pid: int | None = None
         self._lock = threading.Lock()
         self.checkpointer = Checkpointer(path, connect)
@@ -86,9 +86,11 @@ class Writer:
             return
         with self._lock:
             if self._thread is None or self._pid != os.getpid():
-                self._queue = queue.SimpleQueue()
+                self._queue = os_queue()
                 self._pid = os.getpid()
-                self._thread = threading.Thread(target=self._run, name="store-writer", daemon=True)
+                # A real OS thread even under gevent (osthread.py): commits never run
+                # on the event loop that serves the connections.
+                self._thread = OsThread(self._run, "store-writer")
                 self._thread.start()
                 self.checkpointer.start()
 

@@ -1,14 +1,16 @@
-"""The production server: gunicorn (gthread) where it runs, werkzeug threaded elsewhere."""
+"""The production server: gunicorn (gevent workers) where it runs, werkzeug threaded elsewhere."""
 
 import logging
+import resource
 import socket
 import sys
 
 from flask import Flask
 
-from .config import VERSION, public_url
-from .domain import tenants
-from .masking import SecretFilter
+from ..config import VERSION, public_url
+from ..domain import tenants
+from ..masking import SecretFilter
+from ..streams import Board
 
 
 def banner(app: Flask, server: str) -> str:
@@ -24,6 +26,9 @@ def banner(app: Flask, server: str) -> str:
         f"  Health           {base}/_sandbox/health",
         f"  Data dir         {cfg['DATA_DIR']}",
         f"  Test mode        {'on (virtual clock)' if cfg['TEST_MODE'] else 'off'}",
+        f"  Streams          up to {cfg['STREAMS_MAX']} per worker; open ones per worker: "
+        f"{base}/_sandbox/health",
+        f"  Request heads    within {cfg['HEAD_TIMEOUT']} s, or the connection is closed",
     ]
     for t in tenants.list_tenants(store):
         lines.append(f"  Tenant           {t['name']}  id={t['id']}  writeKey={t['write_key']}")
@@ -78,27 +83,70 @@ def serve(app: Flask) -> None:
             file=sys.stderr,
         )
         sys.exit(1)
-    server = f"gunicorn gthread, {cfg['WORKERS']} worker(s) x {cfg['THREADS']} threads"
+    _raise_fd_limit()
+    # Every worker publishes its open streams and connections here; health reads all.
+    app.extensions["sandbox.runtime"].streams.board = Board.shared(cfg["WORKERS"])
     options = {
         "bind": f"{cfg['BIND']}:{cfg['PORT']}",
         "workers": cfg["WORKERS"],
-        "threads": cfg["THREADS"],
-        "worker_class": "gthread",
         "accesslog": None,
         "errorlog": "-",
         "loglevel": "warning",
         "graceful_timeout": 5,
         "timeout": 60,
-        "keepalive": 5,
+        # A connection has HEAD_TIMEOUT seconds to send a request's head, and as long
+        # between two requests on a keep-alive connection; then it is closed. Under
+        # gevent both are one timer around reading the head (workers.py).
+        "keepalive": cfg["HEAD_TIMEOUT"],
         # Each worker listens on its own SO_REUSEPORT socket and the kernel spreads
         # connections across them. On one shared socket, a burst of keep-alive
         # connections (a load test, wrk) could all land on one worker and leave the
         # other idle (docs/architecture.md, "The process model").
         "reuse_port": True,
-        "when_ready": lambda _server: print(banner(app, server), flush=True),
         "post_worker_init": lambda _worker: scrub_logs(app),
     }
+    options.update(worker_options(app))
+    server = options.pop("description")
+    options["when_ready"] = lambda _server: print(banner(app, server), flush=True)
     _gunicorn_app(app, options).run()
+
+
+def worker_options(app: Flask) -> dict:
+    """Return gunicorn's options for the configured model (gevent or gthread)."""
+    cfg = app.config
+    model = cfg["SERVER_MODEL"]
+    if model == "gthread":
+        return {
+            "worker_class": "gthread",
+            "threads": cfg["THREADS"],
+            "description": f"gunicorn gthread, {cfg['WORKERS']} worker(s) x {cfg['THREADS']} "
+            "threads",
+        }
+    if model != "gevent":
+        print(f"SANDBOX_SERVER_MODEL must be gevent or gthread, not {model!r}", file=sys.stderr)
+        sys.exit(2)
+    from .workers import StreamingWorker
+
+    StreamingWorker.hub = app.extensions["sandbox.runtime"].streams
+    return {
+        "worker_class": StreamingWorker,
+        # A connection is a greenlet: room for every stream the cap allows plus the
+        # ordinary requests beside them (gevent's pool refuses to accept past it).
+        "worker_connections": cfg["STREAMS_MAX"] + 1000,
+        "description": f"gunicorn gevent, {cfg['WORKERS']} worker(s)",
+    }
+
+
+def _raise_fd_limit() -> None:
+    """Raise the open-files limit to its hard maximum: a stream is a file descriptor."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY:
+        hard = 1 << 20
+    if soft < hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        except (ValueError, OSError):  # a container may forbid it: keep what we have
+            pass
 
 
 def scrub_logs(app: Flask) -> None:

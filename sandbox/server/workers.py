@@ -1,0 +1,69 @@
+"""gunicorn's gevent worker, told about the sandbox's streams: counts, and a clean close.
+
+Each connection is a greenlet: an idle /sse stream, a WebSocket or a client that sends
+its head one byte a second costs a socket and a few KB, and never a thread. gunicorn's
+gevent worker already bounds reading a request's head with its keep-alive timer
+(`keepalive`, set from SANDBOX_HEAD_TIMEOUT): a head that has not arrived in time
+closes the connection. What it adds here:
+- every open connection is counted on the workers' board (/_sandbox/health);
+- on SIGTERM or SIGQUIT every open stream is closed at once, and every keep-alive
+  connection that waits for its next request, so the graceful stop waits only for
+  requests in progress and the worker exits within a second or two, not at its timeout.
+"""
+
+import gevent
+from gunicorn.workers.ggevent import GeventWorker
+
+from ..streams.peer import hang_up
+
+
+class StreamingWorker(GeventWorker):
+    """GeventWorker that counts its connections and closes its streams on shutdown."""
+
+    hub = None  # the app's stream hub (streams/hub.py), set by server.worker_options
+
+    def init_process(self):
+        """Start the worker; its board row counts connections from now on."""
+        self.hub.board.counts_connections = True
+        self._connections = {}  # client socket -> True while it is in a request
+        super().init_process()
+
+    def handle(self, listener, client, addr):
+        """Serve one connection, counted while it is open."""
+        board = self.hub.board
+        board.add("connections", 1)
+        self._connections[client] = False
+        try:
+            super().handle(listener, client, addr)
+        finally:
+            self._connections.pop(client, None)
+            board.add("connections", -1)
+
+    def handle_request(self, listener_name, req, sock, addr):
+        """Serve one request; during shutdown, close its connection after the answer."""
+        self._connections[sock] = True
+        try:
+            result = super().handle_request(listener_name, req, sock, addr)
+        finally:
+            self._connections[sock] = False
+        if not self.alive:
+            # Decided per request by gunicorn when it started: a stream that began
+            # before the shutdown would otherwise keep its connection for another request.
+            raise StopIteration()
+        return result
+
+    def _stop_streams(self) -> None:
+        self.hub.shutdown()
+        for client, busy in list(self._connections.items()):
+            if not busy:  # waiting for its next request head: nothing is lost
+                hang_up(client.fileno())
+
+    def handle_exit(self, sig, frame):
+        """SIGTERM: close every stream and idle connection, then stop as gunicorn does."""
+        super().handle_exit(sig, frame)
+        gevent.spawn(self._stop_streams)
+
+    def handle_quit(self, sig, frame):
+        """SIGQUIT/SIGINT: close every stream and idle connection, then stop."""
+        super().handle_quit(sig, frame)
+        gevent.spawn(self._stop_streams)
