@@ -61,13 +61,23 @@ def python() -> str:
     return str(interpreter)
 
 
+def cores() -> int:
+    """Return the CPU cores the servers may run on (as the sandbox counts them)."""
+    if str(ROOT) not in sys.path:
+        sys.path.append(str(ROOT))
+    from sandbox.config import cores as sandbox_cores
+
+    return sandbox_cores()
+
+
 def default_config() -> tuple[int, int]:
     """Return the sandbox's default workers and threads: what `serve` runs with."""
     if str(ROOT) not in sys.path:  # run as `python bench/x.py`, without an install
         sys.path.append(str(ROOT))
-    from sandbox.config import SETTINGS
+    from sandbox.config import load
 
-    return SETTINGS["WORKERS"][0], SETTINGS["THREADS"][0]
+    defaults = load({})
+    return defaults["WORKERS"], defaults["THREADS"]
 
 
 WORKERS, THREADS = default_config()

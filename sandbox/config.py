@@ -14,9 +14,9 @@ SETTINGS = {
     "TEST_MODE": (False, "bool", "virtual clock and test controls on"),
     "SEED": ("sandbox", str, "seed of every per-tenant random draw"),
     "PUBLIC_URL": ("", str, "base URL apps use to reach the sandbox (default http://BIND:PORT)"),
-    # A worker more than the cores keeps the CPU busy while another waits on its commit
-    # (docs/architecture.md, "The process model", has the measurements).
-    "WORKERS": (3, int, "gunicorn worker processes (cores + 1 measured best on 2 cores)"),
+    # 0 = one per core under gevent (a greenlet waiting on its commit leaves the CPU to
+    # the others), a core + 1 under gthread (docs/architecture.md, "The process model").
+    "WORKERS": (0, int, "gunicorn worker processes; 0 = one per core (gthread: cores + 1)"),
     # gevent: each connection is a greenlet, so an idle stream or a slow client costs a
     # socket and a few KB, not a thread (docs/architecture.md, "The process model").
     "SERVER_MODEL": ("gevent", str, "gevent (default) or gthread: how a worker holds connections"),
@@ -54,9 +54,19 @@ def load(environ=None) -> dict:
     for name, (default, kind, _help) in SETTINGS.items():
         raw = environ.get(f"SANDBOX_{name}")
         config[name] = default if raw in (None, "") else _parse(kind, raw)
+    if config["WORKERS"] <= 0:
+        config["WORKERS"] = cores() + (1 if config["SERVER_MODEL"] == "gthread" else 0)
     if not config["FIXTURES_DIR"]:
         config["FIXTURES_DIR"] = str(ROOT / "fixtures")
     return config
+
+
+def cores() -> int:
+    """Return the CPU cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def public_url(config: dict) -> str:

@@ -288,9 +288,7 @@ def test_second_server_on_the_same_port_refuses_to_start(live_server, tmp_path):
 def test_connections_are_spread_over_every_worker(live_server):
     import requests
 
-    from sandbox.config import SETTINGS
-
-    workers = SETTINGS["WORKERS"][0]  # the live server runs the defaults
+    workers = config.load({})["WORKERS"]  # the live server runs the defaults
 
     def pids_of_fresh_connections(count):
         pids = []

@@ -11,6 +11,7 @@ import threading
 import time
 
 from .board import Board
+from .memory import release_free_memory
 from .peer import peer_gone
 
 
@@ -84,6 +85,7 @@ class Hub:
         self._streams: dict = {}  # key -> {Stream: None} (insertion-ordered set)
         self._open = {"sse": 0, "ws": 0}
         self.refused = 0
+        self.closed_since_trim = 0  # streams closed since memory was last given back
         self.closing = False
         self.watchers: list = []
 
@@ -112,6 +114,7 @@ class Hub:
             if not group:
                 del self._streams[stream.key]
             self._open[stream.kind] -= 1
+            self.closed_since_trim += 1
             self.board.publish(**self._open)
 
     def notify(self, key) -> int:
@@ -142,6 +145,13 @@ class Hub:
             stream.gone = True
             stream.wake()
         return len(gone)
+
+    def trim(self, at_least: int = 100) -> bool:
+        """Give freed memory back to the OS once `at_least` streams closed since last time."""
+        if self.closed_since_trim < at_least:
+            return False
+        self.closed_since_trim = 0
+        return release_free_memory()
 
     def shutdown(self) -> int:
         """Refuse new streams and close every open one; return how many were open."""

@@ -11,7 +11,8 @@ log = logging.getLogger(__name__)
 class Watcher:
     """Polls `source(after)` every `interval` seconds while streams are open.
 
-    Every `reap_every` seconds it also asks the hub to drop streams whose client left.
+    Every `reap_every` seconds it also asks the hub to drop streams whose client left,
+    and to give memory back to the OS after many closed.
 
     `source(after)` returns `(cursor, keys)`: the newest row id it saw and the keys that
     have rows after `after`. Another worker's commit reaches this process's streams
@@ -48,12 +49,13 @@ class Watcher:
             after = 0
         next_reap = 0.0
         while not self._stop.wait(self.interval):
-            if self.hub.count() == 0:
-                continue  # nobody listens: no query
             now = time.monotonic()
             if now >= next_reap:
                 next_reap = now + self.reap_every
                 self.hub.reap()
+                self.hub.trim()
+            if self.hub.count() == 0:
+                continue  # nobody listens: no query
             try:
                 after, keys = self.source(after)
             except Exception as exc:  # a failed poll must not end the wake-ups
