@@ -212,20 +212,21 @@ def sandbox(
     return _all_workers_up(server, workers)
 
 
-def noop(workers: int, threads: int) -> Server:
-    """Start the no-op Flask app under the same gunicorn configuration (the ceiling)."""
+def noop(workers: int, threads: int, model: str = "gevent") -> Server:
+    """Start the no-op Flask app under the same gunicorn configuration (the ceiling).
+
+    `model` is the sandbox's SANDBOX_SERVER_MODEL: gevent (its default) or gthread.
+    """
+    worker = ["-k", "gevent"] if model == "gevent" else ["-k", "gthread", "--threads", str(threads)]
     server = Server(
         "noop",
         [
             python(),
             "-m",
             "gunicorn",
-            "-k",
-            "gthread",
+            *worker,
             "-w",
             str(workers),
-            "--threads",
-            str(threads),
             "-b",
             "127.0.0.1:{port}",
             "--log-level",

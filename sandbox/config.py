@@ -54,6 +54,10 @@ def load(environ=None) -> dict:
     for name, (default, kind, _help) in SETTINGS.items():
         raw = environ.get(f"SANDBOX_{name}")
         config[name] = default if raw in (None, "") else _parse(kind, raw)
+    # Zero would switch these off (no head timeout, no stream, a heartbeat loop that
+    # spins): the smallest meaningful value is 1.
+    for name in ("HEAD_TIMEOUT", "STREAMS_MAX", "STREAM_HEARTBEAT_SECONDS"):
+        config[name] = max(1, config[name])
     if config["WORKERS"] <= 0:
         config["WORKERS"] = cores() + (1 if config["SERVER_MODEL"] == "gthread" else 0)
     if not config["FIXTURES_DIR"]:
