@@ -3,6 +3,9 @@
 from sandbox import create_app
 
 if __name__ == "__main__":
+    from sandbox.__main__ import patch_for
+
+    patch_for(["app.py", "serve"])  # before Flask loads (importing `sandbox` loads none)
     from sandbox.errors import DataDirError
     from sandbox.server import serve
 

@@ -10,14 +10,19 @@ def _gevent_server(argv: list[str]) -> bool:
     return "serve" in argv[1:] and model == "gevent" and sys.platform != "win32"
 
 
-def run() -> None:
-    """Run the command line; for `serve` under gevent, monkey-patch first of all."""
-    if _gevent_server(sys.argv):
+def patch_for(argv: list[str]) -> None:
+    """Monkey-patch for gevent if `argv` starts the server under it (call before Flask loads)."""
+    if _gevent_server(argv):
         # Before Flask, requests and ssl load: patched late, ssl would keep blocking
         # sockets that stall a worker's event loop (gevent's MonkeyPatchWarning).
         from gevent import monkey
 
         monkey.patch_all()
+
+
+def run() -> None:
+    """Run the command line; for `serve` under gevent, monkey-patch first of all."""
+    patch_for(sys.argv)
     from .cli import main
 
     main()
