@@ -50,6 +50,10 @@ class StreamingWorker(GeventWorker):
             # Decided per request by gunicorn when it started: a stream that began
             # before the shutdown would otherwise keep its connection for another request.
             raise StopIteration()
+        # A socket whose next request is already there never blocks, and gevent switches
+        # only on a block: without this a busy keep-alive connection keeps the loop while
+        # the others wait (measured: p99 341-448 ms without, 74-98 ms with, same run).
+        gevent.sleep(0)
         return result
 
     def _stop_streams(self) -> None:
