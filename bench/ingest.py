@@ -216,7 +216,7 @@ def main(argv=None) -> int:
     noop_ref = None
     if (args.workers, args.threads) != reference and not args.smoke:
         noop_ref = bench_noop(args, *reference)
-    config = f"gunicorn gthread -w {args.workers} --threads {args.threads}"
+    config = f"gunicorn gevent -w {args.workers}"
     ingest = median_row([r["ingest"] for r in rounds])
     rows = [
         ("noop (ceiling)", config, median_row([r["noop"] for r in rounds])),
@@ -224,7 +224,7 @@ def main(argv=None) -> int:
         ("sandbox rejected (401 mix)", config, median_row([r["rejected"] for r in rounds])),
     ]
     if noop_ref:
-        ref_config = f"gunicorn gthread -w {reference[0]} --threads {reference[1]}"
+        ref_config = f"gunicorn gevent -w {reference[0]}"
         rows.insert(
             1, (f"noop at {reference[0]} x {reference[1]}", ref_config, median_row([noop_ref]))
         )

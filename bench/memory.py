@@ -67,8 +67,8 @@ def main(argv=None) -> int:
     size = harness.store_bytes(data)
     shutil.rmtree(data, ignore_errors=True)
     print(
-        f"\n{harness.machine()}\nsandbox gunicorn gthread -w {args.workers} --threads "
-        f"{args.threads}, retention {args.retention:,} entries\n"
+        f"\n{harness.machine()}\nsandbox gunicorn gevent -w {args.workers}, "
+        f"retention {args.retention:,} entries\n"
     )
     print("| moment | events acknowledged | RSS MB (tree) | PSS MB | peak RSS MB |")
     print("|---|---:|---:|---:|---:|")

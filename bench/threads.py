@@ -119,7 +119,7 @@ def main(argv=None) -> int:
 
     load = harness.load_label(args.duration)
     print(f"\nper request, medians over {args.rounds} round(s); {load}")
-    print(f"gunicorn gthread -w {args.workers} --threads {args.threads}\n")
+    print(f"gunicorn gevent -w {args.workers}\n")
     print(
         "| thread | no-op CPU ms | sandbox CPU ms | no-op waits | sandbox waits | "
         "no-op preempted | sandbox preempted |"
