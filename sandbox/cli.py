@@ -9,6 +9,9 @@ from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from .domain import tenants as tenants_mod
 
 tenants_group = AppGroup("tenants", help="Create, list and show tenants (CustomerGlu clients).")
+campaigns_group = AppGroup(
+    "campaigns", help="Import reward campaigns from an input sheet; list them."
+)
 
 
 def _store():
@@ -119,7 +122,75 @@ def tenants_rotate_key(ref):
     click.echo(f"New writeKey of {t['name']}: {new_key}")
 
 
-COMMANDS = (init_command, serve_command, tenants_group)
+def _tenant(ref: str) -> dict:
+    t = tenants_mod.get_tenant(_store(), ref)
+    if t is None:
+        raise click.ClickException(f"no tenant {ref!r}; see `tenants list`")
+    return t
+
+
+@campaigns_group.command("import")
+@click.argument("tenant")
+@click.argument("sheet_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Check the sheet; change nothing.")
+@with_appcontext
+def campaigns_import(tenant, sheet_file, dry_run):
+    """Import the campaigns of an input sheet (.csv or .xlsx) for TENANT."""
+    from pathlib import Path
+
+    from .domain.rewards import importer, plays
+
+    t = _tenant(tenant)
+    data = Path(sheet_file).read_bytes()
+    kind = sheet_kind(sheet_file)
+    pools = Path(current_app.config["FIXTURES_DIR"]) / "pools"
+    found, errors = importer.check(_store(), t["id"], data, kind, pools)
+    if errors:
+        for e in errors:
+            where = f"row {e['row']}, {e['column']}" if e["row"] else "sheet"
+            click.echo(f"{where}: {e['message']}. {e['hint']}", err=True)
+        raise click.ClickException(f"{len(errors)} error(s); nothing imported")
+    if not dry_run:
+        _store().write(plays.import_campaigns(t["id"], found, _now()))
+    verb = "would import" if dry_run else "imported"
+    click.echo(f"{verb} {len(found)} campaign(s) for {t['name']}")
+    _print_campaigns(importer.view(found))
+
+
+def sheet_kind(name: str) -> str:
+    """Return the content type of a sheet file by its name."""
+    from .domain.rewards.sheet import XLSX
+
+    return XLSX if str(name).lower().endswith(".xlsx") else "text/csv"
+
+
+def _print_campaigns(campaigns: list[dict]) -> None:
+    for c in campaigns:
+        click.echo(f"\n{c['campaignId']}  {c['name']}  ({c['type']})")
+        for v in c["variants"]:
+            stock = "" if v["couponsLeft"] is None else f"  {v['couponsLeft']} coupon(s) left"
+            click.echo(f"  {v['chance']:>8.3f} %  {v['name']}  [{v['rewardType']}]{stock}")
+        click.echo(f"  {c['noRewardChance']:>8.3f} %  no reward")
+
+
+@campaigns_group.command("list")
+@click.argument("tenant")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@with_appcontext
+def campaigns_list(tenant, as_json):
+    """List TENANT's sheet campaigns: odds, coupon stock, wins so far."""
+    from .domain.rewards import plays
+
+    found = plays.summary(_store(), _tenant(tenant)["id"])
+    if as_json:
+        click.echo(json.dumps(found, indent=2))
+        return
+    if not found:
+        click.echo("no sheet campaigns; import one with `campaigns import`")
+    _print_campaigns(found)
+
+
+COMMANDS = (init_command, serve_command, tenants_group, campaigns_group)
 
 
 def init_app(app: Flask) -> None:

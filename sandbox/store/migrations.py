@@ -221,3 +221,51 @@ def m007_journal_to_shards(db):
             raise
     finally:
         db.execute("DETACH DATABASE shard")
+
+
+@MIGRATIONS()
+def m008_rewards(db):
+    """Sheet campaigns, their variants, coupon pools, draws, rewards, the outbox."""
+    db.execute(
+        "CREATE TABLE reward_campaigns (tenant_id TEXT NOT NULL, campaign_id TEXT NOT NULL, "
+        "name TEXT, type TEXT NOT NULL, trigger_event TEXT, condition TEXT, mode TEXT NOT NULL, "
+        "start_at TEXT, end_at TEXT, imported_at TEXT, PRIMARY KEY (tenant_id, campaign_id))"
+    )
+    db.execute(
+        "CREATE TABLE reward_variants (tenant_id TEXT NOT NULL, campaign_id TEXT NOT NULL, "
+        "position INTEGER NOT NULL, name TEXT NOT NULL, reward_type TEXT, reward_name TEXT, "
+        "amount REAL, chance REAL NOT NULL, cap INTEGER, has_pool INTEGER NOT NULL, "
+        "PRIMARY KEY (tenant_id, campaign_id, position))"
+    )
+    # A code exists once per tenant: the constraint, not a lock, keeps it from being
+    # handed out twice, whichever worker process draws.
+    db.execute(
+        "CREATE TABLE coupons (id INTEGER PRIMARY KEY, tenant_id TEXT NOT NULL, "
+        "campaign_id TEXT NOT NULL, position INTEGER NOT NULL, code TEXT NOT NULL, "
+        "issued_to TEXT, issued_at TEXT, UNIQUE (tenant_id, code))"
+    )
+    db.execute(
+        "CREATE INDEX idx_coupons_free ON coupons (tenant_id, campaign_id, position, issued_at)"
+    )
+    db.execute(
+        "CREATE TABLE draws (id INTEGER PRIMARY KEY, tenant_id TEXT NOT NULL, "
+        "campaign_id TEXT NOT NULL, seq INTEGER NOT NULL, user_id TEXT NOT NULL, "
+        "roll REAL NOT NULL, thresholds TEXT NOT NULL, position INTEGER, variant TEXT, "
+        "reward_id TEXT, code TEXT, "
+        "outcome TEXT NOT NULL, at TEXT NOT NULL, UNIQUE (tenant_id, campaign_id, seq))"
+    )
+    db.execute(
+        "CREATE UNIQUE INDEX idx_draws_code ON draws (tenant_id, code) WHERE code IS NOT NULL"
+    )
+    db.execute(
+        "CREATE TABLE rewards (reward_id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, "
+        "user_id TEXT NOT NULL, campaign_id TEXT NOT NULL, campaign_type TEXT, position INTEGER, "
+        "transaction_id TEXT NOT NULL, reward_type TEXT, name TEXT, amount REAL, code TEXT, "
+        "status TEXT NOT NULL, expiry INTEGER, created_at TEXT NOT NULL)"
+    )
+    db.execute("CREATE INDEX idx_rewards_user ON rewards (tenant_id, user_id, created_at)")
+    # Outgoing requests to deliver (the outgoing-requests issue sends them).
+    db.execute(
+        "CREATE TABLE outbox (id INTEGER PRIMARY KEY, tenant_id TEXT NOT NULL, kind TEXT NOT NULL, "
+        "url TEXT, payload TEXT NOT NULL, status TEXT NOT NULL, created_at TEXT NOT NULL)"
+    )

@@ -1,0 +1,1 @@
+"""Reward logic: campaigns from the partner's input sheet, seeded draws, coupon pools."""

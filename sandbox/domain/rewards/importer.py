@@ -1,0 +1,44 @@
+"""Importing a sheet: read, check against the store, and the write that applies it."""
+
+from pathlib import Path
+
+from ...store import Store
+from . import plays, sheet, validate
+
+
+def check(store: Store, tenant_id: str, data: bytes, content_type: str, pools_dir: Path):
+    """Return (campaigns, errors) for a sheet file; errors empty means it may be imported."""
+    try:
+        rows = sheet.read_rows(data, content_type)
+    except sheet.SheetUnreadable as exc:
+        return [], [
+            {
+                "row": None,
+                "column": None,
+                "message": f"unreadable sheet: {exc}",
+                "hint": "Send a UTF-8 .csv or an .xlsx workbook with a header row.",
+            }
+        ]
+    return validate.parse(rows, pools_dir, plays.issued_codes(store, tenant_id))
+
+
+def view(campaigns: list) -> list[dict]:
+    """Return what an import answers per campaign: odds, stock and the "no reward" share."""
+    return [
+        {
+            "campaignId": c.campaign_id,
+            "name": c.name,
+            "type": c.type,
+            "variants": [
+                {
+                    "name": v.name,
+                    "rewardType": v.reward_type,
+                    "chance": round(v.chance, 6),
+                    "couponsLeft": len(v.codes) if v.codes is not None else None,
+                }
+                for v in c.variants
+            ],
+            "noRewardChance": c.no_reward_chance,
+        }
+        for c in campaigns
+    ]

@@ -1,0 +1,296 @@
+"""The sheet's rows checked and grouped into campaigns; every error at once.
+
+Each error has its row (as a spreadsheet numbers it: the header is row 1), its column
+(as the sheet names it) and the fix. A sheet with any error imports nothing.
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from . import conditions
+from .sheet import CAMPAIGN_TYPES, COLUMNS, MAX_CODES, REQUIRED, REWARD_TYPES
+
+
+@dataclass
+class Variant:
+    """One reward variant of a campaign (one row of the sheet)."""
+
+    row: int
+    name: str
+    reward_type: str
+    reward_name: str
+    amount: float | None
+    value: float  # the percentage or the ratio as written
+    codes: list[str] | None
+    cap: int | None
+    chance: float = 0.0  # percent, set once the campaign's mode is known
+
+
+@dataclass
+class Campaign:
+    """A campaign of the sheet with its variants in sheet order."""
+
+    campaign_id: str
+    name: str
+    type: str
+    trigger_event: str
+    condition: str
+    mode: str  # "percent" or "ratio"
+    start: str | None
+    end: str | None
+    variants: list[Variant] = field(default_factory=list)
+
+    @property
+    def no_reward_chance(self) -> float:
+        """Percent of draws that win nothing by the sheet (before stock and caps)."""
+        return round(max(0.0, 100 - sum(v.chance for v in self.variants)), 9)
+
+
+class _Errors(list):
+    def add(self, row: int, column: str, message: str, hint: str) -> None:
+        self.append(
+            {"row": row, "column": COLUMNS.get(column, column), "message": message, "hint": hint}
+        )
+
+
+def _number(text: str):
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _date(text: str) -> str | None:
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return value.isoformat()
+
+
+def parse(rows: list[tuple[int, dict]], pools_dir: Path, issued: set[str]) -> tuple[list, list]:
+    """Return (campaigns, errors) from read_rows' output; `issued`: codes already handed out."""
+    errors = _Errors()
+    header = rows[0][1]["__header__"] if rows and rows[0][0] == 0 else []
+    missing = [c for c in REQUIRED if c not in header]
+    if "winningchancepercentage" not in header and "winratio" not in header:
+        missing.append("winningchancepercentage")
+    for column in missing:
+        errors.add(
+            1,
+            column,
+            f"no {COLUMNS[column]!r} column",
+            "Add the column to the header row (names match ignoring case, spaces, _ and -).",
+        )
+    if missing:
+        return [], errors
+    campaigns: dict[str, Campaign] = {}
+    seen_codes: dict[str, int] = {}
+    for number, r in rows[1:]:
+        cid = r.get("campaignid", "")
+        if not cid:
+            errors.add(
+                number, "campaignid", "empty Campaign ID", "Give every row its campaign's id."
+            )
+            continue
+        ctype = r.get("campaigntype", "")
+        if ctype.lower() not in CAMPAIGN_TYPES:
+            errors.add(
+                number,
+                "campaigntype",
+                f"unknown campaign type {ctype!r}",
+                f"Use one of: {', '.join(CAMPAIGN_TYPES)}.",
+            )
+        condition = r.get("triggercondition", "")
+        try:
+            conditions.parse(condition)
+        except conditions.ConditionError as exc:
+            errors.add(
+                number,
+                "triggercondition",
+                f"unparsable condition: {exc}",
+                'Write e.g. `amount >= 500 and city == "Pune"`.',
+            )
+        start, end = r.get("start", ""), r.get("end", "")
+        start_at, end_at = (_date(start) if start else None), (_date(end) if end else None)
+        for column, text, value in (("start", start, start_at), ("end", end, end_at)):
+            if text and value is None:
+                errors.add(
+                    number,
+                    column,
+                    f"{text!r} is not a date",
+                    "Write an ISO date or time: 2026-12-01 or 2026-12-01T09:00:00Z.",
+                )
+        if start_at and end_at and _cmp(end_at, start_at) < 0:
+            errors.add(
+                number,
+                "end",
+                f"the end {end} is before the start {start}",
+                "Swap them, or move the end after the start.",
+            )
+        pct, ratio = r.get("winningchancepercentage", ""), r.get("winratio", "")
+        mode, value = _odds(number, pct, ratio, errors)
+        campaign = campaigns.get(cid)
+        if campaign is None:
+            campaign = campaigns[cid] = Campaign(
+                cid,
+                r.get("campaignname") or cid,
+                ctype.lower(),
+                r.get("triggerevent", ""),
+                condition,
+                mode or "percent",
+                start_at,
+                end_at,
+            )
+        elif mode and campaign.variants and mode != campaign.mode:
+            column = "winratio" if mode == "ratio" else "winningchancepercentage"
+            errors.add(
+                number,
+                column,
+                "this campaign mixes percentages and win ratios",
+                "Use Winning chance Percentage or Win Ratio for all of a campaign's rows.",
+            )
+        elif mode and not campaign.variants:
+            campaign.mode = mode
+        rtype = next(
+            (t for t in REWARD_TYPES if t.lower() == r.get("rewardtype", "").lower()), None
+        )
+        if rtype is None:
+            errors.add(
+                number,
+                "rewardtype",
+                f"unknown reward type {r.get('rewardtype')!r}",
+                f"Use one of: {', '.join(REWARD_TYPES)}.",
+            )
+        amount_text = r.get("rewardamount", "")
+        amount = _number(amount_text) if amount_text else None
+        if amount_text and amount is None:
+            errors.add(
+                number,
+                "rewardamount",
+                f"{amount_text!r} is not a number",
+                "Write the amount as a number: 200.",
+            )
+        cap_text = r.get("cap", "")
+        cap = int(cap_text) if cap_text.isdigit() else None
+        if cap_text and (cap is None or cap < 1):
+            errors.add(
+                number,
+                "cap",
+                f"{cap_text!r} is not a whole number above 0",
+                "Write the most winners the variant may have, or leave it empty.",
+            )
+        codes = _codes(number, r.get("couponcodes", ""), pools_dir, errors)
+        for code in codes or ():
+            if code in issued:
+                errors.add(
+                    number,
+                    "couponcodes",
+                    f"coupon code {code!r} was already issued",
+                    "Remove it: a code is handed out once.",
+                )
+            elif code in seen_codes:
+                errors.add(
+                    number,
+                    "couponcodes",
+                    f"coupon code {code!r} is also on row {seen_codes[code]}",
+                    "Give every variant codes of its own.",
+                )
+            else:
+                seen_codes[code] = number
+        campaign.variants.append(
+            Variant(
+                number,
+                r.get("rewardvariant", ""),
+                rtype or "",
+                r.get("rewardname", "") or r.get("rewardvariant", ""),
+                amount,
+                value or 0.0,
+                codes,
+                cap,
+            )
+        )
+    for campaign in campaigns.values():
+        if campaign.mode == "ratio":
+            total = sum(v.value for v in campaign.variants)
+            for v in campaign.variants:
+                v.chance = 100 * v.value / total if total else 0.0
+        else:
+            for v in campaign.variants:
+                v.chance = v.value
+            total = sum(v.value for v in campaign.variants)
+            if total > 100 + 1e-9:
+                last = campaign.variants[-1].row
+                errors.add(
+                    last,
+                    "winningchancepercentage",
+                    f"campaign {campaign.campaign_id}'s chances add up to {total:g} %",
+                    "Make them add up to 100 % or less; what is left is 'no reward'.",
+                )
+    return list(campaigns.values()), errors
+
+
+def _cmp(a: str, b: str) -> int:
+    da, db = datetime.fromisoformat(a), datetime.fromisoformat(b)
+    if (da.tzinfo is None) != (db.tzinfo is None):  # a date against a time with a zone
+        da, db = da.replace(tzinfo=None), db.replace(tzinfo=None)
+    return (da > db) - (da < db)
+
+
+def _odds(number: int, pct: str, ratio: str, errors: _Errors):
+    """Return (mode, value) of a row's odds, or (None, None) with the error added."""
+    if pct and ratio:
+        errors.add(
+            number, "winratio", "both a percentage and a win ratio", "Fill one of the two columns."
+        )
+        return None, None
+    if pct:
+        value = _number(pct.rstrip("%").strip())
+        if value is None or not 0 <= value <= 100:
+            errors.add(
+                number,
+                "winningchancepercentage",
+                f"{pct!r} is not a percentage 0-100",
+                "Write 25, 25% or 12.5%.",
+            )
+            return None, None
+        return "percent", value
+    if ratio:
+        value = _number(ratio)
+        if value is None or value <= 0:
+            errors.add(
+                number,
+                "winratio",
+                f"{ratio!r} is not a ratio above 0",
+                "Write 1, 2, ... (each variant's share of the wins).",
+            )
+            return None, None
+        return "ratio", value
+    errors.add(
+        number,
+        "winningchancepercentage",
+        "no winning chance",
+        "Fill Winning chance Percentage (or Win Ratio) for every variant.",
+    )
+    return None, None
+
+
+def _codes(number: int, text: str, pools_dir: Path, errors: _Errors) -> list[str] | None:
+    """Return the variant's coupon codes (None: no pool), from the cell or a pool file."""
+    if not text:
+        return None
+    if re.fullmatch(r"[\w.\-]+\.(txt|csv)", text):
+        path = (pools_dir / text).resolve()
+        if path.parent != pools_dir.resolve() or not path.is_file():
+            errors.add(
+                number,
+                "couponcodes",
+                f"no pool file {text!r} in {pools_dir}",
+                "Put the file (one code a line) in that folder, or list codes with ;.",
+            )
+            return None
+        lines = path.read_text(encoding="utf-8").splitlines()[:MAX_CODES]
+        return [c.strip() for c in lines if c.strip()]
+    return [c.strip() for c in text.split(";") if c.strip()]
