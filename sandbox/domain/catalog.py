@@ -31,8 +31,9 @@ def _read(folder: Path, name: str, key: str) -> list:
     return json.loads(path.read_text())[key] if path.exists() else []
 
 
-def load_tenant_data(conn, tenant_id: str, folder: str | Path) -> None:
-    """Insert (or replace) the campaigns, entry points, deep links and SDK settings in `folder`."""
+def load_tenant_data(conn, tenant_id: str, folder: str | Path, now: str = "") -> None:
+    """Insert (or replace) the campaigns, entry points, deep links, SDK settings and the reward
+    sheet (reward-sheet.csv, its coupon pools in the fixtures' pools/ folder) in `folder`."""
     folder = Path(folder)
     for pos, c in enumerate(_read(folder, "campaigns.json", "campaigns")):
         conn.execute(
@@ -57,6 +58,9 @@ def load_tenant_data(conn, tenant_id: str, folder: str | Path) -> None:
             "INSERT OR REPLACE INTO deeplinks VALUES (?, ?, ?)",
             (tenant_id, link["id"], dumps(link)),
         )
+    sheet_path = folder / "reward-sheet.csv"
+    if sheet_path.exists():
+        _load_sheet(conn, tenant_id, sheet_path, now)
     sdk_path = folder / "sdk.json"
     if sdk_path.exists():
         for key, value in json.loads(sdk_path.read_text()).items():
@@ -64,6 +68,18 @@ def load_tenant_data(conn, tenant_id: str, folder: str | Path) -> None:
                 "INSERT OR REPLACE INTO sdk_settings VALUES (?, ?, ?)",
                 (tenant_id, key, dumps(value)),
             )
+
+
+def _load_sheet(conn, tenant_id: str, path: Path, now: str) -> None:
+    """Import a fixture reward sheet; a broken fixture stops the start, naming the error."""
+    from .rewards import plays, sheet, validate
+
+    rows = sheet.read_rows(path.read_bytes(), "text/csv")
+    found, errors = validate.parse(rows, path.parent.parent / "pools", set())
+    if errors:
+        first = errors[0]
+        raise ValueError(f"{path}: row {first['row']}, {first['column']}: {first['message']}")
+    plays.import_campaigns(tenant_id, found, now).run(conn)
 
 
 def campaigns(store: Store, tenant_id: str) -> list[dict]:

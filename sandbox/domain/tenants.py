@@ -71,7 +71,7 @@ def create_tenant(
     def write(conn):
         _insert(conn, tenant)
         if data_dir is not None:
-            catalog.load_tenant_data(conn, tenant["id"], data_dir)
+            catalog.load_tenant_data(conn, tenant["id"], data_dir, now)
 
     return tenant, CachedWrite(write)
 

@@ -2,7 +2,71 @@
 
 from .schema_kit import BOOL, INT, NSTR, OBJ, STR, obj, ref
 
+NUM = {"type": "number"}
+NNUM = {"type": ["number", "null"]}
+
+
+def _array(items: dict) -> dict:
+    return {"type": "array", "items": items}
+
+
 ADMIN_SCHEMAS = {
+    "SheetCampaigns": obj(
+        {
+            "campaigns": _array(
+                obj({"campaignId": STR, "variants": _array(OBJ), "noRewardChance": NUM})
+            )
+        },
+        {"imported": BOOL},
+    ),
+    "PlayRequest": obj(
+        {
+            "userId": {"type": "string", "minLength": 1, "maxLength": 256},
+            "campaignId": {"type": "string", "minLength": 1},
+        },
+        {"count": {"type": "integer", "minimum": 1, "maximum": 1000}},
+    ),
+    "Plays": obj(
+        {
+            "plays": _array(
+                obj(
+                    {
+                        "seq": INT,
+                        "roll": NUM,
+                        "thresholds": _array(NUM),
+                        "variant": NSTR,
+                        "rewardId": NSTR,
+                        "code": NSTR,
+                        "outcome": STR,
+                    }
+                )
+            )
+        }
+    ),
+    "Draws": obj(
+        {
+            "campaignId": STR,
+            "total": INT,
+            "byVariant": _array(
+                obj({"variant": NSTR, "configured": NUM, "draws": INT, "observed": NNUM})
+            ),
+            "draws": _array(
+                obj(
+                    {
+                        "seq": INT,
+                        "userId": STR,
+                        "roll": NUM,
+                        "thresholds": _array(NUM),
+                        "variant": NSTR,
+                        "rewardId": NSTR,
+                        "code": NSTR,
+                        "outcome": STR,
+                        "at": STR,
+                    }
+                )
+            ),
+        }
+    ),
     "Health": obj(
         {
             "status": STR,

@@ -22,6 +22,7 @@ DESCRIPTIONS = {
     403: "The credentials are valid but name another tenant or user than the request",
     404: "Unknown route (with suggestions) or unknown entity",
     409: "Conflicts with the sandbox's state (e.g. the clock is not virtual)",
+    422: "The content was read but is not valid: errors[] names each problem (row, column, fix)",
     413: "The body is larger than SANDBOX_BODY_MAX_BYTES; the head of it is journaled",
     503: "The store could not commit the request (it was not acknowledged), or cannot write",
 }
@@ -51,13 +52,15 @@ def operation(
     expect=(200,),
     shaped_like_ok=(),
     body_required: bool = True,
+    body_types=None,
 ) -> dict:
     """Return an OpenAPI operation object.
 
     `example` is the request body the Postman request sends; `expect` the statuses it may
     answer on a fresh sandbox (x-expect); `shaped_like_ok` the error statuses whose body has
     the success shape (health's 503); `body_required` False where an empty body is read as
-    {} (the sandbox answers it). A 400 is documented with a body, a 404 with a path parameter.
+    {} (the sandbox answers it); `body_types` the media types of a body that is not JSON (a
+    file upload). A 400 is documented with a body, a 404 with a path parameter.
     """
     error_schema = ref("AdminError" if tag == "admin" else "ApiError")
     if ok_type == JSON:
@@ -68,7 +71,7 @@ def operation(
     if ok_headers:
         responses["200"]["headers"] = ok_headers
     # Any request may carry a body, and every body has a limit.
-    codes = set(errors) | {413} | ({400} if body else set())
+    codes = set(errors) | {413} | ({400} if body or body_types else set())
     if any(p["in"] == "path" for p in params):
         codes.add(404)
     for code in sorted(codes):
@@ -85,6 +88,11 @@ def operation(
         if example is not None:
             media["example"] = example
         op["requestBody"] = {"required": body_required, "content": {JSON: media}}
+    if body_types:
+        op["requestBody"] = {
+            "required": True,
+            "content": {kind: {"schema": {"type": "string"}} for kind in body_types},
+        }
     op["x-expect"] = list(expect)
     return op
 

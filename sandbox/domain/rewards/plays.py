@@ -20,7 +20,8 @@ def import_campaigns(tenant_id: str, campaigns: list[Campaign], now: str) -> Cor
     """Return the write that replaces these campaigns (variants, unissued codes) in one go.
 
     Codes already handed out stay, with their draws and rewards: a re-import changes the
-    odds and the stock of what is still to win.
+    odds and the stock of what is still to win. The SDK's campaign list does not show them
+    yet: a user sees a sheet campaign once an event grants a play (the rules, next).
     """
 
     def run(conn):
@@ -55,22 +56,6 @@ def import_campaigns(tenant_id: str, campaigns: list[Campaign], now: str) -> Cor
                     "VALUES (?, ?, ?, ?)",
                     [(*key, position, code) for code in v.codes or ()],
                 )
-            # The SDK's campaign list shows it like the fixture campaigns.
-            listing = {
-                "campaignId": c.campaign_id,
-                "type": c.type,
-                "name": c.name,
-                "status": "active",
-                "attributes": {"trigger": c.trigger_event},
-            }
-            position = conn.execute(
-                "SELECT coalesce(max(position), -1) + 1 FROM campaigns WHERE tenant_id = ?",
-                (tenant_id,),
-            ).fetchone()[0]
-            conn.execute(
-                "INSERT OR REPLACE INTO campaigns VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (*key, c.type, c.name, "active", position, dumps(listing)),
-            )
         return len(campaigns)
 
     return CoreWrite(run)

@@ -1,0 +1,169 @@
+"""Reward campaigns on the admin surface: import a sheet, list odds and stock, play, see draws."""
+
+import json
+from pathlib import Path
+
+from flask import current_app, request
+
+from ..domain import tenants
+from ..domain.rewards import importer, plays
+from ..domain.rewards.sheet import XLSX
+from ..errors import ApiError
+from ..openapi.declare import ADMIN, declare, param
+from . import bp
+
+MAX_PLAYS = 1000  # per request: a test asks for a few hundred at most
+
+
+def _store():
+    return current_app.extensions["sandbox.store"]
+
+
+def _tenant(ref: str) -> dict:
+    found = tenants.get_tenant(_store(), ref)
+    if found is None:
+        raise ApiError(
+            404,
+            f"No tenant {ref!r}",
+            "tenant_not_found",
+            "List tenants with GET /_sandbox/tenants.",
+        )
+    return found
+
+
+def _now() -> str:
+    return current_app.extensions["sandbox.clock"].isoformat()
+
+
+@bp.post("/tenants/<ref>/campaigns/import")
+@declare(
+    "Import reward campaigns from an input sheet (.csv or .xlsx); ?dryRun=true only checks",
+    "admin",
+    ADMIN,
+    "SheetCampaigns",
+    errors=(401, 422),
+    params=[param("ref", "path", True), param("dryRun", schema={"type": "string"})],
+    body_types=("text/csv", XLSX),
+    expect=(200, 422),
+)
+def import_sheet(ref):
+    """Check a sheet and, unless ?dryRun=true, import its campaigns (all or nothing)."""
+    tenant = _tenant(ref)
+    dry = request.args.get("dryRun", "").strip().lower() in ("1", "true", "yes")
+    pools = Path(current_app.config["FIXTURES_DIR"]) / "pools"
+    found, errors = importer.check(
+        _store(), tenant["id"], request.get_data(), request.content_type or "", pools
+    )
+    if errors:
+        raise ApiError(
+            422,
+            f"The sheet has {len(errors)} error(s); nothing was imported",
+            "invalid_sheet",
+            "Fix each row and column named in errors[] and send the sheet again.",
+            errors=errors,
+        )
+    if not dry:
+        _store().write(plays.import_campaigns(tenant["id"], found, _now()))
+    return {"campaigns": importer.view(found), "imported": not dry}
+
+
+@bp.get("/tenants/<ref>/campaigns")
+@declare(
+    "Sheet campaigns: odds, coupons left, wins so far",
+    "admin",
+    ADMIN,
+    "SheetCampaigns",
+    errors=(401,),
+    params=[param("ref", "path", True)],
+)
+def list_campaigns(ref):
+    """List the tenant's sheet campaigns with each variant's chance, stock and wins."""
+    return {"campaigns": plays.summary(_store(), _tenant(ref)["id"])}
+
+
+@bp.post("/tenants/<ref>/plays")
+@declare(
+    "Play a campaign N times for a user (test mode): each draw with its roll and thresholds",
+    "admin",
+    ADMIN,
+    "Plays",
+    errors=(401, 409),
+    body="PlayRequest",
+    params=[param("ref", "path", True)],
+    example={"userId": "postman-user", "campaignId": "demo-scratch-500", "count": 3},
+    expect=(200, 404, 409),
+)
+def play(ref):
+    """Draw `count` times for the user (test mode only); answer every draw, explained."""
+    tenant = _tenant(ref)
+    if not current_app.extensions["sandbox.clock"].virtual:
+        raise ApiError(
+            409,
+            "Plays on demand need test mode",
+            "not_test_mode",
+            "Start the sandbox with SANDBOX_TEST_MODE=1, or let qualifying events grant plays.",
+        )
+    body = _json_object()
+    user_id, campaign_id, count = body.get("userId"), body.get("campaignId"), body.get("count", 1)
+    problems = []
+    if not isinstance(user_id, str) or not user_id.strip() or len(user_id) > 256:
+        problems.append("userId must be a non-empty string of at most 256 characters")
+    if not isinstance(campaign_id, str) or not campaign_id.strip():
+        problems.append("campaignId must be a non-empty string")
+    if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_PLAYS:
+        problems.append(f"count must be a whole number from 1 to {MAX_PLAYS}")
+    if problems:
+        raise ApiError(400, "; ".join(problems), "bad_play", "Send {userId, campaignId, count}.")
+    seed = current_app.config["SEED"]
+    results = []
+    for _ in range(count):
+        result = _store().write(plays.play(tenant, campaign_id, user_id, seed, _now()))
+        if result is None:
+            raise ApiError(
+                404,
+                f"No sheet campaign {campaign_id!r} for {tenant['name']}",
+                "campaign_not_found",
+                "Import it first: POST /_sandbox/tenants/<ref>/campaigns/import.",
+            )
+        results.append(result)
+    return {"plays": results}
+
+
+@bp.get("/tenants/<ref>/campaigns/<campaign_id>/draws")
+@declare(
+    "A campaign's draws (newest first) and counts per variant beside the configured odds",
+    "admin",
+    ADMIN,
+    "Draws",
+    errors=(400, 401),
+    expect=(200, 404),
+    params=[
+        param("ref", "path", True),
+        param("campaign_id", "path", True, example="demo-scratch-500"),
+        param("limit", schema={"type": "integer", "minimum": 1, "maximum": 1000}),
+    ],
+)
+def campaign_draws(ref, campaign_id):
+    """Show a campaign's draws with their rolls, and the counts per variant beside the odds."""
+    tenant = _tenant(ref)
+    if not plays.summary(_store(), tenant["id"], campaign_id):
+        raise ApiError(
+            404,
+            f"No sheet campaign {campaign_id!r}",
+            "campaign_not_found",
+            "List them: GET /_sandbox/tenants/<ref>/campaigns.",
+        )
+    raw = request.args.get("limit", "100")
+    if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= 1000):
+        raise ApiError(400, "limit must be a whole number from 1 to 1000", "bad_limit")
+    return plays.draws(_store(), tenant["id"], campaign_id, int(raw))
+
+
+def _json_object() -> dict:
+    try:
+        body = json.loads(request.get_data() or b"{}")
+    except (ValueError, RecursionError):
+        raise ApiError(400, "The body is not JSON", "invalid_json", "Send a JSON object.") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "The body must be a JSON object", "invalid_json", "Send an object.")
+    return body
