@@ -101,3 +101,37 @@ def test_plays_and_draws_explain_every_outcome(make_app, admin_headers):
         ).status_code
         == 400
     )
+
+
+def test_won_rewards_show_in_the_reward_proxy_with_codes(make_app, admin_headers):
+    from tests.helpers import bearer, register
+
+    app = make_app(TEST_MODE=True)
+    client = app.test_client()
+    token, _ = register(client, "winner")
+    played = client.post(
+        _url("/plays"),
+        json={"userId": "winner", "campaignId": "demo-scratch-500", "count": 40},
+        headers=admin_headers,
+    ).get_json()["plays"]
+    won = [p for p in played if p["rewardId"]]
+    assert won
+    body = client.post("/reward/v2/user/reward", json={"limit": 500}, headers=bearer(token))
+    data = body.get_json()["data"]
+    assert data["total"] == len(won)
+    assert {r["rewardId"] for r in data["rewards"]} == {p["rewardId"] for p in won}
+    for r in data["rewards"]:
+        assert r["status"] == "redeemable-unseen" and r["transactionId"]
+        assert (r["code"] != "") == (r["rewardType"] == "coupons")
+    page = client.post(
+        "/reward/v2/user/reward", json={"limit": 2, "page": 2}, headers=bearer(token)
+    ).get_json()["data"]
+    assert page["total"] == len(won) and len(page["rewards"]) == min(2, max(0, len(won) - 2))
+    other = client.post(
+        "/reward/v2/user/reward",
+        json={"filter": {"campaignId": {"demo-wheel": True}}},
+        headers=bearer(token),
+    ).get_json()["data"]
+    assert other["total"] == 0
+    webhooks = app.extensions["sandbox.store"].all("SELECT payload FROM outbox")
+    assert len(webhooks) == len(won)

@@ -5,6 +5,7 @@ from flask import Blueprint, Response, request
 from ..auth import tokens
 from ..auth.writekey import HEADER
 from ..domain import campaigns
+from ..domain.rewards import wallet
 from ..errors import ApiError
 from ..openapi.declare import BEARER, EXAMPLE_CAMPAIGN, KEY, NONE, declare, param
 from .common import base_url, bearer_auth, call, json_body, ok, write_key_auth
@@ -80,12 +81,15 @@ def programs():
     **PAGE_REQUEST,
 )
 def rewards():
-    """Answer the user's rewards (the webview's FE proxy): none until a game is played."""
+    """Answer the user's won rewards, newest first (the webview's FE proxy)."""
     c = call()
-    bearer_auth(c)
+    tenant, user, _claims = bearer_auth(c)
     body = json_body(c, allow_empty=True, types=PAGE_TYPES)
     page, limit = campaigns.paging(body)
-    return ok({"rewards": [], "page": page, "limit": limit, "total": 0})
+    found, total = wallet.user_rewards(
+        c.rt.store, tenant["id"], user["userId"], page, limit, campaigns.filter_ids(body)
+    )
+    return ok({"rewards": found, "page": page, "limit": limit, "total": total})
 
 
 @bp.get("/v1.1/client/assets")

@@ -1,0 +1,36 @@
+"""A user's won rewards, as the wallet and POST /reward/v2/user/reward show them."""
+
+from ...store import Store
+
+
+def user_rewards(
+    store: Store, tenant_id: str, user_id: str, page: int, limit: int, campaign_ids=None
+) -> tuple[list[dict], int]:
+    """Return (one page of the user's rewards, newest first; how many in all)."""
+    where, params = "tenant_id = ? AND user_id = ?", [tenant_id, user_id]
+    if campaign_ids is not None:
+        ids = sorted(campaign_ids)[:500]
+        where += f" AND campaign_id IN ({','.join('?' * len(ids))})" if ids else " AND 0"
+        params += ids
+    total = store.one(f"SELECT count(*) AS n FROM rewards WHERE {where}", params)["n"]
+    rows = store.all(
+        f"SELECT * FROM rewards WHERE {where} ORDER BY created_at DESC, rowid DESC "
+        "LIMIT ? OFFSET ?",
+        (*params, limit, (page - 1) * limit),
+    )
+    return [
+        {
+            "rewardId": r["reward_id"],
+            "campaignId": r["campaign_id"],
+            "type": r["campaign_type"],
+            "rewardType": r["reward_type"],
+            "rewardName": r["name"],
+            "rewardAmount": int(r["amount"]) if r["amount"] is not None else 0,
+            "code": r["code"] or "",
+            "status": r["status"],
+            "transactionId": r["transaction_id"],
+            "rewardExpiry": r["expiry"],
+            "createdAt": r["created_at"],
+        }
+        for r in rows
+    ], total
