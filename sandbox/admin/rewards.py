@@ -6,7 +6,7 @@ from pathlib import Path
 from flask import current_app, request
 
 from ..domain import tenants
-from ..domain.rewards import importer, plays
+from ..domain.rewards import importer, plays, rules
 from ..domain.rewards.sheet import XLSX
 from ..errors import ApiError
 from ..openapi.declare import ADMIN, declare, param
@@ -167,3 +167,52 @@ def _json_object() -> dict:
     if not isinstance(body, dict):
         raise ApiError(400, "The body must be a JSON object", "invalid_json", "Send an object.")
     return body
+
+
+@bp.get("/tenants/<ref>/explain")
+@declare(
+    "Why a user has or has not got a play of a sheet campaign (from their latest events)",
+    "admin",
+    ADMIN,
+    "Explain",
+    errors=(400, 401),
+    params=[
+        param("ref", "path", True),
+        param("userId", required=True, schema={"type": "string", "minLength": 1}),
+        param(
+            "campaignId",
+            required=True,
+            schema={"type": "string", "minLength": 1},
+            example="demo-scratch-500",
+        ),
+    ],
+    expect=(200, 400, 404),
+)
+def explain(ref):
+    """Explain a user's eligibility for a campaign: trigger, condition, dates, plays granted."""
+    tenant = _tenant(ref)
+    user_id = request.args.get("userId", "").strip()
+    campaign_id = request.args.get("campaignId", "").strip()
+    if not user_id or not campaign_id or len(user_id) > 256:
+        raise ApiError(
+            400,
+            "userId and campaignId are required (userId at most 256 characters)",
+            "missing_fields",
+            "GET /_sandbox/tenants/<ref>/explain?userId=<user>&campaignId=<campaign>",
+        )
+    campaign = next(
+        (
+            c
+            for c in rules.sheet_campaigns(_store(), tenant["id"])
+            if c["campaign_id"] == campaign_id
+        ),
+        None,
+    )
+    if campaign is None:
+        raise ApiError(
+            404,
+            f"No sheet campaign {campaign_id!r}",
+            "campaign_not_found",
+            "List them: GET /_sandbox/tenants/<ref>/campaigns.",
+        )
+    return rules.explain(_store(), tenant["id"], user_id, campaign)

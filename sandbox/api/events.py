@@ -6,6 +6,7 @@ from flask import Blueprint
 from ..auth.bearer import check_event_user
 from ..auth.writekey import HEADER
 from ..domain import events
+from ..domain.rewards import rules
 from ..http.path import Call, header_safe
 from ..openapi.declare import KEY, declare
 from .common import call, ok, parse_json, write_key_auth
@@ -45,7 +46,23 @@ def ingest(c: Call, source: str):
             tenant["id"], body, source, problems, c.entry["request_id"], received, uid
         )
         c.write(events.store_event(row))
+        _rules(c, tenant, body, uid, received, headers)
     return events.receipt(uid), 200, headers
+
+
+def _rules(c: Call, tenant: dict, body: dict, uid: str, now: str, headers: dict) -> None:
+    """Grant plays of the sheet campaigns the event meets; say per campaign why or why not."""
+    if not rules.sheet_campaigns(c.rt.store, tenant["id"]):
+        return
+    user_id = body.get("user_id")
+    verdicts = rules.evaluate(
+        c.rt.store, tenant["id"], body.get("event_name"), body.get("event_properties"), now
+    )
+    for v in verdicts:
+        if v["granted"] and isinstance(user_id, str) and user_id:
+            c.write(rules.grant(tenant["id"], v["campaignId"], user_id, uid, now))
+    # Explained like a 401: the answer says it, and the journal keeps the answer's headers.
+    headers["X-Sandbox-Rewards"] = header_safe(rules.header(verdicts))[:2000]
 
 
 # The routes the ingest door answers beneath Flask (http/door.py), with their endpoints.

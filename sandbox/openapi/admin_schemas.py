@@ -11,6 +11,16 @@ def _array(items: dict) -> dict:
 
 
 ADMIN_SCHEMAS = {
+    "Explain": obj(
+        {
+            "userId": STR,
+            "campaignId": STR,
+            "granted": BOOL,
+            "summary": STR,
+            "plays": _array(OBJ),
+            "events": _array(obj({"granted": BOOL, "reason": STR})),
+        }
+    ),
     "SheetCampaigns": obj(
         {
             "campaigns": _array(

@@ -85,6 +85,21 @@ def s001_journal_events_fulltext(db):
     db["shard_meta"].create({"key": str, "value": str}, pk="key")
 
 
+@SHARD_MIGRATIONS()
+def s002_reward_users(db):
+    """Plays granted by events (sheet campaigns): beside the event that granted them.
+
+    Written with the event by the worker's own shard, so an event that grants a play
+    takes no lock another worker waits on (ingest stays shard-only).
+    """
+    db.execute(
+        "CREATE TABLE reward_users (reward_user_id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, "
+        "campaign_id TEXT NOT NULL, user_id TEXT NOT NULL, status TEXT NOT NULL, "
+        "event_uid TEXT, granted_at TEXT NOT NULL)"
+    )
+    db.execute("CREATE INDEX idx_reward_users ON reward_users (tenant_id, user_id, campaign_id)")
+
+
 def ensure_shard(data_dir: str | Path, slot: int, connect) -> Path:
     """Create shard `slot` with its schema if missing, else migrate it; return its path.
 

@@ -26,7 +26,7 @@ SHARD_PREFIX = "journal-"
 MAX_SHARDS = 8
 # Low bits of a journal id that carry the slot: ids from two shards never collide.
 SLOT_BITS = 5
-VIEWS = ("journal", "events")
+VIEWS = ("journal", "events", "reward_users")
 
 
 def shard_path(data_dir: str | Path, slot: int) -> Path:

@@ -1,0 +1,149 @@
+"""Which events grant a play of a sheet campaign, and why an event did not: the rules, explained."""
+
+import secrets
+from datetime import datetime
+
+from ...store import ShardWrite, Store, loads
+from . import conditions
+
+
+def sheet_campaigns(store: Store, tenant_id: str) -> list[dict]:
+    """Return the tenant's sheet campaigns with parsed conditions (kept a second per process)."""
+
+    def load():
+        rows = store.all(
+            "SELECT campaign_id, trigger_event, condition, start_at, end_at FROM "
+            "reward_campaigns WHERE tenant_id = ? ORDER BY campaign_id",
+            (tenant_id,),
+        )
+        for r in rows:
+            r["clauses"] = conditions.parse(r["condition"])
+        return rows
+
+    return store.cached(("sheet_campaigns", tenant_id), load)
+
+
+def _at(text: str) -> datetime:
+    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return value if value.tzinfo else value.replace(tzinfo=datetime.now().astimezone().tzinfo)
+
+
+def verdict(campaign: dict, event_name: str, props: dict, now: str) -> tuple[bool, str]:
+    """Return (grants a play, why) for one campaign and one event at `now` (the sandbox clock)."""
+    trigger = campaign["trigger_event"] or ""
+    if not trigger:
+        return False, "the campaign has no Trigger Event"
+    if event_name != trigger:
+        return False, f"event name {event_name!r} is not the trigger {trigger!r}"
+    clock = _at(now)
+    if campaign["start_at"] and clock < _at(campaign["start_at"]):
+        return False, f"campaign not started: starts {campaign['start_at']}, clock {now}"
+    if campaign["end_at"] and clock > _at(campaign["end_at"]):
+        return False, f"campaign ended: ended {campaign['end_at']}, clock {now}"
+    holds, why = conditions.evaluate(campaign["clauses"], props)
+    if not holds:
+        return False, why
+    return True, f"{event_name!r} met the trigger; {why}"
+
+
+def evaluate(store: Store, tenant_id: str, event_name, props, now: str) -> list[dict]:
+    """Return one verdict per sheet campaign of the tenant for this event."""
+    name = event_name if isinstance(event_name, str) else ""
+    props = props if isinstance(props, dict) else {}
+    out = []
+    for campaign in sheet_campaigns(store, tenant_id):
+        granted, why = verdict(campaign, name, props, now)
+        out.append({"campaignId": campaign["campaign_id"], "granted": granted, "reason": why})
+    return out
+
+
+def grant(tenant_id: str, campaign_id: str, user_id: str, event_uid: str, now: str) -> ShardWrite:
+    """Return the write that grants the user a play (a reward-user entry, in the shard).
+
+    In the worker's journal shard with the event that granted it: an event that grants a
+    play takes no lock another worker waits on.
+    """
+    reward_user_id = "ru_" + secrets.token_hex(8)
+
+    def run(conn):
+        conn.execute(
+            "INSERT INTO reward_users VALUES (?, ?, ?, ?, 'unplayed', ?, ?)",
+            (reward_user_id, tenant_id, campaign_id, user_id, event_uid, now),
+        )
+        return None
+
+    return ShardWrite(run)
+
+
+def header(verdicts: list[dict]) -> str:
+    """Return the X-Sandbox-Rewards header: each campaign granted or not, and why."""
+    parts = [
+        f"{v['campaignId']}: {'play granted' if v['granted'] else 'no play'} ({v['reason']})"
+        for v in verdicts
+    ]
+    return "; ".join(parts)
+
+
+def grants(store: Store, tenant_id: str, user_id: str) -> list[dict]:
+    """Return the user's granted plays, newest first."""
+    return store.journal_all(
+        "SELECT reward_user_id, campaign_id, status, granted_at FROM reward_users WHERE "
+        "tenant_id = ? AND user_id = ? ORDER BY granted_at DESC, rowid DESC LIMIT 500",
+        (tenant_id, user_id),
+    )
+
+
+def explain(store: Store, tenant_id: str, user_id: str, campaign: dict) -> dict:
+    """Say why the user has or has not got a play of the campaign, from their latest events."""
+    events = store.journal_all(
+        "SELECT uid, event_name, properties, received_at FROM events WHERE tenant_id = ? AND "
+        "user_id = ? ORDER BY id DESC LIMIT 200",
+        (tenant_id, user_id),
+    )
+    played = store.journal_all(
+        "SELECT reward_user_id, status, granted_at FROM reward_users WHERE tenant_id = ? AND "
+        "user_id = ? AND campaign_id = ? ORDER BY granted_at DESC LIMIT 50",
+        (tenant_id, user_id, campaign["campaign_id"]),
+    )
+    trigger = campaign["trigger_event"]
+    looked = [e for e in events if e["event_name"] == trigger][:5] or events[:1]
+    verdicts = []
+    for e in looked:
+        props = loads(e["properties"], {}) or {}
+        granted, why = verdict(campaign, e["event_name"] or "", props, e["received_at"])
+        verdicts.append(
+            {
+                "eventUid": e["uid"],
+                "eventName": e["event_name"],
+                "receivedAt": e["received_at"],
+                "granted": granted,
+                "reason": why,
+            }
+        )
+    if played:
+        summary = f"{len(played)} play(s) granted, the last at {played[0]['granted_at']}"
+    elif not events:
+        summary = f"no event from {user_id!r} yet: send {trigger!r} to earn a play"
+    elif not any(e["event_name"] == trigger for e in events):
+        summary = f"none of the user's last {len(events)} events is {trigger!r}"
+    else:
+        summary = verdicts[0]["reason"]
+    return {
+        "userId": user_id,
+        "campaignId": campaign["campaign_id"],
+        "triggerEvent": trigger,
+        "triggerCondition": campaign["condition"],
+        "start": campaign["start_at"],
+        "end": campaign["end_at"],
+        "granted": bool(played),
+        "plays": [
+            {
+                "rewardUserId": p["reward_user_id"],
+                "status": p["status"],
+                "grantedAt": p["granted_at"],
+            }
+            for p in played
+        ],
+        "summary": summary,
+        "events": verdicts,
+    }
