@@ -18,6 +18,9 @@ def sheet_campaigns(store: Store, tenant_id: str) -> list[dict]:
         )
         for r in rows:
             r["clauses"] = conditions.parse(r["condition"])
+            # Parsed once here, not per event: ingest evaluates every campaign per event.
+            r["starts"] = _at(r["start_at"]) if r["start_at"] else None
+            r["ends"] = _at(r["end_at"]) if r["end_at"] else None
         return rows
 
     return store.cached(("sheet_campaigns", tenant_id), load)
@@ -35,11 +38,17 @@ def verdict(campaign: dict, event_name: str, props: dict, now: str) -> tuple[boo
         return False, "the campaign has no Trigger Event"
     if event_name != trigger:
         return False, f"event name {event_name!r} is not the trigger {trigger!r}"
-    clock = _at(now)
-    if campaign["start_at"] and clock < _at(campaign["start_at"]):
-        return False, f"campaign not started: starts {campaign['start_at']}, clock {now}"
-    if campaign["end_at"] and clock > _at(campaign["end_at"]):
-        return False, f"campaign ended: ended {campaign['end_at']}, clock {now}"
+    starts, ends = campaign.get("starts"), campaign.get("ends")
+    if starts is None and campaign["start_at"]:
+        starts = _at(campaign["start_at"])
+    if ends is None and campaign["end_at"]:
+        ends = _at(campaign["end_at"])
+    if starts is not None or ends is not None:
+        clock = _at(now)
+        if starts is not None and clock < starts:
+            return False, f"campaign not started: starts {campaign['start_at']}, clock {now}"
+        if ends is not None and clock > ends:
+            return False, f"campaign ended: ended {campaign['end_at']}, clock {now}"
     holds, why = conditions.evaluate(campaign["clauses"], props)
     if not holds:
         return False, why
