@@ -257,6 +257,7 @@ def m008_rewards(db):
     db.execute(
         "CREATE UNIQUE INDEX idx_draws_code ON draws (tenant_id, code) WHERE code IS NOT NULL"
     )
+    db.execute("CREATE INDEX idx_draws_variant ON draws (tenant_id, campaign_id, position)")
     db.execute(
         "CREATE TABLE rewards (reward_id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, "
         "user_id TEXT NOT NULL, campaign_id TEXT NOT NULL, campaign_type TEXT, position INTEGER, "

@@ -57,7 +57,12 @@ def read_rows(data: bytes, content_type: str) -> list[tuple[int, dict]]:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise SheetUnreadable("the CSV is not UTF-8 text") from None
-        grid = list(csv.reader(io.StringIO(text)))
+        try:
+            grid = list(csv.reader(io.StringIO(text)))
+        except csv.Error as exc:  # a cell over csv's 128 KiB limit, a NUL byte, ...
+            raise SheetUnreadable(
+                f"{exc}; a long list of coupon codes belongs in a pool file in fixtures/pools/"
+            ) from None
     if not grid:
         raise SheetUnreadable("the sheet is empty")
     if len(grid) > MAX_ROWS + 1:
