@@ -83,3 +83,30 @@ def test_conditions_parse_a_small_grammar_and_never_evaluate_code():
         raise AssertionError(f"{bad!r} parsed")
     held, why = conditions.evaluate(conditions.parse("amount > 5"), {"amount": "lots"})
     assert not held and "is not a number" in why
+
+
+def test_explain_says_which_variants_can_no_longer_be_won(make_app, admin_headers):
+    client = make_app(TEST_MODE=True).test_client()
+    sheet = (
+        "Campaign ID,Campaign Type,Trigger Event,Reward Variant,Reward Type,Coupon Codes,"
+        "Winning chance Percentage,Cap\n"
+        "tight,scratchcard,buy,one,coupons,ONLY-1,50,\n"
+        "tight,scratchcard,buy,capped,coins,,50,1\n"
+    )
+    base = f"/_sandbox/tenants/{DEMO_TENANT}"
+    imported = client.post(
+        base + "/campaigns/import",
+        data=sheet,
+        headers={**admin_headers, "Content-Type": "text/csv"},
+    )
+    assert imported.status_code == 200, imported.get_json()
+    client.post(
+        base + "/plays",
+        json={"userId": "u", "campaignId": "tight", "count": 20},
+        headers=admin_headers,
+    )
+    body = _explain(client, admin_headers, user="u", campaign="tight").get_json()
+    assert body["variants"] == [
+        {"name": "one", "chance": 50.0, "winnable": False, "why": "no coupon left"},
+        {"name": "capped", "chance": 50.0, "winnable": False, "why": "cap of 1 winners reached"},
+    ]

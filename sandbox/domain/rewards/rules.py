@@ -4,7 +4,7 @@ import secrets
 from datetime import datetime
 
 from ...store import ShardWrite, Store, loads
-from . import conditions
+from . import conditions, plays
 
 
 def sheet_campaigns(store: Store, tenant_id: str) -> list[dict]:
@@ -129,6 +129,7 @@ def explain(store: Store, tenant_id: str, user_id: str, campaign: dict) -> dict:
                 "reason": why,
             }
         )
+    stock = store_stock(store, tenant_id, campaign["campaign_id"])
     if played:
         summary = f"{len(played)} play(s) granted, the last at {played[0]['granted_at']}"
     elif not events:
@@ -155,4 +156,21 @@ def explain(store: Store, tenant_id: str, user_id: str, campaign: dict) -> dict:
         ],
         "summary": summary,
         "events": verdicts,
+        # What a play could still win: a variant out of codes or at its cap wins nothing.
+        "variants": stock,
     }
+
+
+def store_stock(store: Store, tenant_id: str, campaign_id: str) -> list[dict]:
+    """Return each variant of the campaign with whether a play can still win it, and why not."""
+    found = plays.summary(store, tenant_id, campaign_id)
+    out = []
+    for v in found[0]["variants"] if found else []:
+        if v["couponsLeft"] == 0:
+            why = "no coupon left"
+        elif v["cap"] is not None and v["wins"] >= v["cap"]:
+            why = f"cap of {v['cap']} winners reached"
+        else:
+            why = None
+        out.append({"name": v["name"], "chance": v["chance"], "winnable": why is None, "why": why})
+    return out
