@@ -91,6 +91,13 @@ def test_plays_and_draws_explain_every_outcome(make_app, admin_headers):
         ["not", "an", "object"],
     ):
         assert client.post(_url("/plays"), json=bad, headers=admin_headers).status_code == 400
+    lone = b'{"userId": "\\ud800", "campaignId": "demo-wheel"}'  # SQLite refuses the text
+    answer = client.post(
+        _url("/plays"),
+        data=lone,
+        headers={**admin_headers, "Content-Type": "application/json"},
+    )
+    assert answer.status_code == 400 and answer.get_json()["reason"] == "invalid_unicode"
     missing = client.post(
         _url("/plays"), json={"userId": "u", "campaignId": "nope"}, headers=admin_headers
     )

@@ -144,6 +144,11 @@ def list_tenants():
 )
 def show_tenant(ref):
     """Show one tenant by id, name or writeKey (secrets masked)."""
+    return tenant_view(tenant_or_404(ref))
+
+
+def tenant_or_404(ref: str) -> dict:
+    """Return the tenant with this id, name or writeKey, or raise the admin surface's 404."""
     t = tenants.get_tenant(_store(), ref)
     if t is None:
         raise ApiError(
@@ -152,7 +157,7 @@ def show_tenant(ref):
             "tenant_not_found",
             "List tenants with GET /_sandbox/tenants.",
         )
-    return tenant_view(t)
+    return t
 
 
 @bp.get("/journal")

@@ -52,12 +52,11 @@ def ingest(c: Call, source: str):
 
 def _rules(c: Call, tenant: dict, body: dict, uid: str, now: str, headers: dict) -> None:
     """Grant plays of the sheet campaigns the event meets; say per campaign why or why not."""
-    if not rules.sheet_campaigns(c.rt.store, tenant["id"]):
+    campaigns = rules.sheet_campaigns(c.rt.store, tenant["id"])
+    if not campaigns:
         return
     user_id = body.get("user_id")
-    verdicts = rules.evaluate(
-        c.rt.store, tenant["id"], body.get("event_name"), body.get("event_properties"), now
-    )
+    verdicts = rules.evaluate(campaigns, body.get("event_name"), body.get("event_properties"), now)
     for v in verdicts:
         if v["granted"] and isinstance(user_id, str) and user_id:
             c.write(rules.grant(tenant["id"], v["campaignId"], user_id, uid, now))

@@ -6,6 +6,9 @@ surrogate (valid JSON escapes, but no character: SQLite could not store the text
 """
 
 import json
+from typing import NamedTuple
+
+from flask import request
 
 from ..errors import ApiError
 from ..store.jsontext import (
@@ -18,13 +21,25 @@ from ..store.jsontext import (
 from .path import Call
 
 
+class RawBody(NamedTuple):
+    """What the parser reads of a request: its body and WSGI environ (a Call has both)."""
+
+    body: bytes
+    environ: dict
+
+
+def request_json_body(**checks) -> dict:
+    """json_body() for the admin surface, whose requests carry no Call: the same checks."""
+    return json_body(RawBody(request.get_data(), request.environ), **checks)
+
+
 def _position(text: str, pos: int) -> str:
     line = text.count("\n", 0, pos) + 1
     col = pos - (text.rfind("\n", 0, pos) + 1) + 1
     return f"line {line}, column {col} (character {pos})"
 
 
-def parse_json(call: Call):
+def parse_json(call: Call | RawBody):
     """Return the call's JSON value (any type; None if the body is empty), or raise a 400.
 
     One parser for every door: the standard library's, which keeps integers of any width
@@ -89,7 +104,7 @@ def parse_json(call: Call):
 
 
 def json_body(
-    call: Call,
+    call: Call | RawBody,
     required: tuple[str, ...] = (),
     allow_empty: bool = False,
     types: dict | None = None,

@@ -98,7 +98,7 @@ def summary(store: Store, tenant_id: str, campaign_id: str | None = None) -> lis
     return out
 
 
-def _variants(conn_or_store, tenant_id: str, campaign_id: str) -> list[dict]:
+def _variants(store: Store, tenant_id: str, campaign_id: str) -> list[dict]:
     sql = (
         "SELECT v.*, (SELECT count(*) FROM coupons k WHERE k.tenant_id = v.tenant_id AND "
         "k.campaign_id = v.campaign_id AND k.position = v.position AND k.issued_at IS NULL) "
@@ -106,12 +106,7 @@ def _variants(conn_or_store, tenant_id: str, campaign_id: str) -> list[dict]:
         "d.campaign_id = v.campaign_id AND d.position = v.position) AS wins "
         "FROM reward_variants v WHERE v.tenant_id = ? AND v.campaign_id = ? ORDER BY position"
     )
-    if isinstance(conn_or_store, Store):
-        rows = conn_or_store.all(sql, (tenant_id, campaign_id))
-    else:
-        cur = conn_or_store.execute(sql, (tenant_id, campaign_id))
-        names = [d[0] for d in cur.description]
-        rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+    rows = store.all(sql, (tenant_id, campaign_id))
     for v in rows:
         v["left"] = v["free"] if v["has_pool"] else None
     return rows

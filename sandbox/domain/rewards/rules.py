@@ -55,12 +55,12 @@ def verdict(campaign: dict, event_name: str, props: dict, now: str) -> tuple[boo
     return True, f"{event_name!r} met the trigger; {why}"
 
 
-def evaluate(store: Store, tenant_id: str, event_name, props, now: str) -> list[dict]:
-    """Return one verdict per sheet campaign of the tenant for this event."""
+def evaluate(campaigns: list[dict], event_name, props, now: str) -> list[dict]:
+    """Return one verdict per campaign (sheet_campaigns' rows) for this event."""
     name = event_name if isinstance(event_name, str) else ""
     props = props if isinstance(props, dict) else {}
     out = []
-    for campaign in sheet_campaigns(store, tenant_id):
+    for campaign in campaigns:
         granted, why = verdict(campaign, name, props, now)
         out.append({"campaignId": campaign["campaign_id"], "granted": granted, "reason": why})
     return out
