@@ -26,6 +26,7 @@ TAG_ORDER = [
     "segments",
     "nudges",
     "integrations",
+    "pages",
     "admin",
 ]
 # Path parameters whose value an earlier request saves (see CHAINS) or the environment holds.
@@ -39,6 +40,10 @@ PATH_VALUES = {
 CHAINS = {
     "user.register": [
         "pm.collectionVariables.set('token', pm.response.json().data.token);",
+    ],
+    "campaigns.load_campaigns": [
+        "pm.collectionVariables.set('pageToken', "
+        "pm.response.json().defaultUrl.match(/token=([^&]+)/)[1]);",
     ],
     "campaigns.client_assets": [
         "const parts = pm.response.json().data.compressedAssets.split('/');",
@@ -93,7 +98,16 @@ def _tests(op: dict, components: dict) -> list[str]:
         f"pm.test('status is one the declaration expects: {expect}', () => "
         f"pm.expect({json.dumps(expect)}).to.include(pm.response.code));",
     ]
-    if schemas:
+    page = "text/html" in op["responses"]["200"].get("content", {})
+    if page:  # a webview page: its 200 is HTML, its errors JSON (newman asks for */*)
+        lines += [
+            f"const schemas = {json.dumps(schemas, sort_keys=True)};",
+            "pm.test('a page is HTML, an error the documented JSON', () => "
+            "pm.response.code === 200 "
+            "? pm.expect(pm.response.headers.get('Content-Type')).to.include('text/html') "
+            ": pm.response.to.have.jsonSchema(schemas[pm.response.code]));",
+        ]
+    elif schemas:
         lines += [
             f"const schemas = {json.dumps(schemas, sort_keys=True)};",
             "pm.test('the body matches the documented schema', () => "
@@ -117,7 +131,8 @@ def request_of(path: str, method: str, op: dict, components: dict) -> dict | Non
     if set(op["responses"]["200"].get("content", {})) & set(STREAMS):
         return None
     scheme = next(iter(op["security"][0]), None)
-    headers = [AUTH_HEADERS[scheme]] if scheme else []
+    # A page token travels in the query (the parameter's example), not in a header.
+    headers = [AUTH_HEADERS[scheme]] if scheme in AUTH_HEADERS else []
     headers += [
         {"key": p["name"], "value": p["example"]}
         for p in op.get("parameters", [])

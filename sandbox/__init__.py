@@ -24,7 +24,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     """Create the sandbox app: config, store (migrated), clock, tenants, blueprints, CLI."""
     from flask import Flask
 
-    from . import admin, api, cli
+    from . import admin, api, cli, pages
     from .clock import make_clock
     from .domain import nudges, tenants
     from .errors import DataDirError
@@ -92,6 +92,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     hooks.init_app(app, rt)
     admin.init_app(app)
     api.init_app(app)
+    pages.init_app(app)
     cli.init_app(app)
     if app.config["FAST_INGEST"]:
         app.wsgi_app = Door(app.wsgi_app, rt, api.door_routes())

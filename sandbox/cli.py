@@ -138,7 +138,7 @@ def campaigns_import(tenant, sheet_file, dry_run):
     """Import the campaigns of an input sheet (.csv or .xlsx) for TENANT."""
     from pathlib import Path
 
-    from .domain.rewards import importer, plays
+    from .domain.rewards import importer
 
     t = _tenant(tenant)
     data = Path(sheet_file).read_bytes()
@@ -151,7 +151,7 @@ def campaigns_import(tenant, sheet_file, dry_run):
             click.echo(f"{where}: {e['message']}. {e['hint']}", err=True)
         raise click.ClickException(f"{len(errors)} error(s); nothing imported")
     if not dry_run:
-        _store().write(plays.import_campaigns(t["id"], found, _now()))
+        _store().write(importer.import_campaigns(t["id"], found, _now()))
     verb = "would import" if dry_run else "imported"
     click.echo(f"{verb} {len(found)} campaign(s) for {t['name']}")
     _print_campaigns(importer.view(found))
@@ -179,9 +179,9 @@ def _print_campaigns(campaigns: list[dict]) -> None:
 @with_appcontext
 def campaigns_list(tenant, as_json):
     """List TENANT's sheet campaigns: odds, coupon stock, wins so far."""
-    from .domain.rewards import plays
+    from .domain.rewards import odds
 
-    found = plays.summary(_store(), _tenant(tenant)["id"])
+    found = odds.summary(_store(), _tenant(tenant)["id"])
     if as_json:
         click.echo(json.dumps(found, indent=2))
         return

@@ -2,7 +2,7 @@
 
 import pytest
 
-from sandbox.domain.rewards import draw, plays
+from sandbox.domain.rewards import draw, importer, odds, plays
 from sandbox.domain.rewards.validate import Campaign, Variant
 from sandbox.store import CoreWrite
 from tests.helpers import tenant
@@ -60,7 +60,7 @@ def test_an_unavailable_variant_keeps_its_interval_as_no_reward():
 
 def _campaign(variants, cid="camp"):
     return Campaign(
-        cid, "Camp", "scratchcard", "completePurchase", "", "percent", None, None, variants
+        cid, "Camp", "scratchcard", "completePurchase", "", "percent", None, None, variants=variants
     )
 
 
@@ -72,7 +72,7 @@ def test_plays_issue_each_code_once_and_stop_at_the_pool(app):
     store = app.extensions["sandbox.store"]
     t = tenant(app)
     store.write(
-        plays.import_campaigns(
+        importer.import_campaigns(
             t["id"], [_campaign([_variant("code", 100.0, [f"C{i}" for i in range(20)])])], "now"
         )
     )
@@ -81,7 +81,7 @@ def test_plays_issue_each_code_once_and_stop_at_the_pool(app):
     assert len(codes) == 20 and len(set(codes)) == 20
     assert [r["seq"] for r in results] == list(range(1, 31))
     assert all(r["outcome"] == "no_reward: code no coupon left" for r in results[20:])
-    summary = plays.summary(store, t["id"], "camp")[0]
+    summary = odds.summary(store, t["id"], "camp")[0]
     assert summary["variants"][0]["couponsLeft"] == 0 and summary["variants"][0]["wins"] == 20
     queued = store.all("SELECT payload FROM outbox WHERE tenant_id = ?", (t["id"],))
     assert len(queued) == 20  # one reward webhook row per win, in the same transaction
@@ -93,7 +93,7 @@ def test_a_cap_limits_the_winners_of_a_variant(app):
     store = app.extensions["sandbox.store"]
     t = tenant(app)
     store.write(
-        plays.import_campaigns(t["id"], [_campaign([_variant("capped", 100.0, cap=3)])], "now")
+        importer.import_campaigns(t["id"], [_campaign([_variant("capped", 100.0, cap=3)])], "now")
     )
     results = [store.write(plays.play(t, "camp", "u", "seed", "now")) for _ in range(6)]
     assert [r["variant"] for r in results] == ["capped"] * 3 + [None] * 3
@@ -104,7 +104,7 @@ def test_a_code_cannot_be_issued_twice_even_if_a_write_tries(app):
     store = app.extensions["sandbox.store"]
     t = tenant(app)
     store.write(
-        plays.import_campaigns(t["id"], [_campaign([_variant("v", 100.0, ["ONLY"])])], "now")
+        importer.import_campaigns(t["id"], [_campaign([_variant("v", 100.0, ["ONLY"])])], "now")
     )
     store.write(plays.play(t, "camp", "u1", "seed", "now"))
 
@@ -125,9 +125,9 @@ def test_draws_report_counts_beside_the_odds_and_replay(app):
     store = app.extensions["sandbox.store"]
     t = tenant(app)
     camp = _campaign([_variant("a", 50.0), _variant("b", 25.0)])
-    store.write(plays.import_campaigns(t["id"], [camp], "now"))
+    store.write(importer.import_campaigns(t["id"], [camp], "now"))
     first = [store.write(plays.play(t, "camp", "u", "seed", "now")) for _ in range(200)]
-    report = plays.draws(store, t["id"], "camp")
+    report = odds.draws(store, t["id"], "camp")
     assert report["total"] == 200
     assert [row["configured"] for row in report["byVariant"]] == [50.0, 25.0, 25.0]
     assert sum(row["draws"] for row in report["byVariant"]) == 200

@@ -78,9 +78,9 @@ def test_a_code_already_issued_is_refused(app):
     store = app.extensions["sandbox.store"]
     t = tenant(app)
     campaigns, _ = _check(app, "c5,S,scratchcard,e,,v1,coupons,Off,,Z1;Z2,100,,,,")
-    store.write(plays.import_campaigns(t["id"], campaigns, "now"))
+    store.write(importer.import_campaigns(t["id"], campaigns, "now"))
     code = store.write(plays.play(t, "c5", "u", "seed", "now"))["code"]
-    assert code == "Z1" and plays.issued_codes(store, t["id"]) == {"Z1"}
+    assert code == "Z1" and importer.issued_codes(store, t["id"]) == {"Z1"}
     error = _only_error(app, "c9,S,scratchcard,e,,v1,coupons,Off,,Z1,25,,,,")
     assert (error["row"], error["column"]) == (2, "Coupon Codes")
     assert "already issued" in error["message"]
@@ -127,7 +127,7 @@ def test_the_cli_imports_the_demo_sheet_and_an_invalid_sheet_changes_nothing(run
     demo = ROOT / "fixtures" / "demo" / "reward-sheet.csv"
     result = runner.invoke(args=["campaigns", "import", "Demo Partner", str(demo)])
     assert result.exit_code == 0, result.output
-    assert "imported 2 campaign(s)" in result.output and "30.000 %  no reward" in result.output
+    assert "imported 3 campaign(s)" in result.output and "30.000 %  no reward" in result.output
     before = runner.invoke(args=["campaigns", "list", "Demo Partner", "--json"]).output
     bad = tmp_path / "bad.csv"
     bad.write_text(

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from flask import current_app, request
 
-from ..domain.rewards import importer, plays, rules
+from ..domain.rewards import importer, odds, plays, rules
 from ..domain.rewards.sheet import XLSX
 from ..errors import ApiError
 from ..http.body import request_json_body
@@ -51,7 +51,7 @@ def import_sheet(ref):
             errors=errors,
         )
     if not dry:
-        _store().write(plays.import_campaigns(tenant["id"], found, _now()))
+        _store().write(importer.import_campaigns(tenant["id"], found, _now()))
     return {"campaigns": importer.view(found), "imported": not dry}
 
 
@@ -66,7 +66,7 @@ def import_sheet(ref):
 )
 def list_campaigns(ref):
     """List the tenant's sheet campaigns with each variant's chance, stock and wins."""
-    return {"campaigns": plays.summary(_store(), tenant_or_404(ref)["id"])}
+    return {"campaigns": odds.summary(_store(), tenant_or_404(ref)["id"])}
 
 
 @bp.post("/tenants/<ref>/plays")
@@ -136,7 +136,7 @@ def play(ref):
 def campaign_draws(ref, campaign_id):
     """Show a campaign's draws with their rolls, and the counts per variant beside the odds."""
     tenant = tenant_or_404(ref)
-    if not plays.summary(_store(), tenant["id"], campaign_id):
+    if not odds.summary(_store(), tenant["id"], campaign_id):
         raise ApiError(
             404,
             f"No sheet campaign {campaign_id!r}",
@@ -146,7 +146,7 @@ def campaign_draws(ref, campaign_id):
     raw = request.args.get("limit", "100")
     if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= 1000):
         raise ApiError(400, "limit must be a whole number from 1 to 1000", "bad_limit")
-    return plays.draws(_store(), tenant["id"], campaign_id, int(raw))
+    return odds.draws(_store(), tenant["id"], campaign_id, int(raw))
 
 
 @bp.get("/tenants/<ref>/explain")

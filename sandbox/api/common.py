@@ -1,26 +1,12 @@
 """Helpers shared by the emulated API views: the current call, auth shortcuts, base URL."""
 
-from flask import current_app, g, request
-
 from .. import auth
-from ..config import public_url
 from ..http.body import json_body, json_type, parse_json
+from ..http.current import base_url, call
 from ..http.path import Call
 
 __all__ = ["base_url", "bearer_auth", "call", "json_body", "json_type", "ok", "parse_json"]
 __all__ += ["write_key_auth"]
-
-
-def call() -> Call:
-    """Return the current request's Call (begun by the request path before the view)."""
-    return g.call
-
-
-def base_url() -> str:
-    """Return the base URL for links we hand out: SANDBOX_PUBLIC_URL, else the caller's host."""
-    if current_app.config.get("PUBLIC_URL"):
-        return public_url(current_app.config)
-    return request.host_url.rstrip("/")
 
 
 def write_key_auth(

@@ -56,7 +56,10 @@ def _rules(c: Call, tenant: dict, body: dict, uid: str, now: str, headers: dict)
     if not campaigns:
         return
     user_id = body.get("user_id")
-    verdicts = rules.evaluate(campaigns, body.get("event_name"), body.get("event_properties"), now)
+    in_segment = rules.segment_test(c.rt.store, tenant["id"], user_id)
+    verdicts = rules.evaluate(
+        campaigns, body.get("event_name"), body.get("event_properties"), now, in_segment
+    )
     for v in verdicts:
         if v["granted"] and isinstance(user_id, str) and user_id:
             c.write(rules.grant(tenant["id"], v["campaignId"], user_id, uid, now))

@@ -4,6 +4,7 @@ from flask import Blueprint
 
 from ..auth.writekey import HEADER
 from ..domain import catalog, segments
+from ..domain.rewards import odds
 from ..errors import ApiError
 from ..openapi.declare import EXAMPLE_CAMPAIGN, KEY, declare, param
 from .common import call, json_body, ok, write_key_auth
@@ -20,12 +21,15 @@ SEGMENT_USER = {
 def _target(c, campaign_id: str) -> tuple[dict, str]:
     tenant = write_key_auth(c, (HEADER,))
     body = json_body(c, required=("userId",), types={"userId": "string"})
-    if catalog.campaign(c.rt.store, tenant["id"], campaign_id) is None:
+    store = c.rt.store
+    if catalog.campaign(store, tenant["id"], campaign_id) is None and not odds.known(
+        store, tenant["id"], campaign_id
+    ):
         raise ApiError(
             404,
             f"No campaign {campaign_id!r}",
             "campaign_not_found",
-            "Use a campaignId from GET /reward/v1.1/user.",
+            "Use a campaignId from GET /reward/v1.1/user or from the tenant's reward sheet.",
         )
     return tenant, str(body["userId"])
 

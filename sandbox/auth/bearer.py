@@ -30,7 +30,7 @@ def _iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).isoformat().replace("+00:00", "Z")
 
 
-def _check_signature(store: Store, chain: Chain, token: str, tenant: dict) -> None:
+def check_signature(store: Store, chain: Chain, token: str, tenant: dict) -> None:
     if tokens.signature_valid(token, tenant["jwt_secret"]):
         chain.passed("signature", f"HS256 with {tenant['name']}'s signing secret", "valid")
         return
@@ -66,7 +66,7 @@ def _check_signature(store: Store, chain: Chain, token: str, tenant: dict) -> No
     )
 
 
-def _check_time(chain: Chain, claims: dict, now: float) -> None:
+def check_time(chain: Chain, claims: dict, now: float) -> None:
     exp = claims["exp"]
     if not isinstance(exp, int | float):
         chain.fail(
@@ -219,8 +219,8 @@ def require_bearer(store: Store, sent: Sent, now: float) -> tuple[dict, dict, di
         )
     chain.passed("client_known", "a tenant id of this sandbox", tenant["name"])
     check_region(chain, tenant, headers.get("Host"))
-    _check_signature(store, chain, token, tenant)
-    _check_time(chain, claims, now)
+    check_signature(store, chain, token, tenant)
+    check_time(chain, claims, now)
 
     key = headers.get("x-api-key")
     key_tenant = tenants.by_write_key(store, key) if key else None

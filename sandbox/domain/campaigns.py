@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 from ..store import Store
 from . import catalog, segments
+from .rewards import games, wallet
 
 BANNER_KEYS = (
     "title",
@@ -27,7 +28,7 @@ BANNER_KEYS = (
 DIRECT_FILTERS = ("type", "campaignId", "status")
 
 
-def reward_user_id(tenant_id: str, user_id: str, campaign_id: str) -> str:
+def reward_user_id_of(tenant_id: str, user_id: str, campaign_id: str) -> str:
     """Return the stable id of one user's play of one campaign."""
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"cglu:{tenant_id}:{user_id}:{campaign_id}"))
 
@@ -35,7 +36,7 @@ def reward_user_id(tenant_id: str, user_id: str, campaign_id: str) -> str:
 def campaign_url(base: str, token: str, tenant_id: str, user_id: str, c: dict) -> str:
     """Return the webview URL of a campaign; it always contains "?" (the SDK appends &...)."""
     if catalog.campaign_kind(c["type"]) == "game":
-        rid = reward_user_id(tenant_id, user_id, c["campaignId"])
+        rid = reward_user_id_of(tenant_id, user_id, c["campaignId"])
         return f"{base}/reward/?token={token}&rewardUserId={rid}"
     return f"{base}/program/?token={token}&campaignId={quote(c['campaignId'])}"
 
@@ -53,14 +54,14 @@ def banner(c: dict) -> dict | None:
     return {k: ("" if raw[k] is None else str(raw[k])) for k in BANNER_KEYS if k in raw}
 
 
-def matches(c: dict, filters: dict) -> bool:
-    """Return True if campaign `c` passes every filter."""
+def matches(c: dict, filters: dict, status: str = "pristine") -> bool:
+    """Return True if campaign `c`, with the user's `status` of it, passes every filter."""
     for key, want in filters.items():
         if key == "campaignId":
             if want not in (c["campaignId"], (c.get("banner") or {}).get("tag")):
                 return False
         elif key == "status":
-            if want != "pristine":  # every campaign is pristine until played (rewards issue)
+            if want != status:
                 return False
         elif key == "type":
             if c["type"] != want:
@@ -78,32 +79,57 @@ def unknown_filter_keys(store: Store, tenant_id: str, filters: dict) -> list[str
     return sorted(set(filters) - known)
 
 
+def game_url(base: str, token: str, reward_user_id: str) -> str:
+    """Return the game page URL of one granted play."""
+    return f"{base}/reward/?token={token}&rewardUserId={quote(reward_user_id)}"
+
+
 def load(store: Store, tenant_id: str, user_id: str, token: str, base: str, filters: dict) -> dict:
-    """Return the load-campaigns body for a user: defaultUrl, defaultBanner, campaigns[]."""
+    """Return the load-campaigns body for a user: defaultUrl, defaultBanner, campaigns[].
+
+    A sheet campaign shows once an event granted the user a play of it, linked to the
+    play's game page; a catalog campaign with the same id takes that link and status.
+    """
     live = [c for c in catalog.campaigns(store, tenant_id) if c.get("status", "active") == "active"]
     member_of = segments.memberships(store, tenant_id, user_id)
     # A segment-only campaign is live for the users added to its segment (API segmentation).
     live = [c for c in live if c.get("audience") != "segment" or c["campaignId"] in member_of]
+    held = {e["campaignId"]: e for e in games.user_entries(store, tenant_id, user_id)}
+    for e in held.values():
+        if all(c["campaignId"] != e["campaignId"] for c in live):
+            title = {"title": e["name"] or e["campaignId"]}
+            live.append({"campaignId": e["campaignId"], "type": e["type"], "banner": title})
     out = []
     for c in live:
-        if not matches(c, filters):
+        entry = held.get(c["campaignId"])
+        status = entry["status"] if entry else games.UNPLAYED
+        if not matches(c, filters, status):
             continue
-        item = {
-            "campaignId": c["campaignId"],
-            "url": campaign_url(base, token, tenant_id, user_id, c),
-            "type": c["type"],
-            "status": "pristine",
-        }
+        url = (
+            game_url(base, token, entry["rewardUserId"])
+            if entry
+            else campaign_url(base, token, tenant_id, user_id, c)
+        )
+        item = {"campaignId": c["campaignId"], "url": url, "type": c["type"], "status": status}
         b = banner(c)
+        if entry:
+            b = {**(b or {}), "userCampaignStatus": status, "body": plays_left(entry)}
         if b is not None:
             item["banner"] = b
         out.append(item)
+    won = wallet.count(store, tenant_id, user_id)
     return {
         "success": True,
         "defaultUrl": wallet_url(base, token),
-        "defaultBanner": {"liveCampaignCount": len(live), "totalRewardCount": 0},
+        "defaultBanner": {"liveCampaignCount": len(live), "totalRewardCount": won},
         "campaigns": out,
     }
+
+
+def plays_left(entry: dict) -> str:
+    """Return a granted campaign's banner line: how many plays are left."""
+    left = entry["playsLeft"]
+    return f"{left} play{'s' if left != 1 else ''} left" if left else "played"
 
 
 def paging(body: dict) -> tuple[int, int]:
@@ -159,3 +185,11 @@ def asset_bundle(store: Store, tenant_id: str) -> tuple[str, bytes]:
             zf.writestr(info, json.dumps(content, sort_keys=True, indent=1))
     data = buf.getvalue()
     return sha256(data).hexdigest()[:32], data
+
+
+def catalog_game(store: Store, tenant_id: str, user_id: str, reward_user_id: str) -> dict | None:
+    """Return the catalog campaign whose game URL for this user carries `reward_user_id`."""
+    for c in catalog.campaigns(store, tenant_id):
+        if reward_user_id == reward_user_id_of(tenant_id, user_id, c["campaignId"]):
+            return c
+    return None

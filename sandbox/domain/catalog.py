@@ -72,14 +72,14 @@ def load_tenant_data(conn, tenant_id: str, folder: str | Path, now: str = "") ->
 
 def _load_sheet(conn, tenant_id: str, path: Path, now: str) -> None:
     """Import a fixture reward sheet; a broken fixture stops the start, naming the error."""
-    from .rewards import plays, sheet, validate
+    from .rewards import importer, sheet, validate
 
     rows = sheet.read_rows(path.read_bytes(), "text/csv")
     found, errors = validate.parse(rows, path.parent.parent / "pools", set())
     if errors:
         first = errors[0]
         raise ValueError(f"{path}: row {first['row']}, {first['column']}: {first['message']}")
-    plays.import_campaigns(tenant_id, found, now).run(conn)
+    importer.import_campaigns(tenant_id, found, now).run(conn)
 
 
 def campaigns(store: Store, tenant_id: str) -> list[dict]:

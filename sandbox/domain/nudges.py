@@ -50,6 +50,15 @@ def exists(store: Store, tenant_id: str, user_id: str, nudge_id: str) -> bool:
     return row is not None
 
 
+def find(store: Store, tenant_id: str, user_id: str, nudge_id: str) -> dict | None:
+    """Return the payload of a nudge sent to the user, or None."""
+    row = store.one(
+        "SELECT payload FROM nudges WHERE tenant_id = ? AND user_id = ? AND nudge_id = ?",
+        (tenant_id, user_id, nudge_id),
+    )
+    return loads(row["payload"], None) if row else None
+
+
 def acknowledge(tenant_id: str, user_id: str, nudge_id: str, now: str) -> CoreWrite:
     """Return the write that marks a nudge acknowledged (the first time only)."""
     return CoreWrite(

@@ -50,6 +50,7 @@ def document(app: Flask, base_url: str) -> dict:
                 "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
                 "adminToken": {"type": "apiKey", "in": "header", "name": "X-Sandbox-Admin-Token"},
                 "adminTokenQuery": {"type": "apiKey", "in": "query", "name": "token"},
+                "pageToken": {"type": "apiKey", "in": "query", "name": "token"},
             },
         },
     }

@@ -48,6 +48,7 @@ ADMIN_SCHEMAS = {
                         "rewardId": NSTR,
                         "code": NSTR,
                         "outcome": STR,
+                        "alreadyPlayed": BOOL,
                     }
                 )
             )

@@ -14,6 +14,10 @@ KEY_OR_QUERY = [{"writeKey": []}, {"writeKeyQuery": []}]
 BEARER = [{"bearer": []}]
 ADMIN = [{"adminToken": []}, {"adminTokenQuery": []}]
 NONE: list = [{}]
+# The pages: a page token in the URL, or ?writekey=&userId= (auth/page.py).
+PAGE = [{"pageToken": []}]
+# What the Postman requests send as a page token: load campaigns saves it.
+PAGE_TOKEN_EXAMPLE = "{{pageToken}}"
 # The demo tenant's segment-only campaign (fixtures/demo/campaigns.json), for examples.
 EXAMPLE_CAMPAIGN = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
 DESCRIPTIONS = {
@@ -80,6 +84,8 @@ def operation(
             "description": DESCRIPTIONS[code],
             "content": {JSON: {"schema": schema}},
         }
+        if tag == "pages":  # a browser or webview is answered a page that explains it
+            responses[str(code)]["content"]["text/html"] = {"schema": {"type": "string"}}
     op = {"summary": summary, "tags": [tag], "security": security, "responses": responses}
     if params:
         op["parameters"] = list(params)

@@ -235,6 +235,30 @@ SCHEMAS = {
     "Rewards": success(
         obj({"rewards": {"type": "array", "items": OBJ}, "page": INT, "limit": INT, "total": INT})
     ),
+    "GameOutcome": obj(
+        {
+            "won": BOOL,
+            "variant": NSTR,
+            "segment": nullable(INT),
+            "reward": nullable(
+                obj(
+                    {
+                        "rewardId": STR,
+                        "rewardType": NSTR,
+                        "rewardName": NSTR,
+                        "rewardAmount": INT,
+                        "code": STR,
+                        "status": STR,
+                    }
+                )
+            ),
+            "outcome": STR,
+            "seq": INT,
+            "roll": {"type": "number"},
+            "thresholds": {"type": "array", "items": {"type": "number"}},
+            "alreadyPlayed": BOOL,
+        }
+    ),
     "Assets": success(obj({"hash": STR, "compressedAssets": STR}), message=STR),
     "NudgeTest": success(obj({"nudgeId": STR, "channel": STR, "stream": STR})),
     "NudgeAck": obj({"userId": NEED, "nudgeId": NEED}, {"clientId": nullable(STR)}),

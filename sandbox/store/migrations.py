@@ -270,3 +270,16 @@ def m008_rewards(db):
         "CREATE TABLE outbox (id INTEGER PRIMARY KEY, tenant_id TEXT NOT NULL, kind TEXT NOT NULL, "
         "url TEXT, payload TEXT NOT NULL, status TEXT NOT NULL, created_at TEXT NOT NULL)"
     )
+
+
+@MIGRATIONS()
+def m009_reward_plays(db):
+    """A sheet campaign's audience; a draw names the granted play it used, once."""
+    db.execute("ALTER TABLE reward_campaigns ADD COLUMN audience TEXT NOT NULL DEFAULT 'all'")
+    db.execute("ALTER TABLE draws ADD COLUMN reward_user_id TEXT")
+    # A granted play (reward-user entry, in a journal shard) is drawn at most once,
+    # whichever worker the game page's request lands on: the constraint says so.
+    db.execute(
+        "CREATE UNIQUE INDEX idx_draws_grant ON draws (tenant_id, reward_user_id) "
+        "WHERE reward_user_id IS NOT NULL"
+    )

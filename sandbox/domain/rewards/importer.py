@@ -2,8 +2,9 @@
 
 from pathlib import Path
 
-from ...store import Store
-from . import plays, sheet, validate
+from ...store import CachedWrite, Store
+from . import sheet, validate
+from .validate import Campaign
 
 
 def check(store: Store, tenant_id: str, data: bytes, content_type: str, pools_dir: Path):
@@ -19,7 +20,7 @@ def check(store: Store, tenant_id: str, data: bytes, content_type: str, pools_di
                 "hint": "Send a UTF-8 .csv or an .xlsx workbook with a header row.",
             }
         ]
-    return validate.parse(rows, pools_dir, plays.issued_codes(store, tenant_id))
+    return validate.parse(rows, pools_dir, issued_codes(store, tenant_id))
 
 
 def view(campaigns: list) -> list[dict]:
@@ -42,3 +43,70 @@ def view(campaigns: list) -> list[dict]:
         }
         for c in campaigns
     ]
+
+
+def issued_codes(store: Store, tenant_id: str) -> set[str]:
+    """Return the tenant's coupon codes already handed out (a sheet may not list them again)."""
+    rows = store.all(
+        "SELECT code FROM coupons WHERE tenant_id = ? AND issued_at IS NOT NULL", (tenant_id,)
+    )
+    return {r["code"] for r in rows}
+
+
+def import_campaigns(tenant_id: str, campaigns: list[Campaign], now: str) -> CachedWrite:
+    """Return the write that replaces these campaigns (variants, unissued codes) in one go.
+
+    Codes already handed out stay, with their draws and rewards: a re-import changes the
+    odds and the stock of what is still to win. The SDK's campaign list does not show them
+    yet: a user sees a sheet campaign once an event grants a play (the rules, next).
+    """
+
+    def run(conn):
+        for c in campaigns:
+            key = (tenant_id, c.campaign_id)
+            conn.execute(
+                "INSERT OR REPLACE INTO reward_campaigns (tenant_id, campaign_id, name, type, "
+                "trigger_event, condition, mode, start_at, end_at, imported_at, audience) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    *key,
+                    c.name,
+                    c.type,
+                    c.trigger_event,
+                    c.condition,
+                    c.mode,
+                    c.start,
+                    c.end,
+                    now,
+                    c.audience,
+                ),
+            )
+            conn.execute("DELETE FROM reward_variants WHERE tenant_id = ? AND campaign_id = ?", key)
+            conn.execute(
+                "DELETE FROM coupons WHERE tenant_id = ? AND campaign_id = ? AND issued_at IS NULL",
+                key,
+            )
+            for position, v in enumerate(c.variants):
+                conn.execute(
+                    "INSERT INTO reward_variants VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        *key,
+                        position,
+                        v.name,
+                        v.reward_type,
+                        v.reward_name,
+                        v.amount,
+                        v.chance,
+                        v.cap,
+                        v.codes is not None,
+                    ),
+                )
+                conn.executemany(
+                    "INSERT INTO coupons (tenant_id, campaign_id, position, code) "
+                    "VALUES (?, ?, ?, ?)",
+                    [(*key, position, code) for code in v.codes or ()],
+                )
+        return len(campaigns)
+
+    # Cached: the rules keep each tenant's campaigns a second per process (rules.py).
+    return CachedWrite(run)

@@ -4,7 +4,8 @@ import secrets
 from datetime import datetime
 
 from ...store import ShardWrite, Store, loads
-from . import conditions, plays
+from .. import segments
+from . import conditions, odds
 
 
 def sheet_campaigns(store: Store, tenant_id: str) -> list[dict]:
@@ -12,7 +13,7 @@ def sheet_campaigns(store: Store, tenant_id: str) -> list[dict]:
 
     def load():
         rows = store.all(
-            "SELECT campaign_id, trigger_event, condition, start_at, end_at FROM "
+            "SELECT campaign_id, trigger_event, condition, start_at, end_at, audience FROM "
             "reward_campaigns WHERE tenant_id = ? ORDER BY campaign_id",
             (tenant_id,),
         )
@@ -31,8 +32,14 @@ def _at(text: str) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=datetime.now().astimezone().tzinfo)
 
 
-def verdict(campaign: dict, event_name: str, props: dict, now: str) -> tuple[bool, str]:
-    """Return (grants a play, why) for one campaign and one event at `now` (the sandbox clock)."""
+def verdict(
+    campaign: dict, event_name: str, props: dict, now: str, in_segment=None
+) -> tuple[bool, str]:
+    """Return (grants a play, why) for one campaign and one event at `now` (the sandbox clock).
+
+    `in_segment(campaign_id)` says whether the event's user is in the campaign's segment;
+    asked only of a campaign whose audience is "segment".
+    """
     trigger = campaign["trigger_event"] or ""
     if not trigger:
         return False, "the campaign has no Trigger Event"
@@ -52,16 +59,23 @@ def verdict(campaign: dict, event_name: str, props: dict, now: str) -> tuple[boo
     holds, why = conditions.evaluate(campaign["clauses"], props)
     if not holds:
         return False, why
+    if campaign.get("audience") == "segment" and not (
+        in_segment is not None and in_segment(campaign["campaign_id"])
+    ):
+        return False, (
+            "user outside the segment: the campaign's audience is its segment; add them with "
+            f"POST /segment/{campaign['campaign_id']}/user/add"
+        )
     return True, f"{event_name!r} met the trigger; {why}"
 
 
-def evaluate(campaigns: list[dict], event_name, props, now: str) -> list[dict]:
+def evaluate(campaigns: list[dict], event_name, props, now: str, in_segment=None) -> list[dict]:
     """Return one verdict per campaign (sheet_campaigns' rows) for this event."""
     name = event_name if isinstance(event_name, str) else ""
     props = props if isinstance(props, dict) else {}
     out = []
     for campaign in campaigns:
-        granted, why = verdict(campaign, name, props, now)
+        granted, why = verdict(campaign, name, props, now, in_segment)
         out.append({"campaignId": campaign["campaign_id"], "granted": granted, "reason": why})
     return out
 
@@ -93,13 +107,17 @@ def header(verdicts: list[dict]) -> str:
     return "; ".join(parts)
 
 
-def grants(store: Store, tenant_id: str, user_id: str) -> list[dict]:
-    """Return the user's granted plays, newest first."""
-    return store.journal_all(
-        "SELECT reward_user_id, campaign_id, status, granted_at FROM reward_users WHERE "
-        "tenant_id = ? AND user_id = ? ORDER BY granted_at DESC, rowid DESC LIMIT 500",
-        (tenant_id, user_id),
-    )
+def segment_test(store: Store, tenant_id: str, user_id) -> callable:
+    """Return in_segment(campaign_id) for a user; it reads the segments once, when first asked."""
+    found: list[set] = []
+
+    def in_segment(campaign_id: str) -> bool:
+        if not found:
+            uid = user_id if isinstance(user_id, str) else ""
+            found.append(segments.memberships(store, tenant_id, uid))
+        return campaign_id in found[0]
+
+    return in_segment
 
 
 def explain(store: Store, tenant_id: str, user_id: str, campaign: dict) -> dict:
@@ -110,16 +128,25 @@ def explain(store: Store, tenant_id: str, user_id: str, campaign: dict) -> dict:
         (tenant_id, user_id),
     )
     played = store.journal_all(
-        "SELECT reward_user_id, status, granted_at FROM reward_users WHERE tenant_id = ? AND "
+        "SELECT reward_user_id, granted_at FROM reward_users WHERE tenant_id = ? AND "
         "user_id = ? AND campaign_id = ? ORDER BY granted_at DESC LIMIT 50",
         (tenant_id, user_id, campaign["campaign_id"]),
     )
+    drawn = {
+        r["reward_user_id"]: r["outcome"]
+        for r in store.all(
+            "SELECT reward_user_id, outcome FROM draws WHERE tenant_id = ? AND user_id = ? AND "
+            "campaign_id = ? AND reward_user_id IS NOT NULL",
+            (tenant_id, user_id, campaign["campaign_id"]),
+        )
+    }
     trigger = campaign["trigger_event"]
+    in_segment = segment_test(store, tenant_id, user_id)
     looked = [e for e in events if e["event_name"] == trigger][:5] or events[:1]
     verdicts = []
     for e in looked:
         props = loads(e["properties"], {}) or {}
-        granted, why = verdict(campaign, e["event_name"] or "", props, e["received_at"])
+        granted, why = verdict(campaign, e["event_name"] or "", props, e["received_at"], in_segment)
         verdicts.append(
             {
                 "eventUid": e["uid"],
@@ -145,11 +172,13 @@ def explain(store: Store, tenant_id: str, user_id: str, campaign: dict) -> dict:
         "triggerCondition": campaign["condition"],
         "start": campaign["start_at"],
         "end": campaign["end_at"],
+        "audience": campaign.get("audience", "all"),
         "granted": bool(played),
         "plays": [
             {
                 "rewardUserId": p["reward_user_id"],
-                "status": p["status"],
+                "status": "played" if p["reward_user_id"] in drawn else "unplayed",
+                "outcome": drawn.get(p["reward_user_id"]),
                 "grantedAt": p["granted_at"],
             }
             for p in played
@@ -163,7 +192,7 @@ def explain(store: Store, tenant_id: str, user_id: str, campaign: dict) -> dict:
 
 def store_stock(store: Store, tenant_id: str, campaign_id: str) -> list[dict]:
     """Return each variant of the campaign with whether a play can still win it, and why not."""
-    found = plays.summary(store, tenant_id, campaign_id)
+    found = odds.summary(store, tenant_id, campaign_id)
     out = []
     for v in found[0]["variants"] if found else []:
         if v["couponsLeft"] == 0:

@@ -26,7 +26,11 @@ COLUMNS = {
     "cap": "Cap",
     "start": "Start",
     "end": "End",
+    "audience": "Audience",
 }
+# Who may earn a play: everyone, or only users added to the campaign's segment
+# (POST /segment/<campaignId>/user/add, as the real segmentation API does).
+AUDIENCES = ("all", "segment")
 REQUIRED = ("campaignid", "campaigntype", "rewardvariant", "rewardtype")
 # Spec section 9: the campaign and reward types the reward webhook names.
 CAMPAIGN_TYPES = (

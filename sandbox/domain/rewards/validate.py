@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from . import conditions
-from .sheet import CAMPAIGN_TYPES, COLUMNS, MAX_CODES, REQUIRED, REWARD_TYPES
+from .sheet import AUDIENCES, CAMPAIGN_TYPES, COLUMNS, MAX_CODES, REQUIRED, REWARD_TYPES
 
 
 @dataclass
@@ -40,6 +40,7 @@ class Campaign:
     mode: str  # "percent" or "ratio"
     start: str | None
     end: str | None
+    audience: str = "all"
     variants: list[Variant] = field(default_factory=list)
 
     @property
@@ -130,6 +131,15 @@ def parse(rows: list[tuple[int, dict]], pools_dir: Path, issued: set[str]) -> tu
                 f"the end {end} is before the start {start}",
                 "Swap them, or move the end after the start.",
             )
+        audience = (r.get("audience", "") or "all").lower()
+        if audience not in AUDIENCES:
+            errors.add(
+                number,
+                "audience",
+                f"unknown audience {r.get('audience')!r}",
+                "Write 'all' (or leave it empty), or 'segment' for the users added to the "
+                "campaign's segment (POST /segment/<campaignId>/user/add).",
+            )
         pct, ratio = r.get("winningchancepercentage", ""), r.get("winratio", "")
         mode, value = _odds(number, pct, ratio, errors)
         campaign = campaigns.get(cid)
@@ -143,6 +153,7 @@ def parse(rows: list[tuple[int, dict]], pools_dir: Path, issued: set[str]) -> tu
                 mode or "percent",
                 start_at,
                 end_at,
+                audience if audience in AUDIENCES else "all",
             )
         elif mode and campaign.variants and mode != campaign.mode:
             column = "winratio" if mode == "ratio" else "winningchancepercentage"

@@ -34,3 +34,12 @@ def user_rewards(
         }
         for r in rows
     ], total
+
+
+def count(store: Store, tenant_id: str, user_id: str) -> int:
+    """Return how many rewards the user has won."""
+    row = store.one(
+        "SELECT count(*) AS n FROM rewards WHERE tenant_id = ? AND user_id = ?",
+        (tenant_id, user_id),
+    )
+    return row["n"]

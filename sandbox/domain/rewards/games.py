@@ -1,0 +1,128 @@
+"""A user's granted plays as the SDK and the game pages see them: which to open, played or not.
+
+A grant lives in a journal shard (written with the event that earned it); its draw lives
+in the core file (draws.reward_user_id, unique). A grant is "played" when a draw names it,
+so no request ever writes across files to flip a status.
+"""
+
+from ...store import Store, loads
+
+# Campaign status as the SDK's campaign list carries it (spec section 4).
+UNPLAYED, PLAYED = "pristine", "completed"
+
+
+def _played(store: Store, tenant_id: str, user_id: str) -> dict[str, dict]:
+    rows = store.all(
+        "SELECT reward_user_id, variant, reward_id, code, outcome FROM draws WHERE "
+        "tenant_id = ? AND user_id = ? AND reward_user_id IS NOT NULL",
+        (tenant_id, user_id),
+    )
+    return {r["reward_user_id"]: r for r in rows}
+
+
+def user_entries(store: Store, tenant_id: str, user_id: str) -> list[dict]:
+    """Return the sheet campaigns the user holds plays of: which grant to open, and the status.
+
+    The grant to open is the oldest not yet played (else the latest played, to show its
+    outcome again); status is pristine while a play is left, completed after.
+    """
+    grants = store.journal_all(
+        "SELECT reward_user_id, campaign_id, granted_at FROM reward_users WHERE tenant_id = ? "
+        "AND user_id = ? ORDER BY granted_at, reward_user_id LIMIT 5000",
+        (tenant_id, user_id),
+    )
+    if not grants:
+        return []
+    played = _played(store, tenant_id, user_id)
+    campaigns = {
+        r["campaign_id"]: r
+        for r in store.all(
+            "SELECT campaign_id, name, type FROM reward_campaigns WHERE tenant_id = ?",
+            (tenant_id,),
+        )
+    }
+    by_campaign: dict[str, list] = {}
+    for g in grants:
+        if g["campaign_id"] in campaigns:  # a campaign deleted since keeps no entry
+            by_campaign.setdefault(g["campaign_id"], []).append(g)
+    out = []
+    for campaign_id, held in by_campaign.items():
+        left = [g for g in held if g["reward_user_id"] not in played]
+        opened = left[0] if left else held[-1]
+        c = campaigns[campaign_id]
+        out.append(
+            {
+                "campaignId": campaign_id,
+                "name": c["name"],
+                "type": c["type"],
+                "rewardUserId": opened["reward_user_id"],
+                "status": UNPLAYED if left else PLAYED,
+                "playsLeft": len(left),
+                "plays": len(held),
+            }
+        )
+    return out
+
+
+def find_grant(store: Store, tenant_id: str, reward_user_id: str) -> dict | None:
+    """Return a granted play with its campaign, its variants and its draw (None if unknown)."""
+    grant = store.journal_one(
+        "SELECT reward_user_id, campaign_id, user_id, event_uid, granted_at FROM reward_users "
+        "WHERE tenant_id = ? AND reward_user_id = ?",
+        (tenant_id, reward_user_id),
+    )
+    if grant is None:
+        return None
+    campaign = store.one(
+        "SELECT campaign_id, name, type, trigger_event, condition FROM reward_campaigns WHERE "
+        "tenant_id = ? AND campaign_id = ?",
+        (tenant_id, grant["campaign_id"]),
+    )
+    if campaign is None:
+        return None
+    variants = store.all(
+        "SELECT name, reward_type, reward_name, amount, chance FROM reward_variants WHERE "
+        "tenant_id = ? AND campaign_id = ? ORDER BY position",
+        (tenant_id, grant["campaign_id"]),
+    )
+    drawn = store.one(
+        "SELECT seq, roll, thresholds, variant, reward_id, code, outcome FROM draws WHERE "
+        "tenant_id = ? AND reward_user_id = ?",
+        (tenant_id, reward_user_id),
+    )
+    if drawn is not None:
+        drawn["thresholds"] = loads(drawn["thresholds"], [])
+    return {**grant, "campaign": campaign, "variants": variants, "draw": drawn}
+
+
+def outcome(store: Store, tenant_id: str, result: dict, variants: list[dict]) -> dict:
+    """Return what a game page shows of a play: the prize (name, amount, code) or no reward."""
+    prize = None
+    if result.get("rewardId"):
+        row = store.one(
+            "SELECT reward_id, reward_type, name, amount, code, status FROM rewards WHERE "
+            "reward_id = ? AND tenant_id = ?",
+            (result["rewardId"], tenant_id),
+        )
+        if row is not None:
+            prize = {
+                "rewardId": row["reward_id"],
+                "rewardType": row["reward_type"],
+                "rewardName": row["name"],
+                "rewardAmount": int(row["amount"]) if row["amount"] is not None else 0,
+                "code": row["code"] or "",
+                "status": row["status"],
+            }
+    names = [v["name"] for v in variants]
+    return {
+        "won": prize is not None,
+        "variant": result.get("variant"),
+        # The wheel lands on this segment: the variant's index, or the "no reward" one.
+        "segment": names.index(result["variant"]) if result.get("variant") in names else None,
+        "reward": prize,
+        "outcome": result.get("outcome"),
+        "seq": result.get("seq"),
+        "roll": result.get("roll"),
+        "thresholds": result.get("thresholds"),
+        "alreadyPlayed": bool(result.get("alreadyPlayed")),
+    }
