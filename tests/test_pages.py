@@ -81,7 +81,8 @@ def test_a_granted_play_is_listed_played_once_and_lands_in_the_wallet(client):
     assert [c["campaignId"] for c in completed.get_json()["campaigns"]] == ["demo-wheel"]
 
     shown = client.get(url, headers=HTML).get_data(as_text=True)
-    assert "You won" in shown and "(played before)" in shown
+    result = shown[shown.index('id="result"') : shown.index("The odds")]
+    assert f"You won {played['reward']['rewardName']}" in result and "(played before)" in result
 
     wallet = client.get(_local(body["defaultUrl"]), headers=HTML)
     assert wallet.status_code == 200
@@ -110,7 +111,8 @@ def test_a_form_post_without_script_comes_back_to_the_page_with_the_outcome(clie
     url = _local(_campaign(client, token, "demo-wheel")[0]["url"])
     resp = client.post(url, headers=HTML)
     assert resp.status_code == 303 and resp.headers["Location"].endswith(url.split("?", 1)[1])
-    assert "You won" in client.get(url, headers=HTML).get_data(as_text=True)
+    page = client.get(url, headers=HTML).get_data(as_text=True)
+    assert 'data-won="true"' in page and "You won" in page[page.index('id="result"') :]
 
 
 def test_page_failures_are_explained_as_pages_for_browsers_and_json_for_scripts(app, client):

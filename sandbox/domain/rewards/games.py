@@ -90,8 +90,10 @@ def find_grant(store: Store, tenant_id: str, reward_user_id: str) -> dict | None
         "tenant_id = ? AND reward_user_id = ?",
         (tenant_id, reward_user_id),
     )
-    if drawn is not None:
+    if drawn is not None:  # in play()'s shape, as a second play answers it
         drawn["thresholds"] = loads(drawn["thresholds"], [])
+        drawn["rewardId"] = drawn.pop("reward_id")
+        drawn["alreadyPlayed"] = True
     return {**grant, "campaign": campaign, "variants": variants, "draw": drawn}
 
 
