@@ -26,6 +26,7 @@ TAG_ORDER = [
     "segments",
     "nudges",
     "integrations",
+    "webhooks",
     "pages",
     "admin",
 ]

@@ -36,6 +36,7 @@ SETTINGS = {
     ),
     "JOURNAL_FULLTEXT": (True, "bool", "index request paths and bodies for ?q= search"),
     "FAST_INGEST": (True, "bool", "answer event ingest through the door beneath Flask, same path"),
+    "DELIVERY": (True, "bool", "send webhooks and coupon requests (the elected delivery loop)"),
 }
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -33,7 +33,7 @@ def require_token():
 
 def init_app(app: Flask) -> None:
     """Register the admin blueprint."""
-    from . import rewards, sockets, views  # noqa: F401  (routes attach to bp on import)
+    from . import deliveries, hooks, rewards, sockets, views  # noqa: F401  (routes join bp)
 
     app.config["SOCK_SERVER_OPTIONS"] = sockets.server_options(
         app.config["STREAM_HEARTBEAT_SECONDS"]

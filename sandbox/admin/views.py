@@ -15,6 +15,7 @@ from ..journal import filters as journal_filters
 from ..journal import search as journal
 from ..masking import Masker, mask
 from ..openapi.declare import ADMIN, NONE, declare, param
+from ..outgoing import timeline
 from ..store import settings
 from ..store.health import write_problem
 from . import bp
@@ -236,12 +237,25 @@ def clock_advance():
             "clock_not_virtual",
         )
     seconds = _seconds()
+    ahead = clock.time() - time.time() + seconds
+    if ahead > MAX_OFFSET_SECONDS:  # checked first: the move below goes in steps
+        raise ApiError(
+            400,
+            f"the clock would run {ahead:.0f} s ahead of real time; "
+            f"at most {MAX_OFFSET_SECONDS:.0f} (100 years)",
+            "bad_seconds",
+            limits=_CLOCK_LIMITS,
+        )
+    from .deliveries import engine  # the outgoing room: due requests are sent on the way
+
     try:
-        clock.advance(seconds)  # the request path adopted the shared clock state first
+        # Stops at every retry and end-of-day run on the way, each at its own time, and
+        # returns once everything that became due was attempted (the request path adopted
+        # the shared clock state first).
+        ran = timeline.advance(engine(), seconds, lambda: settings.save_clock(_store(), clock))
     except ValueError as exc:
         raise ApiError(400, str(exc), "bad_seconds", limits=_CLOCK_LIMITS) from exc
-    settings.save_clock(_store(), clock)
-    return clock.describe()
+    return {**clock.describe(), "deliveries": ran}
 
 
 _CLOCK_LIMITS = {"maxSeconds": MAX_ADVANCE_SECONDS, "maxAheadSeconds": MAX_OFFSET_SECONDS}

@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
         sdk_config,
         segments,
         user,
+        webhooks,
     )
 
     for module in (
@@ -31,6 +32,7 @@ def init_app(app: Flask) -> None:
         segments,
         nudges,
         integrations,
+        webhooks,
     ):
         app.register_blueprint(module.bp)
 

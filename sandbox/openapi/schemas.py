@@ -1,6 +1,7 @@
 """OpenAPI component schemas: the JSON shapes of the emulated API, the admin API merged in."""
 
 from .admin_schemas import ADMIN_SCHEMAS
+from .outgoing_schemas import OUTGOING_SCHEMAS
 from .schema_kit import BOOL, INT, NEED, NSTR, OBJ, STR, nullable, obj, ref, success
 
 CHECK = obj(
@@ -283,3 +284,4 @@ SCHEMAS = {
     "TestStepsReceived": success(obj({"received": INT})),
 }
 SCHEMAS.update(ADMIN_SCHEMAS)
+SCHEMAS.update(OUTGOING_SCHEMAS)

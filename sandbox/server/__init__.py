@@ -103,7 +103,7 @@ def serve(app: Flask) -> None:
         # connections (a load test, wrk) could all land on one worker and leave the
         # other idle (docs/architecture.md, "The process model").
         "reuse_port": True,
-        "post_worker_init": lambda _worker: scrub_logs(app),
+        "post_worker_init": lambda _worker: _worker_ready(app),
     }
     options.update(worker_options(app))
     server = options.pop("description")
@@ -149,6 +149,24 @@ def _raise_fd_limit() -> None:
             pass
 
 
+def _worker_ready(app: Flask) -> None:
+    scrub_logs(app)
+    start_delivery(app)
+
+
+def start_delivery(app: Flask) -> None:
+    """Start this process's candidate for the delivery loop (one sends: outgoing/loop.py)."""
+    if not app.config["DELIVERY"]:
+        return
+    from ..outgoing.loop import DeliveryLoop
+
+    loop = DeliveryLoop(
+        app.extensions["sandbox.store"], app.extensions["sandbox.clock"], app.config["SEED"]
+    )
+    loop.start()
+    app.extensions["sandbox.delivery"] = loop
+
+
 def scrub_logs(app: Flask) -> None:
     """Send this process's log lines through the secret filter (masking.SecretFilter).
 
@@ -169,6 +187,7 @@ def _serve_werkzeug(app: Flask) -> None:
     cfg = app.config
     print(banner(app, "werkzeug threaded (gunicorn unavailable)"), flush=True)
     scrub_logs(app)
+    start_delivery(app)
     run_simple(cfg["BIND"], cfg["PORT"], app, threaded=True)
 
     sys.exit(0)

@@ -283,3 +283,63 @@ def m009_reward_plays(db):
         "CREATE UNIQUE INDEX idx_draws_grant ON draws (tenant_id, reward_user_id) "
         "WHERE reward_user_id IS NOT NULL"
     )
+
+
+@MIGRATIONS()
+def m010_outgoing(db):
+    """Deliveries (the outbox grown up), their attempts, end-of-day runs, reports, the receiver."""
+    for column in (
+        "delivery_id TEXT",
+        "user_id TEXT",
+        "reward_id TEXT",
+        "attempts INTEGER NOT NULL DEFAULT 0",
+        # On the sandbox clock (epoch seconds): when the next try is due.
+        "next_at REAL",
+        # On the wall clock: a claim expires so another process can take the row over.
+        "lease_until REAL",
+        "lease_owner TEXT",
+        "last_status INTEGER",
+        "last_error TEXT",
+        "decision TEXT",
+        "updated_at TEXT",
+        "end_of_day INTEGER NOT NULL DEFAULT 0",
+    ):
+        db.execute(f"ALTER TABLE outbox ADD COLUMN {column}")
+    db.execute("UPDATE outbox SET delivery_id = 'dlv_' || lower(hex(randomblob(8)))")
+    db.execute("CREATE UNIQUE INDEX idx_outbox_delivery ON outbox (delivery_id)")
+    db.execute("CREATE INDEX idx_outbox_due ON outbox (status, next_at)")
+    db.execute("CREATE INDEX idx_outbox_tenant ON outbox (tenant_id, status, kind)")
+    db.execute(
+        "CREATE TABLE attempts (id INTEGER PRIMARY KEY, delivery_id TEXT NOT NULL, "
+        "tenant_id TEXT NOT NULL, n INTEGER NOT NULL, trigger TEXT NOT NULL, at TEXT NOT NULL, "
+        "duration_ms REAL, url TEXT, request_headers TEXT, request_body TEXT, "
+        "response_status INTEGER, response_headers TEXT, response_body TEXT, error_class TEXT, "
+        "error TEXT, decision TEXT, next_at TEXT)"
+    )
+    db.execute("CREATE INDEX idx_attempts_delivery ON attempts (delivery_id, n)")
+    # One end-of-day run per tenant and local date, whichever process gets there first.
+    db.execute(
+        "CREATE TABLE end_of_day_runs (tenant_id TEXT NOT NULL, local_date TEXT NOT NULL, "
+        "at TEXT NOT NULL, retried INTEGER, still_failing INTEGER, report_id TEXT, "
+        "PRIMARY KEY (tenant_id, local_date))"
+    )
+    db.execute(
+        "CREATE TABLE reports (report_id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, "
+        "created_at TEXT NOT NULL, local_date TEXT, rows INTEGER NOT NULL, encrypted INTEGER "
+        "NOT NULL, recipient TEXT, json TEXT NOT NULL, csv TEXT NOT NULL)"
+    )
+    # Delivery settings per tenant (signing, schedule, timeouts, end of day, GPG key): JSON.
+    db.execute("ALTER TABLE tenants ADD COLUMN delivery TEXT")
+    # A reward variant whose codes come from the partner's coupon API.
+    db.execute("ALTER TABLE reward_variants ADD COLUMN coupon_api TEXT")
+    db.execute("ALTER TABLE reward_variants ADD COLUMN coupon_path TEXT")
+    # The built-in receiver: what each name answers, and what it was sent.
+    db.execute(
+        "CREATE TABLE hooks (name TEXT PRIMARY KEY, program TEXT NOT NULL, served INTEGER "
+        "NOT NULL DEFAULT 0)"
+    )
+    db.execute(
+        "CREATE TABLE hook_calls (id INTEGER PRIMARY KEY, name TEXT NOT NULL, at TEXT NOT NULL, "
+        "method TEXT, headers TEXT, body TEXT, answered INTEGER)"
+    )
+    db.execute("CREATE INDEX idx_hook_calls ON hook_calls (name, id)")

@@ -88,7 +88,7 @@ def import_campaigns(tenant_id: str, campaigns: list[Campaign], now: str) -> Cac
             )
             for position, v in enumerate(c.variants):
                 conn.execute(
-                    "INSERT INTO reward_variants VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO reward_variants VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         *key,
                         position,
@@ -99,6 +99,8 @@ def import_campaigns(tenant_id: str, campaigns: list[Campaign], now: str) -> Cac
                         v.chance,
                         v.cap,
                         v.codes is not None,
+                        v.coupon_api,
+                        v.coupon_path,
                     ),
                 )
                 conn.executemany(

@@ -1,10 +1,9 @@
 """Playing a sheet campaign: the draw, the coupon, the reward and its webhook row, in one write."""
 
-import base64
 import secrets
 
 from ...store import CoreWrite, dumps, loads
-from . import draw
+from . import draw, outcomes
 
 
 def _stock(conn, tenant_id: str, campaign_id: str) -> list[dict]:
@@ -15,7 +14,8 @@ def _stock(conn, tenant_id: str, campaign_id: str) -> list[dict]:
     every play cut plays from 495 to 54 a second.
     """
     cur = conn.execute(
-        "SELECT position, name, reward_type, reward_name, amount, chance, cap, has_pool FROM "
+        "SELECT position, name, reward_type, reward_name, amount, chance, cap, has_pool, "
+        "coupon_api FROM "
         "reward_variants WHERE tenant_id = ? AND campaign_id = ? ORDER BY position",
         (tenant_id, campaign_id),
     )
@@ -156,44 +156,20 @@ def _drawn(conn, tenant_id: str, reward_user_id: str) -> dict | None:
 
 
 def _reward(conn, tenant, campaign_type, campaign_id, user_id, index, v, reward_id, code, now):
-    """Insert the reward record and queue its webhook (spec section 9) in the same transaction."""
-    transaction_id = base64.urlsafe_b64encode(secrets.token_bytes(12)).decode().rstrip("=")
-    amount = v["amount"]
-    conn.execute(
-        "INSERT INTO rewards VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            reward_id,
-            tenant["id"],
-            user_id,
-            campaign_id,
-            campaign_type,
-            index,
-            transaction_id,
-            v["reward_type"],
-            v["reward_name"],
-            amount,
-            code,
-            "redeemable-unseen",
-            -1,
-            now,
-        ),
-    )
-    payload = {
-        "campaignId": campaign_id,
-        "type": campaign_type,
-        "userId": user_id,
-        "rewardId": reward_id,
-        "rewardType": v["reward_type"],
-        "status": "redeemable-unseen",
-        "transactionId": transaction_id,
-        "rewardName": v["reward_name"],
-        "rewardAmount": int(amount) if amount is not None else 0,
-        "rewardExpiry": -1,
-        "code": code or "",
-        "details": {},
+    """Insert the reward record and queue what it sends (outcomes.py), in the same transaction."""
+    r = {
+        "reward_id": reward_id,
+        "tenant_id": tenant["id"],
+        "user_id": user_id,
+        "campaign_id": campaign_id,
+        "campaign_type": campaign_type,
+        "position": index,
+        "transaction_id": outcomes.new_transaction_id(),
+        "reward_type": v["reward_type"],
+        "name": v["reward_name"],
+        "amount": v["amount"],
+        "code": code,
+        "expiry": -1,
+        "created_at": now,
     }
-    conn.execute(
-        "INSERT INTO outbox (tenant_id, kind, url, payload, status, created_at) "
-        "VALUES (?, 'reward_webhook', ?, ?, 'queued', ?)",
-        (tenant["id"], tenant.get("reward_webhook_url"), dumps(payload), now),
-    )
+    outcomes.record(conn, r, v, now)

@@ -27,6 +27,8 @@ COLUMNS = {
     "start": "Start",
     "end": "End",
     "audience": "Audience",
+    "couponapi": "Coupon API",
+    "couponcodepath": "Coupon Code Path",
 }
 # Who may earn a play: everyone, or only users added to the campaign's segment
 # (POST /segment/<campaignId>/user/add, as the real segmentation API does).

@@ -4,13 +4,12 @@ Each error has its row (as a spreadsheet numbers it: the header is row 1), its c
 (as the sheet names it) and the fix. A sheet with any error imports nothing.
 """
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from . import conditions
-from .sheet import AUDIENCES, CAMPAIGN_TYPES, COLUMNS, MAX_CODES, REQUIRED, REWARD_TYPES
+from . import conditions, sources
+from .sheet import AUDIENCES, CAMPAIGN_TYPES, COLUMNS, REQUIRED, REWARD_TYPES
 
 
 @dataclass
@@ -26,6 +25,8 @@ class Variant:
     codes: list[str] | None
     cap: int | None
     chance: float = 0.0  # percent, set once the campaign's mode is known
+    coupon_api: str | None = None  # the partner's coupon API, instead of codes
+    coupon_path: str | None = None  # where the code is in its JSON answer
 
 
 @dataclass
@@ -193,7 +194,8 @@ def parse(rows: list[tuple[int, dict]], pools_dir: Path, issued: set[str]) -> tu
                 f"{cap_text!r} is not a whole number above 0",
                 "Write the most winners the variant may have, or leave it empty.",
             )
-        codes = _codes(number, r.get("couponcodes", ""), pools_dir, errors)
+        codes = sources.codes(number, r.get("couponcodes", ""), pools_dir, errors)
+        api, path = sources.coupon_api(number, r, codes, errors)
         for code in codes or ():
             if code in issued:
                 errors.add(
@@ -221,6 +223,8 @@ def parse(rows: list[tuple[int, dict]], pools_dir: Path, issued: set[str]) -> tu
                 value or 0.0,
                 codes,
                 cap,
+                coupon_api=api,
+                coupon_path=path,
             )
         )
     for campaign in campaigns.values():
@@ -286,22 +290,3 @@ def _odds(number: int, pct: str, ratio: str, errors: _Errors):
         "Fill Winning chance Percentage (or Win Ratio) for every variant.",
     )
     return None, None
-
-
-def _codes(number: int, text: str, pools_dir: Path, errors: _Errors) -> list[str] | None:
-    """Return the variant's coupon codes (None: no pool), from the cell or a pool file."""
-    if not text:
-        return None
-    if re.fullmatch(r"[\w.\-]+\.(txt|csv)", text):
-        path = (pools_dir / text).resolve()
-        if path.parent != pools_dir.resolve() or not path.is_file():
-            errors.add(
-                number,
-                "couponcodes",
-                f"no pool file {text!r} in {pools_dir}",
-                "Put the file (one code a line) in that folder, or list codes with ;.",
-            )
-            return None
-        lines = path.read_text(encoding="utf-8").splitlines()[:MAX_CODES]
-        return [c.strip() for c in lines if c.strip()]
-    return [c.strip() for c in text.split(";") if c.strip()]

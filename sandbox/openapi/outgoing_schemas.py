@@ -1,0 +1,99 @@
+"""Schemas of the outgoing-requests routes: deliveries, attempts, reports, settings, receiver."""
+
+from .schema_kit import BOOL, INT, NSTR, OBJ, STR, nullable, obj, success
+
+NINT = {"type": ["integer", "null"]}
+_DELIVERY = {
+    "deliveryId": STR,
+    "tenantId": STR,
+    "kind": STR,
+    "status": STR,
+    "attempts": INT,
+    "decision": NSTR,
+    "payload": OBJ,
+}
+ATTEMPT = obj(
+    {
+        "n": INT,
+        "trigger": STR,
+        "at": STR,
+        "url": STR,
+        "request": OBJ,
+        "response": obj({"status": NINT}),
+        "errorClass": NSTR,
+        "decision": STR,
+        "nextAttemptAt": NSTR,
+    }
+)
+
+OUTGOING_SCHEMAS = {
+    "Deliveries": obj(
+        {"deliveries": {"type": "array", "items": obj(_DELIVERY)}, "total": INT, "limit": INT}
+    ),
+    "Delivery": obj(
+        {**_DELIVERY, "schedule": STR, "attemptList": {"type": "array", "items": ATTEMPT}}
+    ),
+    "Resend": {
+        "type": "object",
+        "description": "Optional: {url} sends this one attempt to another URL.",
+        "properties": {"url": {"type": "string", "minLength": 1}},
+    },
+    "Retried": obj({"retried": INT, "results": {"type": "array", "items": OBJ}}),
+    "Reports": obj(
+        {
+            "reports": {
+                "type": "array",
+                "items": obj({"reportId": STR, "rows": INT, "encrypted": BOOL, "note": NSTR}),
+            }
+        }
+    ),
+    "TenantPatch": {
+        "type": "object",
+        "description": "Any of: rewardWebhookUrl, nudgeWebhookUrl (URL or null), timezone "
+        "(IANA), delivery {tries, baseSeconds, factor, jitter, maxSeconds, connectTimeout, "
+        "readTimeout, standardWebhooks, endOfDay}, gpgPublicKey (armored or null).",
+        "properties": {
+            "rewardWebhookUrl": nullable(STR),
+            "nudgeWebhookUrl": nullable(STR),
+            "timezone": STR,
+            "delivery": OBJ,
+            "gpgPublicKey": nullable(STR),
+        },
+    },
+    "TenantSettings": obj(
+        {"id": STR, "name": STR, "delivery": obj({"schedule": STR, "reportsEncrypted": BOOL})}
+    ),
+    "Trigger": obj(
+        {"kind": {"enum": ["reward", "nudge"]}, "userId": {"type": "string", "minLength": 1}}
+    ),
+    "HookProgram": {
+        "type": "object",
+        "description": "statuses (a sequence; the last repeats), behaviour (answer, timeout, "
+        "close, stall), delaySeconds, retryAfter, couponCode (a code or 'sequence').",
+        "properties": {
+            "statuses": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": 100,
+                "items": {"type": "integer", "minimum": 200, "maximum": 599},
+            },
+            "behaviour": {"enum": ["answer", "timeout", "close", "stall"]},
+            "delaySeconds": {"type": "number", "minimum": 0, "maximum": 120},
+            "retryAfter": {"type": ["integer", "null"], "minimum": 0},
+            "couponCode": {"type": ["string", "null"], "minLength": 1, "maxLength": 100},
+        },
+    },
+    "Hook": obj(
+        {"name": STR, "url": STR, "program": OBJ, "served": INT, "calls": {"type": "array"}}
+    ),
+    "FailedDeliveries": success(
+        obj(
+            {
+                "deliveries": {"type": "array", "items": obj({"deliveryId": STR, "payload": OBJ})},
+                "page": INT,
+                "limit": INT,
+                "total": INT,
+            }
+        )
+    ),
+}

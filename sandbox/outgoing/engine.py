@@ -1,0 +1,224 @@
+"""The engine: claim due requests with a lease, attempt each, store the attempt and its decision.
+
+A claim is a lease on the wall clock (a process that dies mid-delivery loses it and
+another sends the row again, with the same delivery id); the schedule runs on the
+sandbox clock, so the virtual clock moves retries in test mode.
+"""
+
+import os
+import socket
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from ..domain import outbox, tenants
+from ..domain.rewards import outcomes
+from ..masking import mask
+from ..store import CachedWrite, CoreWrite, Store, dumps, loads
+from . import coupons, schedule, send, settings, signing
+
+# Leases outlive the longest attempt (connect + read timeouts) by this margin.
+LEASE_MARGIN = 30.0
+PARALLEL = 16  # attempts in flight per drain
+
+
+class Engine:
+    """Sends what is due: claim, attempt, record. Any process may run one; leases keep it once."""
+
+    def __init__(self, store: Store, clock, seed: str, owner: str | None = None):
+        self.store, self.clock, self.seed = store, clock, seed
+        self.pid = os.getpid()
+        self.owner = owner or f"{socket.gethostname()}:{self.pid}"
+        self.session = send.session()
+        self._pool = ThreadPoolExecutor(PARALLEL, thread_name_prefix="deliver")
+
+    def claim(self, limit: int = 64) -> list[dict]:
+        """Lease up to `limit` due rows to this process and return them."""
+        now, wall = self.clock.time(), time.time()  # lease: wall time (see module docstring)
+
+        def run(conn):
+            cur = conn.execute(
+                "SELECT * FROM outbox WHERE status IN ('queued', 'retrying') AND "
+                "(next_at IS NULL OR next_at <= ?) AND (lease_until IS NULL OR lease_until < ?) "
+                "ORDER BY coalesce(next_at, 0), id LIMIT ?",
+                (now, wall, limit),
+            )
+            names = [d[0] for d in cur.description]
+            rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+            for row in rows:
+                conn.execute(
+                    "UPDATE outbox SET lease_until = ?, lease_owner = ? WHERE id = ?",
+                    (wall + self._lease(row), self.owner, row["id"]),
+                )
+            return rows
+
+        return self.store.write(CoreWrite(run))
+
+    def _lease(self, row: dict) -> float:
+        tenant = tenants.by_id(self.store, row["tenant_id"]) or {}
+        s = settings.of(tenant)
+        return s["connectTimeout"] + s["readTimeout"] + LEASE_MARGIN
+
+    def drain(self, rounds: int = 1000) -> int:
+        """Attempt everything due now (in parallel), until nothing is due; return how many."""
+        done = 0
+        for _ in range(rounds):
+            rows = self.claim()
+            if not rows:
+                break
+            list(self._pool.map(self.attempt, rows))
+            done += len(rows)
+        return done
+
+    def next_due(self) -> float | None:
+        """Return when the next queued or retrying request is due (sandbox clock), or None."""
+        row = self.store.one(
+            "SELECT min(coalesce(next_at, 0)) AS at FROM outbox WHERE status IN "
+            "('queued', 'retrying')"
+        )
+        return None if row is None or row["at"] is None else row["at"]
+
+    def attempt(self, row: dict, trigger: str = "schedule", url: str | None = None) -> dict:
+        """Send one request now and record the attempt; return the attempt as stored."""
+        tenant = tenants.by_id(self.store, row["tenant_id"])
+        if tenant is None:
+            return self._hold(row, "its tenant was deleted")
+        s = settings.of(tenant)
+        kind = row["kind"]
+        column = outbox.URL_COLUMNS.get(kind)
+        target = url or row["url"] or (tenant.get(column) if column else None)
+        if not target:
+            field = "rewardWebhookUrl" if kind == "reward_webhook" else "nudgeWebhookUrl"
+            return self._hold(
+                row,
+                f"held: {tenant['name']} has no {kind.replace('_', ' ')} URL; set it with "
+                f'PATCH /_sandbox/tenants/<ref> {{"{field}": "https://..."}} and it is sent',
+            )
+        if trigger == "schedule" and not url and kind in s["disabled"]:
+            return self._hold(
+                row,
+                f"held: the {kind.replace('_', ' ')} endpoint was disabled by a 410 at "
+                f"{s['disabled'][kind].get('at')}; set its URL again to re-enable it",
+            )
+        now = self.clock.time()
+        payload = loads(row["payload"], {})
+        body = signing.body_bytes(payload)
+        tried = row["attempts"] + 1
+        headers = {
+            "Content-Type": "application/json",
+            "X-CG-Delivery-Id": row["delivery_id"],
+            "X-CG-Attempt": str(tried),
+            signing.SIGNATURE_HEADER: signing.cg_signature(tenant["webhook_secret"], body),
+        }
+        if s["standardWebhooks"]:
+            headers.update(
+                signing.standard_headers(
+                    tenant["webhook_secret"], row["delivery_id"], int(now), body
+                )
+            )
+        if kind == "coupon_request":
+            headers["Idempotency-Key"] = payload.get("transactionId", row["delivery_id"])
+        out = send.post(self.session, target, body, headers, s["connectTimeout"], s["readTimeout"])
+        code = None
+        if kind == "coupon_request" and out.ok:
+            code, problem = coupons.code_of(out.body, coupons.path_of(self.store, row))
+            if code is None:
+                out.ok, out.error_class, out.error = False, "no_code", problem
+        wait = schedule.wait_after(s, tried, self.seed, row["tenant_id"], row["delivery_id"])
+        status, next_at, why = self._decide(row, s, tried, out, now, wait, trigger)
+        attempt = {
+            "delivery_id": row["delivery_id"],
+            "tenant_id": row["tenant_id"],
+            "n": tried,
+            "trigger": trigger,
+            "at": self.clock.isoformat(now),
+            "duration_ms": out.duration_ms,
+            "url": target,
+            "request_headers": dumps(_shown(headers)),
+            "request_body": body.decode(errors="replace"),
+            "response_status": out.status,
+            "response_headers": dumps(out.headers),
+            "response_body": out.body.decode(errors="replace"),
+            "error_class": out.error_class,
+            "error": out.error,
+            "decision": why,
+            "next_at": self.clock.isoformat(next_at) if next_at else None,
+        }
+        self.store.write(self._record(row, attempt, status, next_at, out, code, kind))
+        return attempt
+
+    def _decide(self, row, s, tried, out, now, wait, trigger):
+        if trigger == "schedule":
+            return schedule.decide(s, tried, out, now, wait)
+        label = "end-of-day retry" if trigger == "end_of_day" else "manual resend"
+        if out.ok:
+            return "delivered", None, f"delivered by the {label}: {out.summary}"
+        if out.status == 410:
+            return "disabled", None, f"{label}: 410 Gone disables the endpoint"
+        keep = row["status"] if row["status"] in ("retrying", "queued") else "failed"
+        return keep, row["next_at"], f"{label} failed ({out.summary}); still {keep}"
+
+    def _record(self, row, attempt, status, next_at, out, code, kind):
+        """Return the write of an attempt: its row, the delivery's state, what it completes."""
+        end_of_day = 1 if attempt["trigger"] == "end_of_day" else row["end_of_day"]
+
+        def run(conn):
+            cols = ", ".join(attempt)
+            conn.execute(
+                f"INSERT INTO attempts ({cols}) VALUES ({', '.join('?' * len(attempt))})",
+                tuple(attempt.values()),
+            )
+            conn.execute(
+                "UPDATE outbox SET status = ?, attempts = ?, next_at = ?, lease_until = NULL, "
+                "lease_owner = NULL, last_status = ?, last_error = ?, decision = ?, "
+                "updated_at = ?, end_of_day = ? WHERE id = ?",
+                (
+                    status,
+                    attempt["n"],
+                    next_at,
+                    out.status,
+                    out.summary if not out.ok else None,
+                    attempt["decision"],
+                    attempt["at"],
+                    end_of_day,
+                    row["id"],
+                ),
+            )
+            if code is not None and row["reward_id"]:
+                # Exactly once: only a pending reward takes a code and queues its webhook.
+                outcomes.complete(conn, row["tenant_id"], row["reward_id"], code, attempt["at"])
+            if status == "disabled":
+                _disable(conn, row["tenant_id"], kind, attempt)
+            return None
+
+        # Disabling changes the tenant (its settings): the cached tenants must go.
+        return CachedWrite(run) if status == "disabled" else CoreWrite(run)
+
+    def _hold(self, row: dict, why: str) -> dict:
+        def run(conn):
+            conn.execute(
+                "UPDATE outbox SET status = 'held', decision = ?, lease_until = NULL, "
+                "lease_owner = NULL, updated_at = ? WHERE id = ?",
+                (why, self.clock.isoformat(), row["id"]),
+            )
+
+        self.store.write(CoreWrite(run))
+        return {"delivery_id": row["delivery_id"], "decision": why}
+
+    def close(self) -> None:
+        """Stop the attempt pool and the session."""
+        self._pool.shutdown(wait=False)
+        self.session.close()
+
+
+def _shown(headers: dict) -> dict:
+    """Return request headers as an attempt keeps them (nothing secret is sent, but be sure)."""
+    return {k: (mask(v) if k.lower() == "authorization" else v) for k, v in headers.items()}
+
+
+def _disable(conn, tenant_id: str, kind: str, attempt: dict) -> None:
+    row = conn.execute("SELECT delivery FROM tenants WHERE id = ?", (tenant_id,)).fetchone()
+    stored = loads(row[0] if row else None, {}) or {}
+    disabled = stored.get("disabled") or {}
+    disabled[kind] = {"at": attempt["at"], "deliveryId": attempt["delivery_id"]}
+    stored["disabled"] = disabled
+    conn.execute("UPDATE tenants SET delivery = ? WHERE id = ?", (dumps(stored), tenant_id))

@@ -1,0 +1,293 @@
+"""Outgoing requests through `responses` (an ordered registry): success, retries on the virtual
+clock, dead letters, error classes, 410, 3xx, Retry-After, signatures, coupon requests."""
+
+import hashlib
+import hmac
+import json
+
+import pytest
+import requests
+import responses
+from responses.registries import OrderedRegistry
+
+from tests.conftest import DEMO_KEY, DEMO_TENANT
+
+HOOK = "https://partner.test/hooks/reward"
+ADMIN = {"X-Sandbox-Admin-Token": "test-admin-token"}
+
+
+def _patch(client, **body):
+    resp = client.patch(f"/_sandbox/tenants/{DEMO_TENANT}", json=body, headers=ADMIN)
+    assert resp.status_code == 200, resp.get_json()
+    return resp.get_json()
+
+
+def _trigger(client, user="alice", kind="reward"):
+    resp = client.post(
+        f"/_sandbox/tenants/{DEMO_TENANT}/trigger",
+        json={"kind": kind, "userId": user},
+        headers=ADMIN,
+    )
+    assert resp.status_code == 200, resp.get_json()
+    return resp.get_json()
+
+
+def _advance(client, seconds):
+    resp = client.post("/_sandbox/clock/advance", json={"seconds": seconds}, headers=ADMIN)
+    assert resp.status_code == 200, resp.get_json()
+    return resp.get_json()
+
+
+def _delivery(client, delivery_id):
+    return client.get(f"/_sandbox/deliveries/{delivery_id}", headers=ADMIN).get_json()
+
+
+def _secret(app):
+    store = app.extensions["sandbox.store"]
+    return store.one("SELECT webhook_secret FROM tenants WHERE id = ?", (DEMO_TENANT,))[
+        "webhook_secret"
+    ]
+
+
+@responses.activate(registry=OrderedRegistry)
+def test_first_try_success_is_signed_as_the_docs_python_sample_verifies(app, client):
+    responses.post(HOOK, status=200, json={"ok": True})
+    _patch(client, rewardWebhookUrl=HOOK)
+    d = _trigger(client)
+    assert d["status"] == "delivered" and d["attempts"] == 1
+    sent = responses.calls[0].request
+    payload = json.loads(sent.body)
+    # The docs' Python verifier: re-serialise compactly, non-ASCII as is, HMAC-SHA1 hex.
+    expected = hmac.new(
+        _secret(app).encode(),
+        json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode(),
+        hashlib.sha1,
+    ).hexdigest()
+    assert sent.headers["X-CG-SIGNATURE"] == expected
+    assert sent.headers["X-CG-Delivery-Id"] == d["deliveryId"]
+    assert d["attemptList"][0]["decision"].startswith("delivered: HTTP 200")
+
+
+@responses.activate(registry=OrderedRegistry)
+def test_500_500_200_is_three_attempts_on_the_schedule_then_delivered(client):
+    for status in (500, 500, 200):
+        responses.post(HOOK, status=status)
+    _patch(client, rewardWebhookUrl=HOOK, delivery={"jitter": 0})
+    d = _trigger(client)
+    assert d["status"] == "retrying"
+    assert d["decision"] == "retry in 60 s: try 1 of 3 failed (HTTP 500)"
+    _advance(client, 59)
+    assert _delivery(client, d["deliveryId"])["attempts"] == 1  # not before its time
+    _advance(client, 2)
+    second = _delivery(client, d["deliveryId"])
+    assert second["attempts"] == 2 and "retry in 300 s" in second["decision"]
+    _advance(client, 300)
+    done = _delivery(client, d["deliveryId"])
+    assert done["status"] == "delivered" and [
+        a["response"]["status"] for a in done["attemptList"]
+    ] == [
+        500,
+        500,
+        200,
+    ]
+    ids = {c.request.headers["X-CG-Delivery-Id"] for c in responses.calls}
+    assert ids == {d["deliveryId"]}  # the partner's dedupe key is the same on every try
+
+
+@responses.activate(registry=OrderedRegistry)
+def test_three_failures_make_a_dead_letter_the_partner_can_fetch(client):
+    for _ in range(3):
+        responses.post(HOOK, status=503)
+    _patch(client, rewardWebhookUrl=HOOK)
+    d = _trigger(client, user="bob")
+    _advance(client, 1800)
+    failed = _delivery(client, d["deliveryId"])
+    assert failed["status"] == "failed" and failed["attempts"] == 3
+    assert "dead letter" in failed["decision"]
+    listed = client.get("/webhooks/v1/failed", headers={"x-api-key": DEMO_KEY}).get_json()
+    assert listed["data"]["total"] == 1
+    assert listed["data"]["deliveries"][0]["payload"]["userId"] == "bob"
+    admin = client.get("/_sandbox/deliveries?status=failed", headers=ADMIN).get_json()
+    assert [x["deliveryId"] for x in admin["deliveries"]] == [d["deliveryId"]]
+    assert client.get("/webhooks/v1/failed").status_code == 401
+
+
+@pytest.mark.parametrize(
+    "error, kind",
+    [
+        (requests.ConnectTimeout("connect timed out"), "timeout"),
+        (requests.ReadTimeout("read timed out"), "timeout"),
+        (requests.ConnectionError("[Errno 111] Connection refused"), "refused"),
+        (requests.exceptions.SSLError("certificate verify failed"), "tls"),
+        (requests.ConnectionError("NameResolutionError: Failed to resolve"), "dns"),
+        (requests.exceptions.ChunkedEncodingError("Connection broken"), "connection"),
+    ],
+)
+@responses.activate(registry=OrderedRegistry)
+def test_errors_below_http_are_classified(client, error, kind):
+    responses.post(HOOK, body=error)
+    _patch(client, rewardWebhookUrl=HOOK)
+    d = _trigger(client)
+    assert d["attemptList"][0]["errorClass"] == kind and d["status"] == "retrying"
+
+
+@responses.activate(registry=OrderedRegistry)
+def test_410_disables_the_endpoint_until_its_url_is_set_again(client):
+    responses.post(HOOK, status=410)
+    responses.post(HOOK, status=200)
+    responses.post(HOOK, status=200)
+    _patch(client, rewardWebhookUrl=HOOK)
+    gone = _trigger(client)
+    assert gone["status"] == "disabled" and "410" in gone["decision"]
+    held = _trigger(client)
+    assert held["status"] == "held" and "disabled by a 410" in held["decision"]
+    assert len(responses.calls) == 1
+    shown = _patch(client, rewardWebhookUrl=HOOK)  # re-enables and releases what was held
+    assert shown["delivery"]["disabled"] == {}
+    _advance(client, 0)  # both go again: the one the 410 stopped, and the one held
+    assert _delivery(client, held["deliveryId"])["status"] == "delivered"
+    assert _delivery(client, gone["deliveryId"])["status"] == "delivered"
+
+
+@responses.activate(registry=OrderedRegistry)
+def test_a_3xx_is_a_failure_and_is_not_followed(client):
+    responses.post(HOOK, status=302, headers={"Location": "https://elsewhere.test/"})
+    _patch(client, rewardWebhookUrl=HOOK)
+    d = _trigger(client)
+    assert d["status"] == "retrying" and "3xx is a failure" in d["decision"]
+    assert len(responses.calls) == 1
+
+
+@responses.activate(registry=OrderedRegistry)
+def test_429_with_retry_after_waits_that_long(client):
+    responses.post(HOOK, status=429, headers={"Retry-After": "120"})
+    responses.post(HOOK, status=200)
+    _patch(client, rewardWebhookUrl=HOOK)
+    d = _trigger(client)
+    assert d["decision"].startswith("retry in 120 s: Retry-After")
+    _advance(client, 119)
+    assert _delivery(client, d["deliveryId"])["attempts"] == 1
+    _advance(client, 2)
+    assert _delivery(client, d["deliveryId"])["status"] == "delivered"
+
+
+def test_no_url_holds_the_request_and_setting_one_sends_it(client):
+    d = _trigger(client)
+    assert d["status"] == "held" and "rewardWebhookUrl" in d["decision"]
+    with responses.RequestsMock() as mock:
+        mock.post(HOOK, status=200)
+        _patch(client, rewardWebhookUrl=HOOK)
+        _advance(client, 0)
+    assert _delivery(client, d["deliveryId"])["status"] == "delivered"
+
+
+@responses.activate(registry=OrderedRegistry)
+def test_standard_webhooks_headers_pass_the_stock_verifier(app, client):
+    from standardwebhooks.webhooks import Webhook
+
+    from sandbox.outgoing.signing import standard_secret
+
+    responses.post(HOOK, status=200)
+    _patch(client, rewardWebhookUrl=HOOK, delivery={"standardWebhooks": True})
+    _trigger(client)
+    sent = responses.calls[0].request
+    verified = Webhook(standard_secret(_secret(app))).verify(sent.body, dict(sent.headers))
+    assert verified["userId"] == "alice"
+    with pytest.raises(Exception):  # noqa: B017 - the package raises its own error class
+        Webhook(standard_secret("another-secret")).verify(sent.body, dict(sent.headers))
+
+
+COUPON_API = "https://partner.test/coupons"
+SHEET = (
+    "Campaign ID,Campaign Type,Reward Variant,Reward Type,Reward Name,Coupon API,"
+    "Coupon Code Path,Winning chance Percentage\n"
+    f"api-coupons,scratchcard,partner,coupons,Partner voucher,{COUPON_API},data.code,100\n"
+)
+
+
+def _import(client):
+    resp = client.post(
+        f"/_sandbox/tenants/{DEMO_TENANT}/campaigns/import",
+        data=SHEET.encode(),
+        headers={**ADMIN, "Content-Type": "text/csv"},
+    )
+    assert resp.status_code == 200, resp.get_json()
+
+
+def _play(client, user="carol"):
+    resp = client.post(
+        f"/_sandbox/tenants/{DEMO_TENANT}/plays",
+        json={"userId": user, "campaignId": "api-coupons", "count": 1},
+        headers=ADMIN,
+    )
+    return resp.get_json()["plays"][0]
+
+
+def _rewards(app, reward_id):
+    store = app.extensions["sandbox.store"]
+    reward = store.one("SELECT status, code FROM rewards WHERE reward_id = ?", (reward_id,))
+    hooks = store.all(
+        "SELECT payload FROM outbox WHERE kind = 'reward_webhook' AND reward_id = ?", (reward_id,)
+    )
+    return reward, hooks
+
+
+@responses.activate(registry=OrderedRegistry)
+def test_a_coupon_api_answering_500_500_then_a_code_completes_the_reward_once(app, client):
+    responses.post(COUPON_API, status=500)
+    responses.post(COUPON_API, status=500)
+    responses.post(COUPON_API, status=200, json={"data": {"code": "PARTNER-42"}})
+    responses.post(HOOK, status=200)
+    _patch(client, rewardWebhookUrl=HOOK)
+    _import(client)
+    played = _play(client)
+    reward, hooks = _rewards(app, played["rewardId"])
+    assert reward == {"status": "pending", "code": None} and hooks == []
+    _advance(client, 1800)
+    reward, hooks = _rewards(app, played["rewardId"])
+    assert reward == {"status": "redeemable-unseen", "code": "PARTNER-42"}
+    assert len(hooks) == 1 and json.loads(hooks[0]["payload"])["code"] == "PARTNER-42"
+    coupon_calls = [c for c in responses.calls if c.request.url == COUPON_API]
+    keys = {c.request.headers["Idempotency-Key"] for c in coupon_calls}
+    assert len(coupon_calls) == 3 and len(keys) == 1  # one idempotency key: transactionId
+    assert [c.request.url for c in responses.calls][-1] == HOOK  # its webhook, sent at once
+
+
+@responses.activate(registry=OrderedRegistry)
+def test_a_2xx_without_a_code_is_a_failure_with_that_reason(app, client):
+    responses.post(COUPON_API, status=200, json={"data": {}})
+    responses.post(COUPON_API, status=200, body="not json")
+    _import(client)
+    played = _play(client, user="dave")
+    store = app.extensions["sandbox.store"]
+    row = store.one(
+        "SELECT delivery_id FROM outbox WHERE kind = 'coupon_request' AND reward_id = ?",
+        (played["rewardId"],),
+    )
+    _advance(client, 0)
+    d = _delivery(client, row["delivery_id"])
+    assert d["attemptList"][0]["errorClass"] == "no_code"
+    assert "no code at 'data.code'" in d["attemptList"][0]["error"]
+    _advance(client, 70)
+    d = _delivery(client, row["delivery_id"])
+    assert "not JSON" in d["attemptList"][1]["error"]
+    assert _rewards(app, played["rewardId"])[0]["status"] == "pending"
+
+
+def test_settings_are_checked_all_at_once_and_change_nothing_when_wrong(client):
+    bad = client.patch(
+        f"/_sandbox/tenants/{DEMO_TENANT}",
+        json={"rewardWebhookUrl": "ftp://x", "delivery": {"tries": 0, "nope": 1}, "timezone": "X"},
+        headers=ADMIN,
+    )
+    assert bad.status_code == 400
+    message = bad.get_json()["message"]
+    for part in (
+        "rewardWebhookUrl",
+        "tries must be",
+        "unknown delivery setting 'nope'",
+        "timezone",
+    ):
+        assert part in message
+    shown = client.get(f"/_sandbox/tenants/{DEMO_TENANT}", headers=ADMIN).get_json()
+    assert shown["reward_webhook_url"] is None
