@@ -16,8 +16,9 @@ from ..masking import mask
 from ..store import CachedWrite, CoreWrite, Store, dumps, loads
 from . import coupons, schedule, send, settings, signing
 
-# Leases outlive the longest attempt (connect + read timeouts) by this margin.
-LEASE_MARGIN = 30.0
+# Leases outlive an attempt (connect + read timeouts) by this margin: a row claimed by a
+# process that died goes again this soon after its timeouts.
+LEASE_MARGIN = 5.0
 PARALLEL = 16  # attempts in flight per drain
 
 

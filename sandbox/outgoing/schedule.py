@@ -68,7 +68,11 @@ def decide(s: dict, tried: int, outcome, now: float, wait: float) -> tuple[str, 
     asked = retry_after(outcome.headers, now) if outcome.status in (429, 503) else None
     if asked is not None:
         wait = min(asked, s["maxSeconds"])
-        return "retrying", now + wait, f"retry in {wait:g} s: Retry-After ({outcome.summary})"
+        return (
+            "retrying",
+            now + wait,
+            (f"retry in {round(wait, 1):g} s: Retry-After ({outcome.summary})"),
+        )
     return (
         "retrying",
         now + wait,

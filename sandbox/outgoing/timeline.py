@@ -12,24 +12,25 @@ def advance(engine, seconds: float, save) -> dict:
     `save()` shares the clock with the other processes after each step.
     """
     clock, store = engine.clock, engine.store
-    target = clock.time() + seconds
+    left = seconds  # what the clock still moves: the steps add up to exactly `seconds`
     attempted, runs = engine.drain(), endofday.run_due(engine)
     for _ in range(MAX_STEPS):
         now = clock.time()
         times = [engine.next_due(), endofday.next_any(store, now)]
-        due = [t for t in times if t is not None and t <= target]
+        due = [t for t in times if t is not None and t <= now + left]
         if not due:
             break
-        step = max(0.0, min(due) - now)
+        step = min(left, max(0.0, min(due) - now))
         if step == 0.0 and attempted == 0 and not runs:
             break  # due but leased by another process: it is sending them
         clock.advance(step)
+        left -= step
         save()
         sent, ran = engine.drain(), endofday.run_due(engine)
         attempted, runs = attempted + sent, runs + ran
         if step == 0.0 and not sent and not ran:
             break
-    clock.advance(max(0.0, target - clock.time()))
+    clock.advance(left)
     save()
     attempted += engine.drain()
     runs += endofday.run_due(engine)

@@ -6,7 +6,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
-from .domain import tenants as tenants_mod
+from ..domain import tenants as tenants_mod
 
 tenants_group = AppGroup("tenants", help="Create, list and show tenants (CustomerGlu clients).")
 campaigns_group = AppGroup(
@@ -26,7 +26,7 @@ def _now() -> str:
 @with_appcontext
 def init_command():
     """Create the data dir, migrate the store, seed the demo tenant; print what is there."""
-    from .server import banner
+    from ..server import banner
 
     click.echo(f"Store ready: schema version {current_app.config['SCHEMA_VERSION']}.")
     click.echo(banner(current_app, "not started: run `python -m sandbox serve`"))
@@ -36,7 +36,7 @@ def init_command():
 @with_appcontext
 def serve_command():
     """Start the production server (gunicorn gthread; werkzeug threaded on Windows)."""
-    from .server import serve
+    from ..server import serve
 
     serve(current_app._get_current_object())
 
@@ -85,7 +85,7 @@ def tenants_create(name, region, timezone, reward_webhook, nudge_webhook, empty)
 @with_appcontext
 def tenants_list(as_json):
     """List tenants: id, name, region, writeKey."""
-    from .admin.views import tenant_view
+    from ..admin.views import tenant_view
 
     rows = [tenant_view(t) for t in tenants_mod.list_tenants(_store())]
     if as_json:
@@ -101,7 +101,7 @@ def tenants_list(as_json):
 @with_appcontext
 def tenants_show(ref, reveal):
     """Show one tenant (by id, name or writeKey); secrets masked unless --reveal."""
-    from .admin.views import tenant_view
+    from ..admin.views import tenant_view
 
     t = tenants_mod.get_tenant(_store(), ref)
     if t is None:
@@ -138,7 +138,7 @@ def campaigns_import(tenant, sheet_file, dry_run):
     """Import the campaigns of an input sheet (.csv or .xlsx) for TENANT."""
     from pathlib import Path
 
-    from .domain.rewards import importer
+    from ..domain.rewards import importer
 
     t = _tenant(tenant)
     data = Path(sheet_file).read_bytes()
@@ -159,7 +159,7 @@ def campaigns_import(tenant, sheet_file, dry_run):
 
 def sheet_kind(name: str) -> str:
     """Return the content type of a sheet file by its name."""
-    from .domain.rewards.sheet import XLSX
+    from ..domain.rewards.sheet import XLSX
 
     return XLSX if str(name).lower().endswith(".xlsx") else "text/csv"
 
@@ -179,7 +179,7 @@ def _print_campaigns(campaigns: list[dict]) -> None:
 @with_appcontext
 def campaigns_list(tenant, as_json):
     """List TENANT's sheet campaigns: odds, coupon stock, wins so far."""
-    from .domain.rewards import odds
+    from ..domain.rewards import odds
 
     found = odds.summary(_store(), _tenant(tenant)["id"])
     if as_json:
@@ -190,17 +190,21 @@ def campaigns_list(tenant, as_json):
     _print_campaigns(found)
 
 
-COMMANDS = (init_command, serve_command, tenants_group, campaigns_group)
+def _commands() -> tuple:
+    from . import outgoing
+
+    tenants_group.add_command(outgoing.tenants_set)
+    return (init_command, serve_command, tenants_group, campaigns_group, *outgoing.COMMANDS)
 
 
 def init_app(app: Flask) -> None:
     """Attach the commands to `flask --app app`."""
-    for command in COMMANDS:
+    for command in _commands():
         app.cli.add_command(command)
 
 
 def _make_app():
-    from . import create_app
+    from .. import create_app
 
     return create_app()
 
@@ -214,6 +218,6 @@ def main() -> None:
         load_dotenv=False,
         help="CustomerGlu integration sandbox.",
     )
-    for command in COMMANDS:
+    for command in _commands():
         cli.add_command(command)
     cli.main(prog_name="python -m sandbox")

@@ -1,0 +1,212 @@
+"""Commands of outgoing requests: deliveries, trigger, reports, and `tenants set`."""
+
+import json
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
+
+from ..domain import tenants as tenants_mod
+
+deliveries_group = AppGroup(
+    "deliveries", help="Outgoing requests: list, show, resend, retry the failed ones."
+)
+reports_group = AppGroup("reports", help="Failure reports of the end-of-day retries.")
+
+
+def _store():
+    return current_app.extensions["sandbox.store"]
+
+
+def _engine():
+    from ..outgoing.engine import Engine
+
+    ext = current_app.extensions
+    return Engine(ext["sandbox.store"], ext["sandbox.clock"], current_app.config["SEED"])
+
+
+def _tenant(ref: str) -> dict:
+    found = tenants_mod.get_tenant(_store(), ref)
+    if found is None:
+        raise click.ClickException(f"no tenant {ref!r}; `python -m sandbox tenants list`")
+    return found
+
+
+def _line(d: dict) -> str:
+    who = d["userId"] or "-"
+    return (
+        f"{d['deliveryId']}  {d['kind']:<15} {d['status']:<9} tries {d['attempts']}  "
+        f"user {who}  {d['decision'] or ''}"
+    )
+
+
+@deliveries_group.command("list")
+@click.option("--tenant", help="Tenant id, name or writeKey.")
+@click.option("--status", help="queued, retrying, delivered, failed, disabled or held.")
+@click.option("--kind", help="reward_webhook, nudge_webhook or coupon_request.")
+@click.option("--user", help="User id.")
+@click.option("--limit", default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of lines.")
+@with_appcontext
+def deliveries_list(tenant, status, kind, user, limit, as_json):
+    """List deliveries, newest first (--status failed: the dead letters)."""
+    from ..outgoing import views
+
+    where = {}
+    if tenant:
+        where["tenant_id"] = _tenant(tenant)["id"]
+    for col, value in (("status", status), ("kind", kind), ("user_id", user)):
+        if value:
+            where[col] = value
+    found, total = views.search(_store(), where, max(1, min(limit, 500)))
+    if as_json:
+        click.echo(json.dumps({"deliveries": found, "total": total}, indent=2))
+        return
+    for d in found:
+        click.echo(_line(d))
+    click.echo(f"{len(found)} of {total}")
+
+
+@deliveries_group.command("show")
+@click.argument("delivery_id")
+@with_appcontext
+def deliveries_show(delivery_id):
+    """Show a delivery with every attempt (JSON)."""
+    from ..outgoing import views
+
+    found = views.get(_store(), delivery_id)
+    if found is None:
+        raise click.ClickException(f"no delivery {delivery_id!r}")
+    click.echo(json.dumps(found, indent=2))
+
+
+@deliveries_group.command("resend")
+@click.argument("delivery_id")
+@click.option("--url", default=None, help="Send this one attempt to another URL.")
+@with_appcontext
+def deliveries_resend(delivery_id, url):
+    """Send a delivery now (a new attempt of the same delivery id)."""
+    from ..outgoing import configure, views
+
+    row = views.row(_store(), delivery_id)
+    if row is None:
+        raise click.ClickException(f"no delivery {delivery_id!r}")
+    problem = configure.url_problem(url)
+    if problem:
+        raise click.ClickException(f"--url {problem}")
+    attempt = _engine().attempt(row, trigger="manual", url=url)
+    click.echo(attempt["decision"])
+
+
+@deliveries_group.command("retry-failed")
+@click.option("--tenant", help="Only this tenant's.")
+@with_appcontext
+def deliveries_retry_failed(tenant):
+    """Try every failed request once more, now."""
+    sql, params = "SELECT * FROM outbox WHERE status = 'failed'", ()
+    if tenant:
+        sql, params = sql + " AND tenant_id = ?", (_tenant(tenant)["id"],)
+    engine = _engine()
+    rows = _store().all(sql + " ORDER BY id", params)
+    for row in rows:
+        click.echo(f"{row['delivery_id']}  {engine.attempt(row, trigger='manual')['decision']}")
+    click.echo(f"retried {len(rows)}")
+
+
+@click.command("trigger")
+@click.argument("kind", type=click.Choice(["reward", "nudge"]))
+@click.argument("tenant")
+@click.option("--user", "user_id", required=True, help="The user the delivery is about.")
+@with_appcontext
+def trigger_command(kind, tenant, user_id):
+    """Fire a signed reward or nudge webhook with a realistic payload, without playing."""
+    from ..outgoing import trigger, views
+
+    t = _tenant(tenant)
+    clock = current_app.extensions["sandbox.clock"]
+    delivery_id = _store().write(trigger.fire(t, kind, user_id, clock.isoformat()))
+    attempt = _engine().attempt(views.row(_store(), delivery_id))
+    click.echo(f"{delivery_id}  {attempt['decision']}")
+
+
+@reports_group.command("list")
+@click.option("--tenant", help="Only this tenant's.")
+@with_appcontext
+def reports_list(tenant):
+    """List the failure reports, newest first."""
+    from ..outgoing import report
+
+    sql, params = "SELECT * FROM reports", ()
+    if tenant:
+        sql, params = sql + " WHERE tenant_id = ?", (_tenant(tenant)["id"],)
+    for r in _store().all(sql + " ORDER BY created_at DESC LIMIT 500", params):
+        v = report.view(r)
+        to = f"encrypted to {v['recipient']}" if v["encrypted"] else "NOT encrypted (no GPG key)"
+        click.echo(f"{v['reportId']}  {v['date']}  {v['rows']} row(s)  {to}")
+
+
+@reports_group.command("get")
+@click.argument("report_id")
+@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file.")
+@with_appcontext
+def reports_get(report_id, fmt, output):
+    """Print or save a report as stored (a PGP message when encrypted)."""
+    row = _store().one("SELECT * FROM reports WHERE report_id = ?", (report_id,))
+    if row is None:
+        raise click.ClickException(f"no report {report_id!r}")
+    if output:
+        Path(output).write_text(row[fmt])
+        click.echo(f"wrote {output}")
+    else:
+        click.echo(row[fmt])
+
+
+@click.command("set")
+@click.argument("ref")
+@click.option("--reward-webhook", help="URL of reward webhooks ('' clears it).")
+@click.option("--nudge-webhook", help="URL of nudge webhooks ('' clears it).")
+@click.option("--timezone", help="IANA timezone (the end-of-day retry runs in it).")
+@click.option("--tries", type=int, help="Tries in all, the first at once.")
+@click.option("--base-seconds", type=float, help="Wait after the first failed try.")
+@click.option("--factor", type=float, help="Each wait is this many times the one before.")
+@click.option("--jitter", type=float, help="Share of each wait drawn at random (0-0.5).")
+@click.option("--end-of-day", help="Local time of the end-of-day retry, HH:MM.")
+@click.option("--standard-webhooks/--no-standard-webhooks", default=None)
+@click.option("--gpg-key", type=click.Path(exists=True, dir_okay=False), help="Armored key file.")
+@with_appcontext
+def tenants_set(ref, **opts):
+    """Change a tenant's webhook URLs, timezone, retry schedule, signing or GPG key."""
+    from ..admin.deliveries import settings_view
+    from ..outgoing import configure
+
+    body, delivery = {}, {}
+    for opt, field in (
+        ("reward_webhook", "rewardWebhookUrl"),
+        ("nudge_webhook", "nudgeWebhookUrl"),
+    ):
+        if opts[opt] is not None:
+            body[field] = opts[opt] or None
+    if opts["timezone"]:
+        body["timezone"] = opts["timezone"]
+    names = {"tries": "tries", "base_seconds": "baseSeconds", "factor": "factor"}
+    names.update(jitter="jitter", end_of_day="endOfDay", standard_webhooks="standardWebhooks")
+    for opt, field in names.items():
+        if opts[opt] is not None:
+            delivery[field] = opts[opt]
+    if delivery:
+        body["delivery"] = delivery
+    if opts["gpg_key"]:
+        body["gpgPublicKey"] = Path(opts["gpg_key"]).read_text()
+    t = _tenant(ref)
+    changes, problems = configure.check(body)
+    if problems:
+        raise click.ClickException("; ".join(problems))
+    clock = current_app.extensions["sandbox.clock"]
+    _store().write(configure.apply(t["id"], changes, clock.isoformat()))
+    shown = settings_view(tenants_mod.get_tenant(_store(), t["id"]))
+    click.echo(json.dumps(shown, indent=2))
+
+
+COMMANDS = (deliveries_group, reports_group, trigger_command)
