@@ -30,3 +30,17 @@ def ingest():
 def health():
     """Answer the readiness probe the harness waits for, naming the worker as the sandbox does."""
     return {"status": "ok", "pid": os.getpid()}
+
+
+@app.post("/hook")
+def hook():
+    """A webhook receiver that accepts everything (the outgoing bench's target)."""
+    request.get_data()
+    return {}
+
+
+@app.post("/fail")
+def fail():
+    """A webhook receiver that is down: 500 to everything (the failure cycle's target)."""
+    request.get_data()
+    return {"error": "down"}, 500

@@ -49,6 +49,11 @@ def next_any(store: Store, now: float) -> float | None:
     return min(times) if times else None
 
 
+def running(store: Store) -> bool:
+    """Return True while an end-of-day run has started and not finished (in any process)."""
+    return store.one("SELECT 1 AS x FROM end_of_day_runs WHERE retried IS NULL LIMIT 1") is not None
+
+
 def _claim(tenant_id: str, local_date: str, now: str) -> CoreWrite:
     def run(conn):
         cur = conn.execute(

@@ -70,6 +70,15 @@ class Engine:
             done += len(rows)
         return done
 
+    def due_now(self) -> int:
+        """Return how many requests are due now, claimed or not (by any process)."""
+        row = self.store.one(
+            "SELECT count(*) AS n FROM outbox WHERE status IN ('queued', 'retrying') AND "
+            "(next_at IS NULL OR next_at <= ?)",
+            (self.clock.time(),),
+        )
+        return row["n"]
+
     def next_due(self) -> float | None:
         """Return when the next queued or retrying request is due (sandbox clock), or None."""
         row = self.store.one(

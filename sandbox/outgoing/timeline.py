@@ -1,9 +1,29 @@
 """Moving the virtual clock through deliveries: every retry and end-of-day run on the way is
 done at its own time, and the move returns only once everything due has been attempted."""
 
+import time
+
 from . import endofday
 
 MAX_STEPS = 100_000
+# How long a move waits for requests another process has claimed (a lease is at most the
+# tenant's timeouts plus a margin, so this is a guard, not a schedule).
+SETTLE_SECONDS = 120.0
+
+
+def settle(engine) -> tuple[int, list]:
+    """Attempt what is due now here, and wait for what another process claimed; return
+    (attempts made here, end-of-day runs done here)."""
+    attempted, runs = 0, []
+    deadline = time.monotonic() + SETTLE_SECONDS
+    while True:
+        attempted += engine.drain()
+        runs += endofday.run_due(engine)
+        if not engine.due_now() and not endofday.running(engine.store):
+            return attempted, runs
+        if time.monotonic() > deadline:
+            return attempted, runs
+        time.sleep(0.02)  # claimed by another process (the delivery loop): it sends them
 
 
 def advance(engine, seconds: float, save) -> dict:
@@ -13,7 +33,7 @@ def advance(engine, seconds: float, save) -> dict:
     """
     clock, store = engine.clock, engine.store
     left = seconds  # what the clock still moves: the steps add up to exactly `seconds`
-    attempted, runs = engine.drain(), endofday.run_due(engine)
+    attempted, runs = settle(engine)
     for _ in range(MAX_STEPS):
         now = clock.time()
         times = [engine.next_due(), endofday.next_any(store, now)]
@@ -21,17 +41,14 @@ def advance(engine, seconds: float, save) -> dict:
         if not due:
             break
         step = min(left, max(0.0, min(due) - now))
-        if step == 0.0 and attempted == 0 and not runs:
-            break  # due but leased by another process: it is sending them
         clock.advance(step)
         left -= step
         save()
-        sent, ran = engine.drain(), endofday.run_due(engine)
+        sent, ran = settle(engine)
         attempted, runs = attempted + sent, runs + ran
         if step == 0.0 and not sent and not ran:
             break
     clock.advance(left)
     save()
-    attempted += engine.drain()
-    runs += endofday.run_due(engine)
-    return {"attempted": attempted, "endOfDay": runs}
+    sent, ran = settle(engine)
+    return {"attempted": attempted + sent, "endOfDay": runs + ran}
