@@ -11,6 +11,7 @@ import responses
 from responses.registries import OrderedRegistry
 
 from tests.conftest import DEMO_KEY, DEMO_TENANT
+from tests.helpers import register
 
 HOOK = "https://partner.test/hooks/reward"
 ADMIN = {"X-Sandbox-Admin-Token": "test-admin-token"}
@@ -272,6 +273,11 @@ def test_a_2xx_without_a_code_is_a_failure_with_that_reason(app, client):
     d = _delivery(client, row["delivery_id"])
     assert "not JSON" in d["attemptList"][1]["error"]
     assert _rewards(app, played["rewardId"])[0]["status"] == "pending"
+    register(client, "dave")
+    wallet = client.get(
+        f"/wallet/?writekey={DEMO_KEY}&userId=dave", headers={"Accept": "text/html"}
+    ).get_data(as_text=True)
+    assert 'data-testid="pending">on its way' in wallet
 
 
 def test_settings_are_checked_all_at_once_and_change_nothing_when_wrong(client):

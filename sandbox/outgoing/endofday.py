@@ -49,6 +49,25 @@ def next_any(store: Store, now: float) -> float | None:
     return min(times) if times else None
 
 
+def runs_since(store: Store, since: str) -> list[dict]:
+    """Return the end-of-day runs started at or after `since` (sandbox clock), by any process."""
+    rows = store.all(
+        "SELECT r.*, t.name FROM end_of_day_runs r JOIN tenants t ON t.id = r.tenant_id "
+        "WHERE r.at >= ? ORDER BY r.at",
+        (since,),
+    )
+    return [
+        {
+            "tenant": r["name"],
+            "date": r["local_date"],
+            "retried": r["retried"],
+            "stillFailing": r["still_failing"],
+            "reportId": r["report_id"],
+        }
+        for r in rows
+    ]
+
+
 def running(store: Store) -> bool:
     """Return True while an end-of-day run has started and not finished (in any process)."""
     return store.one("SELECT 1 AS x FROM end_of_day_runs WHERE retried IS NULL LIMIT 1") is not None
