@@ -14,6 +14,7 @@ from ..errors import ApiError
 from ..http.body import request_json_body
 from ..openapi.declare import ADMIN, NONE, declare, param
 from ..store import CoreWrite, dumps, loads
+from ..streams.peer import hang_up
 from . import OPEN_ENDPOINTS, bp
 
 NAME = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
@@ -212,9 +213,14 @@ def receive_hook(name):
     if program.get("retryAfter") is not None:
         extra["Retry-After"] = str(program["retryAfter"])
     if behaviour == "close":
-        # Announce the whole body, send half of it, end: the sender sees a cut answer.
+        # Announce the whole body, send half of it, hang up: the sender sees a cut answer.
+        peer = request.environ.get("gunicorn.socket")
+        fd = peer.fileno() if peer is not None else None
+
         def cut():
             yield text[: len(text) // 2]
+            if fd is not None:
+                hang_up(fd)
 
         extra["Content-Length"] = str(len(text))
         return Response(cut(), status=status, headers=extra, mimetype="application/json")
