@@ -24,7 +24,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     """Create the sandbox app: config, store (migrated), clock, tenants, blueprints, CLI."""
     from flask import Flask
 
-    from . import admin, api, cli, pages
+    from . import admin, api, cli, inspector, pages
     from .clock import make_clock
     from .domain import nudges, tenants
     from .errors import DataDirError
@@ -90,6 +90,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["sandbox.runtime"] = rt
     errors.init_app(app)
     hooks.init_app(app, rt)
+    inspector.init_app(app)  # before admin's: its routes join the admin blueprint
     admin.init_app(app)
     api.init_app(app)
     pages.init_app(app)

@@ -1,34 +1,66 @@
 """The sandbox's own surface under /_sandbox: health (open), admin API (token required)."""
 
-from flask import Blueprint, Flask, current_app, request
+from flask import Blueprint, Flask, current_app, g, request
 
 from ..errors import ApiError
-from . import token_file
+from . import access, token_file  # noqa: F401 (create_app reads admin.token_file)
 
 bp = Blueprint("admin", __name__, url_prefix="/_sandbox")
 # Endpoints that answer without the admin token (a container health check calls it).
 OPEN_ENDPOINTS = {"admin.health"}
 
 
+# Endpoints a tenant viewer may call: reads of its own tenant's traffic, export, replay.
+# Each scopes what it answers to the viewer's tenant (views.scope()).
+VIEWER_ENDPOINTS: set[str] = set()
+
+
 @bp.before_request
 def require_token():
-    """Reject every admin request without the admin token, naming where to put it."""
+    """Let the admin in, and a tenant viewer to the views of its traffic; explain a refusal."""
     if request.endpoint in OPEN_ENDPOINTS:
         return None
-    given = token_file.presented(request.headers, request.args)
-    if token_file.matches(current_app.config["ADMIN_TOKEN"], given):
-        return None
-    reason = "admin_token_missing" if not given else "admin_token_invalid"
-    raise ApiError(
-        401,
-        "The admin surface needs the admin token."
-        if not given
-        else "The admin token does not match.",
-        reason,
-        "Send it as the X-Sandbox-Admin-Token header or ?token=; the start-up banner prints "
-        "it, and it is kept in <data dir>/admin_token.",
-        headers={"WWW-Authenticate": 'Bearer realm="sandbox-admin"'},
+    admin_token = current_app.config["ADMIN_TOKEN"]
+    principal, by_cookie, given = access.principal_of(
+        admin_token, request.headers, request.args, request.cookies
     )
+    if principal is None:
+        reason = "admin_token_missing" if not given else "admin_token_invalid"
+        raise ApiError(
+            401,
+            "The admin surface needs the admin token."
+            if not given
+            else "The admin token does not match (nor is it a tenant viewer's token).",
+            reason,
+            "Send it as the X-Sandbox-Admin-Token header or ?token=; the start-up banner prints "
+            "it, and it is kept in <data dir>/admin_token. A tenant viewer's token comes from "
+            "`python -m sandbox tenants viewer-token <ref>`.",
+            headers={"WWW-Authenticate": 'Bearer realm="sandbox-admin"'},
+        )
+    if by_cookie and request.method not in access.SAFE_METHODS:
+        if not access.csrf_ok(admin_token, principal, request.headers.get(access.CSRF_HEADER)):
+            raise ApiError(
+                403,
+                "A request authenticated by the inspector's cookie must carry its CSRF token",
+                "csrf_token_missing",
+                f"Send the {access.CSRF_HEADER} header the inspector page holds, or "
+                "authenticate with the X-Sandbox-Admin-Token header instead of the cookie.",
+            )
+    if principal.viewer and request.endpoint not in VIEWER_ENDPOINTS:
+        raise ApiError(
+            403,
+            "A tenant viewer's token reads its tenant's traffic; this route is the admin's",
+            "viewer_not_allowed",
+            "Use the admin token for settings, imports, the clock and other tenants.",
+        )
+    g.principal = principal
+    return None
+
+
+def viewer_allowed(view):
+    """Mark a view as open to tenant viewers (it must scope what it answers to their tenant)."""
+    VIEWER_ENDPOINTS.add(f"admin.{view.__name__}")
+    return view
 
 
 def init_app(app: Flask) -> None:

@@ -10,8 +10,8 @@ from ..http.body import request_json_body
 from ..openapi.declare import ADMIN, declare, param
 from ..outgoing import configure, report, trigger, views
 from ..outgoing.engine import Engine
-from . import bp
-from .views import _masker, tenant_or_404, tenant_view
+from . import bp, viewer_allowed
+from .views import _masker, in_scope, scope, tenant_or_404, tenant_view
 
 MAX_LIMIT = 500
 
@@ -58,6 +58,7 @@ def _filters() -> dict:
 
 
 @bp.get("/deliveries")
+@viewer_allowed
 @declare(
     "Outgoing requests (webhooks, coupon requests): filter by tenant, status, kind, user",
     "admin",
@@ -76,13 +77,16 @@ def _filters() -> dict:
 def list_deliveries():
     """List deliveries newest first; status failed is the dead-letter list."""
     limit, offset = _limit()
-    found, total = views.search(_store(), _filters(), limit, offset)
+    where = _filters()
+    if scope() is not None:
+        where["tenant_id"] = scope()
+    found, total = views.search(_store(), where, limit, offset)
     return _masker().json({"deliveries": found, "total": total, "limit": limit, "offset": offset})
 
 
 def _delivery_or_404(delivery_id: str) -> dict:
     found = views.get(_store(), delivery_id)
-    if found is None:
+    if found is None or not in_scope(found["tenantId"]):
         raise ApiError(
             404,
             f"No delivery {delivery_id!r}",
@@ -93,6 +97,7 @@ def _delivery_or_404(delivery_id: str) -> dict:
 
 
 @bp.get("/deliveries/<delivery_id>")
+@viewer_allowed
 @declare(
     "One delivery with every attempt: request, response, error class, decision, next time",
     "admin",
@@ -159,6 +164,7 @@ def retry_failed():
 
 
 @bp.get("/reports")
+@viewer_allowed
 @declare(
     "Failure reports of the end-of-day retries (encrypted when the tenant has a GPG key)",
     "admin",
@@ -170,8 +176,9 @@ def retry_failed():
 def list_reports():
     """List reports, newest first; each says whether and to whom it is encrypted."""
     where, params = "1", ()
-    if request.args.get("tenant"):
-        where, params = "tenant_id = ?", (tenant_or_404(request.args["tenant"])["id"],)
+    if request.args.get("tenant") or scope() is not None:
+        ref = request.args.get("tenant") or scope()
+        where, params = "tenant_id = ?", (tenant_or_404(ref)["id"],)
     rows = _store().all(
         f"SELECT * FROM reports WHERE {where} ORDER BY created_at DESC LIMIT 500", params
     )
@@ -179,6 +186,7 @@ def list_reports():
 
 
 @bp.get("/reports/<report_id>")
+@viewer_allowed
 @declare(
     "Download a report: ?format=json (default) or csv; armored PGP when encrypted",
     "admin",
@@ -198,7 +206,7 @@ def download_report(report_id):
     if fmt not in ("json", "csv"):
         raise ApiError(400, "format must be json or csv", "bad_format")
     row = _store().one("SELECT * FROM reports WHERE report_id = ?", (report_id,))
-    if row is None:
+    if row is None or not in_scope(row["tenant_id"]):
         raise ApiError(404, f"No report {report_id!r}", "report_not_found", "GET /_sandbox/reports")
     text = row[fmt]
     kind = (

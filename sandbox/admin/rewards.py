@@ -9,7 +9,7 @@ from ..domain.rewards.sheet import XLSX
 from ..errors import ApiError
 from ..http.body import request_json_body
 from ..openapi.declare import ADMIN, declare, param
-from . import bp
+from . import bp, viewer_allowed
 from .views import tenant_or_404
 
 MAX_PLAYS = 1000  # per request: a test asks for a few hundred at most
@@ -56,6 +56,7 @@ def import_sheet(ref):
 
 
 @bp.get("/tenants/<ref>/campaigns")
+@viewer_allowed
 @declare(
     "Sheet campaigns: odds, coupons left, wins so far",
     "admin",
@@ -120,6 +121,7 @@ def play(ref):
 
 
 @bp.get("/tenants/<ref>/campaigns/<campaign_id>/draws")
+@viewer_allowed
 @declare(
     "A campaign's draws (newest first) and counts per variant beside the configured odds",
     "admin",
@@ -150,6 +152,7 @@ def campaign_draws(ref, campaign_id):
 
 
 @bp.get("/tenants/<ref>/explain")
+@viewer_allowed
 @declare(
     "Why a user has or has not got a play of a sheet campaign (from their latest events)",
     "admin",

@@ -5,7 +5,7 @@ import math
 import os
 import time
 
-from flask import current_app, request, url_for
+from flask import current_app, g, redirect, request, url_for
 
 from ..clock import MAX_ADVANCE_SECONDS, MAX_OFFSET_SECONDS
 from ..config import VERSION, public_url
@@ -18,11 +18,23 @@ from ..openapi.declare import ADMIN, NONE, declare, param
 from ..outgoing import timeline
 from ..store import settings
 from ..store.health import write_problem
-from . import bp
+from . import bp, viewer_allowed
 
 
 def _store():
     return current_app.extensions["sandbox.store"]
+
+
+def scope() -> str | None:
+    """Return the tenant a viewer is limited to (None for the admin: every tenant)."""
+    principal = g.get("principal")
+    return principal.tenant_id if principal is not None else None
+
+
+def in_scope(tenant_id: str | None) -> bool:
+    """Return True if the caller may see rows of this tenant."""
+    limit = scope()
+    return limit is None or tenant_id == limit
 
 
 def _masker() -> Masker:
@@ -101,7 +113,17 @@ def _streams() -> dict:
     errors=(401,),
 )
 def index():
-    """Describe the admin surface: version, base URLs and the admin API's routes."""
+    """Describe the admin surface: version, base URLs and the admin API's routes.
+
+    A browser (it asks for HTML first) is sent to the inspector instead of raw JSON.
+    """
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    if (
+        best == "text/html"
+        and request.accept_mimetypes["text/html"] > request.accept_mimetypes["application/json"]
+    ):
+        query = f"?token={request.args['token']}" if request.args.get("token") else ""
+        return redirect(f"{bp.url_prefix}/inspector{query}", code=303)
     routes = sorted(
         f"{','.join(sorted(r.methods - {'HEAD', 'OPTIONS'}))} {r.rule}"
         for r in current_app.url_map.iter_rules()
@@ -128,13 +150,16 @@ def tenant_view(t: dict, reveal: bool = False) -> dict:
 
 
 @bp.get("/tenants")
+@viewer_allowed
 @declare("Tenants, secrets masked", "admin", ADMIN, "Tenants", errors=(401,))
 def list_tenants():
-    """List every tenant (secrets masked)."""
-    return {"tenants": [tenant_view(t) for t in tenants.list_tenants(_store())]}
+    """List every tenant (secrets masked); a viewer sees its own."""
+    found = [t for t in tenants.list_tenants(_store()) if in_scope(t["id"])]
+    return {"tenants": [tenant_view(t) for t in found]}
 
 
 @bp.get("/tenants/<ref>")
+@viewer_allowed
 @declare(
     "One tenant by id, name or writeKey",
     "admin",
@@ -149,9 +174,12 @@ def show_tenant(ref):
 
 
 def tenant_or_404(ref: str) -> dict:
-    """Return the tenant with this id, name or writeKey, or raise the admin surface's 404."""
+    """Return the tenant with this id, name or writeKey, or raise the admin surface's 404.
+
+    A viewer asking for another tenant gets the same 404 (no tenant's existence leaks).
+    """
     t = tenants.get_tenant(_store(), ref)
-    if t is None:
+    if t is None or not in_scope(t["id"]):
         raise ApiError(
             404,
             f"No tenant {ref!r}",
@@ -161,7 +189,27 @@ def tenant_or_404(ref: str) -> dict:
     return t
 
 
+def checked_filters(args):
+    """Return the journal filters of a query; a viewer's are limited to its tenant."""
+
+    def tenant_id(ref: str) -> str | None:
+        found = tenants.get_tenant(_store(), ref)
+        return found["id"] if found else None
+
+    try:
+        filters = journal_filters.parse(args, tenant_id)
+    except journal_filters.BadFilter as exc:
+        raise ApiError(exc.status, str(exc), exc.reason) from exc
+    limit = scope()
+    if limit is not None:
+        asked = filters.exact.get("tenant_id")
+        # Another tenant's filter finds nothing, as if it had no traffic.
+        filters.exact["tenant_id"] = limit if asked in (None, limit) else "\x00none"
+    return filters
+
+
 @bp.get("/journal")
+@viewer_allowed
 @declare(
     "Search the journal",
     "admin",
@@ -173,14 +221,7 @@ def tenant_or_404(ref: str) -> dict:
 def journal_search():
     """Search the journal: "did you receive it?" by tenant, user, event id, path, status, time."""
 
-    def tenant_id(ref: str) -> str | None:
-        found = tenants.get_tenant(_store(), ref)
-        return found["id"] if found else None
-
-    try:
-        filters = journal_filters.parse(request.args, tenant_id)
-    except journal_filters.BadFilter as exc:
-        raise ApiError(exc.status, str(exc), exc.reason) from exc
+    filters = checked_filters(request.args)
     result = journal.search(_store(), filters, _masker())
     for row in result["entries"]:
         row["url"] = url_for("admin.journal_entry", request_id=row["request_id"], _external=True)
@@ -188,6 +229,7 @@ def journal_search():
 
 
 @bp.get("/journal/<request_id>")
+@viewer_allowed
 @declare(
     "One journal entry, credentials masked",
     "admin",
@@ -197,9 +239,9 @@ def journal_search():
     params=[param("request_id", "path", True)],
 )
 def journal_entry(request_id):
-    """Show one journal entry in full (credentials masked)."""
+    """Show one journal entry in full (credentials masked), with its body's size and SHA-256."""
     row = journal.get_entry(_store(), request_id, _masker())
-    if row is None:
+    if row is None or not in_scope(row.get("tenant_id")):
         raise ApiError(
             404,
             f"No journal entry {request_id!r}",
@@ -210,6 +252,7 @@ def journal_entry(request_id):
 
 
 @bp.get("/clock")
+@viewer_allowed
 @declare("The clock", "admin", ADMIN, "Clock", errors=(401,))
 def clock_state():
     """Show the clock: real, or virtual with its offset."""

@@ -6,6 +6,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
+from ..config import public_url
 from ..domain import tenants as tenants_mod
 
 tenants_group = AppGroup("tenants", help="Create, list and show tenants (CustomerGlu clients).")
@@ -120,6 +121,21 @@ def tenants_rotate_key(ref):
     new_key, write = tenants_mod.rotate_write_key(t["id"], _now())
     _store().write(write)
     click.echo(f"New writeKey of {t['name']}: {new_key}")
+
+
+@tenants_group.command("viewer-token")
+@click.argument("ref")
+@with_appcontext
+def tenants_viewer_token(ref):
+    """Print a token that opens the inspector and the admin API's reads for one tenant only."""
+    from ..admin.access import viewer_token
+
+    t = _tenant(ref)
+    token = viewer_token(current_app.config["ADMIN_TOKEN"], t["id"])
+    click.echo(token)
+    click.echo(
+        f"inspector: {public_url(current_app.config)}/_sandbox/inspector?token={token}", err=True
+    )
 
 
 def _tenant(ref: str) -> dict:

@@ -27,7 +27,20 @@ EXACT = {
     "reason": "auth_reason",
     "request_id": "request_id",
 }
-KEYS = (*EXACT, "path_prefix", "status", "flag", "since", "until", "before", "after", "q")
+KEYS = (
+    *EXACT,
+    "path_prefix",
+    "status",
+    "flag",
+    "auth",
+    "event_name",
+    "since",
+    "until",
+    "before",
+    "after",
+    "q",
+)
+AUTH_RESULTS = ("pass", "fail")
 _TEXT = {"type": "string", "maxLength": MAX_TEXT, "pattern": "^[^\\u0000]*$"}
 
 
@@ -43,6 +56,8 @@ SCHEMAS = {
     "method": _grammar("[A-Za-z]{1,16}"),
     "status": _grammar("[1-5]([0-9][0-9]|[xX][xX])"),
     "flag": {"enum": ["", *FLAGS]},
+    "auth": {"enum": ["", "pass", "fail"]},
+    "event_name": _TEXT,
     "since": _grammar("[0-9]{1,11}([.][0-9]{1,6})?"),
     "until": _grammar("[0-9]{1,11}([.][0-9]{1,6})?"),
     "before": _grammar("[0-9]{1,18}"),
@@ -68,6 +83,8 @@ class Filters:
     path_prefix: str | None = None
     status: tuple[int, int] | None = None  # [low, high)
     flag: str | None = None
+    auth: str | None = None  # the auth verdict: pass or fail
+    event_name: str | None = None  # the event's name (an ingested event's entry)
     since: float | None = None
     until: float | None = None
     before: int | None = None
@@ -158,6 +175,11 @@ def parse(args: Mapping[str, str], tenant_id: Callable[[str], str | None]) -> Fi
         if got["flag"] not in FLAGS:
             raise BadFilter(f"flag must be one of {', '.join(FLAGS)}", "bad_flag")
         out.flag = got["flag"]
+    if "auth" in got:
+        if got["auth"] not in AUTH_RESULTS:
+            raise BadFilter("auth must be pass or fail", "bad_auth")
+        out.auth = got["auth"]
+    out.event_name = got.get("event_name")
     for key in ("since", "until"):
         if key in got:
             setattr(out, key, _epoch(key, got[key]))

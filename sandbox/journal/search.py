@@ -73,6 +73,9 @@ def search(store: Store, filters: Filters, masker: Masker) -> dict:
     if filters.flag:
         where.append("EXISTS (SELECT 1 FROM json_each(journal.flags) WHERE value = ?)")
         params.append(filters.flag)
+    if filters.auth:
+        where.append("journal.auth_result = ?")
+        params.append(filters.auth)
     if filters.since is not None:
         where.append("journal.ts_epoch >= ?")
         params.append(filters.since)
@@ -96,6 +99,13 @@ def search(store: Store, filters: Filters, masker: Masker) -> dict:
     parts, all_params = [], []
     for shard in shards:
         clauses, values = list(where), list(params)
+        if filters.event_name is not None:
+            # The event's row lives in the same file as its request's entry.
+            clauses.append(
+                f"journal.request_id IN (SELECT request_id FROM {shard}.events "
+                "WHERE event_name = ?)"
+            )
+            values.append(filters.event_name)
         if positions is not None:
             # Forward paging resumes per file: one global id could skip a late commit.
             clauses.append("journal.id > ?")

@@ -1,0 +1,83 @@
+"""Who is asking on the admin surface: the admin, or a tenant's viewer; by header, query or cookie.
+
+A viewer token (`tenants viewer-token <ref>`) is an HMAC of the tenant id under the admin
+token: it opens what the admin token opens for that tenant's traffic only, and changes no
+setting. The inspector trades a token in its URL for an HttpOnly, SameSite=Strict cookie;
+a request authenticated by that cookie that changes state must carry the page's CSRF token
+(a browser sends cookies cross-site, never a header).
+"""
+
+import base64
+import binascii
+import hashlib
+import hmac
+from dataclasses import dataclass
+
+from . import token_file
+
+COOKIE = "cglu_inspector"
+CSRF_HEADER = "X-CSRF-Token"
+VIEWER_PREFIX = "vwr_"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The admin (tenant_id None) or the viewer of one tenant; `token` is what was presented."""
+
+    token: str
+    tenant_id: str | None = None
+
+    @property
+    def viewer(self) -> bool:
+        """True for a tenant viewer."""
+        return self.tenant_id is not None
+
+
+def _mac(admin_token: str, text: str) -> str:
+    return hmac.new(admin_token.encode(), text.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def viewer_token(admin_token: str, tenant_id: str) -> str:
+    """Return the viewer token of a tenant (the same until the admin token changes)."""
+    encoded = base64.urlsafe_b64encode(tenant_id.encode()).decode().rstrip("=")
+    return f"{VIEWER_PREFIX}{encoded}.{_mac(admin_token, 'viewer:' + tenant_id)}"
+
+
+def _viewer(admin_token: str, token: str) -> str | None:
+    body, _, mac = token[len(VIEWER_PREFIX) :].partition(".")
+    try:
+        tenant_id = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)).decode()
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return None
+    expected = _mac(admin_token, "viewer:" + tenant_id)
+    return tenant_id if hmac.compare_digest(expected.encode(), mac.encode()) else None
+
+
+def principal_of(admin_token: str, headers, args, cookies) -> tuple[Principal | None, bool, str]:
+    """Return (who, whether by cookie, what was presented) for a request."""
+    given = token_file.presented(headers, args)
+    by_cookie = False
+    if not given and cookies.get(COOKIE):
+        given, by_cookie = cookies[COOKIE], True
+    if not given:
+        return None, False, ""
+    if token_file.matches(admin_token, given):
+        return Principal(given), by_cookie, given
+    if given.startswith(VIEWER_PREFIX) and len(given) < 600:
+        tenant_id = _viewer(admin_token, given)
+        if tenant_id is not None:
+            return Principal(given, tenant_id), by_cookie, given
+    return None, by_cookie, given
+
+
+def csrf_token(admin_token: str, principal: Principal) -> str:
+    """Return the CSRF token the inspector page sends with its state-changing requests."""
+    return _mac(admin_token, "csrf:" + principal.token)
+
+
+def csrf_ok(admin_token: str, principal: Principal, sent: str | None) -> bool:
+    """Return True if a cookie-authenticated request carries the page's CSRF token."""
+    return bool(sent) and hmac.compare_digest(
+        csrf_token(admin_token, principal).encode(), sent.encode()
+    )

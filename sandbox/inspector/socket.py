@@ -1,0 +1,154 @@
+"""The feed socket, /_sandbox/feed: backfill from a cursor (or the last N), then new journal
+entries, draws, outgoing attempts and clock moves as they commit, batched.
+
+A stream of the hub like /sse: counted against the worker's cap, pinged, closed with 1001
+at shutdown. It reads the next batch only once the last one is sent, so a slow inspector
+holds one batch of memory; one that stays behind is told where to resume, and let go.
+"""
+
+import time
+
+from flask import current_app, g, request
+from simple_websocket import ConnectionClosed
+
+from ..admin import bp, viewer_allowed
+from ..admin.sockets import SOCKET_ENDPOINTS, sock
+from ..admin.views import _masker, checked_filters
+from ..errors import ApiError
+from ..store import settings
+from . import feed
+
+POLL_SECONDS = 0.05
+BEHIND_SECONDS = 30.0  # a backlog this old means the client cannot keep up
+DEFAULT_BACKFILL = 200
+FEED_KEYS = ("cursor", "backfill", "kinds")
+
+
+def _kinds(text: str) -> tuple:
+    kinds = tuple(k.strip() for k in text.split(",") if k.strip()) or feed.KINDS
+    wrong = [k for k in kinds if k not in feed.KINDS]
+    if wrong:
+        raise ApiError(
+            400, f"kinds: unknown {', '.join(wrong)}; use {', '.join(feed.KINDS)}", "bad_kinds"
+        )
+    return kinds
+
+
+def prepare() -> None:
+    """Check the feed's query before the handshake, so that a mistake is a plain JSON 400."""
+    args = request.args
+    cursor = args.get("cursor", "")
+    if cursor:
+        try:
+            feed.decode(cursor)
+        except feed.BadCursor as exc:
+            raise ApiError(400, str(exc), "bad_cursor") from exc
+    raw = args.get("backfill", str(DEFAULT_BACKFILL))
+    if not raw.isdigit() or int(raw) > feed.MAX_BACKFILL:
+        raise ApiError(
+            400, f"backfill must be a whole number up to {feed.MAX_BACKFILL}", "bad_backfill"
+        )
+    g.feed_args = {
+        "cursor": cursor,
+        "backfill": int(raw),
+        "kinds": _kinds(args.get("kinds", "")),
+        "filters": {k: v for k, v in args.items() if k not in FEED_KEYS},
+    }
+    checked_filters(g.feed_args["filters"])  # a bad filter is a 400 now
+
+
+def _send(ws, frame: dict) -> None:
+    ws.send(current_app.json.dumps(frame))
+
+
+@bp.before_request
+def _prepare_feed():
+    if request.endpoint == "admin.feed_socket":
+        prepare()
+
+
+@sock.route("/feed", bp=bp)
+@viewer_allowed
+def feed_socket(ws):
+    """Stream the feed to an inspector (see the module docstring)."""
+    stream = g.pop("sandbox_stream")
+    args = g.pop("feed_args")
+    store, masker = current_app.extensions["sandbox.store"], _masker()
+    kinds = args["kinds"]
+
+    def filters():
+        return checked_filters(args["filters"])
+
+    def closing():
+        ws.close(1001, "The sandbox is shutting down")
+
+    stream.on_close = closing
+    with stream:
+        try:
+            _send(ws, {"type": "hello", **_oldest(store)})
+            if args["cursor"]:
+                cursor = args["cursor"]
+            else:
+                items, cursor = feed.backfill(store, args["backfill"], filters(), kinds, masker)
+                for start in range(0, len(items), feed.BATCH):
+                    _send(
+                        ws,
+                        {
+                            "type": "batch",
+                            "items": items[start : start + feed.BATCH],
+                            "cursor": cursor,
+                        },
+                    )
+            clock = settings.get(store, "virtual_clock")
+            caught_up, behind_since = False, None
+            while not stream.closing and ws.connected:
+                items, cursor, more = feed.read(store, cursor, filters(), kinds, masker)
+                now_clock = settings.get(store, "virtual_clock")
+                if "clock" in kinds and now_clock != clock:
+                    clock = now_clock
+                    items.append(feed.clock_frame(now_clock))
+                if items:
+                    _send(ws, {"type": "batch", "items": items, "cursor": cursor})
+                if more:
+                    behind_since = behind_since or time.monotonic()
+                    if time.monotonic() - behind_since > BEHIND_SECONDS:
+                        _send(
+                            ws,
+                            {
+                                "type": "behind",
+                                "cursor": cursor,
+                                "message": "this inspector fell behind the traffic; reconnect with "
+                                "this cursor to resume without a gap",
+                            },
+                        )
+                        ws.close(1013, "fell behind: resume from the last cursor")
+                        return
+                    continue
+                behind_since = None
+                if not caught_up:
+                    caught_up = True
+                    _send(ws, {"type": "caught_up", "cursor": cursor})
+                time.sleep(POLL_SECONDS)
+        except ConnectionClosed:
+            pass
+
+
+def _oldest(store) -> dict:
+    """Return the oldest entry still kept: older ones were pruned by retention."""
+    shards = store.shards()
+    oldest = None
+    for shard in shards:
+        row = store.journal_one(f"SELECT min(ts) AS ts FROM {shard}.journal")
+        if row["ts"] and (oldest is None or row["ts"] < oldest):
+            oldest = row["ts"]
+    cfg = current_app.config
+    return {
+        "oldest": oldest,
+        "retention": {
+            "maxEntries": cfg["JOURNAL_MAX_ENTRIES"],
+            "maxAgeDays": cfg["JOURNAL_MAX_AGE_DAYS"],
+        },
+    }
+
+
+SOCKET_ENDPOINTS.add("admin.feed_socket")

@@ -1,0 +1,161 @@
+"""What followed from a request, step by step, and "did you receive it?" answered from the store."""
+
+from ..errors import ApiError
+from ..journal.filters import Filters
+from ..masking import Masker
+from ..store import Store, loads
+
+
+def _rules(entry: dict) -> list[dict]:
+    headers = loads(entry.get("response_headers"), {}) or {}
+    said = next((v for k, v in headers.items() if k.lower() == "x-sandbox-rewards"), "")
+    steps = []
+    for part in filter(None, (p.strip() for p in said.split("; "))):
+        campaign, _, verdict = part.partition(": ")
+        steps.append(
+            {
+                "step": "rule",
+                "campaignId": campaign,
+                "granted": verdict.startswith("play granted"),
+                "reason": verdict,
+            }
+        )
+    return steps
+
+
+def of(store: Store, entry: dict) -> dict:
+    """Return the request and every step it caused: event, rules, grants, draws, rewards,
+    outgoing attempts, dead letter, end-of-day retry."""
+    steps = [
+        {
+            "step": "request",
+            "at": entry["ts"],
+            "method": entry["method"],
+            "path": entry["path"],
+            "status": entry["status"],
+            "auth": entry["auth_result"],
+            "reason": entry["auth_reason"],
+        }
+    ]
+    event = store.journal_one(
+        "SELECT uid, event_id, event_name, user_id, valid FROM events WHERE request_id = ?",
+        (entry["request_id"],),
+    )
+    if event:
+        steps.append({"step": "event", **event})
+    steps += _rules(entry)
+    grants = (
+        store.journal_all(
+            "SELECT reward_user_id, campaign_id, granted_at FROM reward_users WHERE event_uid = ?",
+            (event["uid"],),
+        )
+        if event
+        else []
+    )
+    for grant in grants:
+        steps.append({"step": "grant", **grant})
+        draw = store.one(
+            "SELECT seq, roll, thresholds, variant, outcome, reward_id, code, at FROM draws "
+            "WHERE reward_user_id = ?",
+            (grant["reward_user_id"],),
+        )
+        if draw is None:
+            continue
+        draw["thresholds"] = loads(draw["thresholds"], [])
+        steps.append({"step": "draw", **draw})
+        if draw["reward_id"]:
+            steps += _reward_steps(store, draw["reward_id"])
+    return {"requestId": entry["request_id"], "steps": steps}
+
+
+def _reward_steps(store: Store, reward_id: str) -> list[dict]:
+    steps = []
+    reward = store.one(
+        "SELECT reward_id, name, code, status, created_at FROM rewards WHERE reward_id = ?",
+        (reward_id,),
+    )
+    if reward:
+        steps.append({"step": "reward", **reward})
+    for d in store.all(
+        "SELECT delivery_id, kind, status, decision FROM outbox WHERE reward_id = ? ORDER BY id",
+        (reward_id,),
+    ):
+        steps.append({"step": "delivery", **d})
+        for a in store.all(
+            "SELECT n, trigger, at, url, response_status, error_class, decision, next_at FROM "
+            "attempts WHERE delivery_id = ? ORDER BY id",
+            (d["delivery_id"],),
+        ):
+            kind = "end_of_day_retry" if a["trigger"] == "end_of_day" else "attempt"
+            steps.append({"step": kind, "deliveryId": d["delivery_id"], **a})
+        if d["status"] == "failed":
+            steps.append({"step": "dead_letter", "deliveryId": d["delivery_id"]})
+    return steps
+
+
+def received(store: Store, filters: Filters, masker: Masker) -> dict:
+    """Answer whether events matching the filters arrived, with the records (newest first)."""
+    where, params = [], []
+    for column in ("tenant_id", "event_id", "user_id"):
+        if column in filters.exact:
+            where.append(f"e.{column} = ?")
+            params.append(filters.exact[column])
+    if filters.event_name:
+        where.append("e.event_name = ?")
+        params.append(filters.event_name)
+    if filters.since is not None:
+        where.append("j.ts_epoch >= ?")
+        params.append(filters.since)
+    if filters.until is not None:
+        where.append("j.ts_epoch <= ?")
+        params.append(filters.until)
+    if not where:
+        raise_empty()
+    sql = (
+        "SELECT e.event_id, e.event_name, e.user_id, e.valid, e.problems, j.request_id, j.ts, "
+        "j.status FROM events e JOIN journal j ON j.request_id = e.request_id WHERE "
+        + " AND ".join(where)
+        + " ORDER BY j.ts_epoch DESC LIMIT 100"
+    )
+    found = store.journal_all(sql, params)
+    refused = store.journal_all(
+        "SELECT request_id, ts, path, status, auth_reason FROM journal WHERE auth_result = 'fail'"
+        + (" AND tenant_id = ?" if "tenant_id" in filters.exact else "")
+        + (" AND ts_epoch >= ?" if filters.since is not None else "")
+        + (" AND ts_epoch <= ?" if filters.until is not None else "")
+        + " ORDER BY ts_epoch DESC LIMIT 20",
+        [
+            v
+            for v in (
+                filters.exact.get("tenant_id"),
+                filters.since,
+                filters.until,
+            )
+            if v is not None
+        ],
+    )
+    for row in found:
+        row["problems"] = loads(row["problems"], [])
+    if found:
+        many = "+" if len(found) == 100 else ""
+        answer = f"yes: {len(found)}{many} event(s), the last at {found[0]['ts']}"
+    else:
+        answer = "no: no event matches"
+        if refused:
+            answer += (
+                f"; {len(refused)} request(s) were refused in that window, the last "
+                f"{refused[0]['status']} {refused[0]['auth_reason']}"
+            )
+    return masker.json(
+        {"received": bool(found), "answer": answer, "events": found, "refused": refused}
+    )
+
+
+def raise_empty():
+    """Refuse a question without any filter: it would match every event."""
+    raise ApiError(
+        400,
+        "Ask about something: event_id, user, event_name, since or until",
+        "no_filter",
+        "GET /_sandbox/received?event_id=<id> or ?user=<id>&event_name=<name>",
+    )

@@ -1,0 +1,255 @@
+"""The inspector's routes on the admin surface: the page, cURL, replay, export, "did you receive
+it?" and the causal timeline of a request. A tenant viewer gets each, scoped to its tenant."""
+
+import json
+
+from flask import Response, current_app, g, make_response, redirect, render_template, request
+from werkzeug.test import Client
+
+from ..admin import access, bp, viewer_allowed
+from ..admin.views import _masker, checked_filters, in_scope, scope
+from ..config import VERSION, public_url
+from ..domain import tenants
+from ..errors import ApiError
+from ..journal import search as journal
+from ..openapi.declare import ADMIN, declare, param
+from . import curl, export, timeline
+
+RID = [param("request_id", "path", True, example="req_postman")]
+# Query keys of the export and the feed that are not journal filters.
+OWN_KEYS = ("format", "reveal", "limit", "cursor", "backfill", "kinds")
+
+
+def _store():
+    return current_app.extensions["sandbox.store"]
+
+
+def _base() -> str:
+    if current_app.config.get("PUBLIC_URL"):
+        return public_url(current_app.config)
+    return request.host_url.rstrip("/")
+
+
+def _reveal() -> bool:
+    """Credentials in clear: asked for, and only the admin may ask."""
+    asked = request.args.get("reveal", "").lower() in ("1", "true", "yes")
+    if asked and scope() is not None:
+        raise ApiError(403, "A tenant viewer never sees credentials in clear", "viewer_not_allowed")
+    return asked
+
+
+def _raw_or_404(request_id: str) -> dict:
+    entry = curl.raw_entry(_store(), request_id)
+    if entry is None or not in_scope(entry["tenant_id"]):
+        raise ApiError(
+            404,
+            f"No journal entry {request_id!r}",
+            "journal_entry_not_found",
+            "Search with GET /_sandbox/journal.",
+        )
+    return entry
+
+
+@bp.get("/inspector")
+@viewer_allowed
+@declare(
+    "The live inspector (HTML): a ?token= is traded for a cookie and dropped from the URL",
+    "admin",
+    ADMIN,
+    None,
+    errors=(401,),
+    ok_type="text/html",
+)
+def inspector_page():
+    """Serve the inspector; the first open with ?token= sets the cookie and reloads without it."""
+    principal = g.principal
+    if request.args.get("token"):
+        response = redirect(request.path, code=303)
+        response.set_cookie(
+            access.COOKIE,
+            principal.token,
+            httponly=True,
+            samesite="Strict",
+            path="/_sandbox",
+            secure=request.is_secure,
+        )
+        return response
+    admin_token = current_app.config["ADMIN_TOKEN"]
+    tenant = tenants.by_id(_store(), principal.tenant_id) if principal.viewer else None
+    html = render_template(
+        "inspector/inspector.html",
+        csrf=access.csrf_token(admin_token, principal),
+        viewer=tenant["name"] if tenant else None,
+        test_mode=current_app.config["TEST_MODE"],
+        version=VERSION,
+    )
+    response = make_response(html)
+    # The page and its script only: no frame, no outside script, no referrer with tokens.
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    )
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Frame-Options"] = "DENY"
+    return response
+
+
+@bp.get("/journal/<request_id>/curl")
+@viewer_allowed
+@declare(
+    "A journal entry as cURL, and for a rejected request the corrected cURL that answers 200",
+    "admin",
+    ADMIN,
+    "Curl",
+    errors=(401, 403),
+    params=[*RID, param("reveal", schema={"enum": ["", "true", "false"]})],
+    expect=(200, 404),
+)
+def entry_curl(request_id):
+    """Answer {curl, corrected, fix, bodySize, bodySha256, truncated}."""
+    entry = _raw_or_404(request_id)
+    masker = None if _reveal() else _masker()
+    fixed, why = curl.corrected(entry, _store(), current_app.extensions["sandbox.clock"].time())
+    return {
+        "curl": curl.command(entry, _base(), masker),
+        "corrected": curl.command(fixed, _base(), masker) if fixed else None,
+        "fix": why,
+        "bodySize": entry["body_size"],
+        "bodySha256": export.digest(entry["body"]),
+        "truncated": entry["truncated"],
+    }
+
+
+@bp.post("/journal/<request_id>/replay")
+@viewer_allowed
+@declare(
+    "Replay a request with the exact bytes received: a new journal entry, linked to this one",
+    "admin",
+    ADMIN,
+    "Replayed",
+    errors=(401, 403, 409),
+    params=RID,
+    expect=(200, 404),
+)
+def replay(request_id):
+    """Send the stored request again through the whole request path; answer the new entry."""
+    entry = _raw_or_404(request_id)
+    if entry["truncated"]:
+        raise ApiError(
+            409,
+            f"Only {len(entry['body']):,} of the body's {entry['body_size']:,} bytes were kept, "
+            "so it cannot be replayed exactly",
+            "body_truncated",
+            "Raise SANDBOX_BODY_MAX to keep whole bodies.",
+        )
+    headers = [(k, v) for k, v in entry["headers"].items() if k.lower() not in curl.SKIPPED]
+    headers.append(("X-Sandbox-Replay-Of", request_id))
+    answer = Client(current_app).open(
+        entry["path"],
+        method=entry["method"],
+        query_string=entry["query"] or None,
+        headers=headers,
+        data=entry["body"],
+        environ_base={"REMOTE_ADDR": "sandbox-replay"},
+    )
+    new_id = answer.headers.get("X-Sandbox-Request-Id")
+    return {
+        "replayOf": request_id,
+        "requestId": new_id,
+        "status": answer.status_code,
+        "body": answer.get_data(as_text=True)[:65536],
+        "bodySha256": export.digest(entry["body"]),
+    }
+
+
+def _search_ids(args) -> list[str]:
+    filters = checked_filters({k: v for k, v in args.items() if k not in OWN_KEYS})
+    filters.limit = 500
+    ids: list[str] = []
+    while len(ids) < export.MAX_EXPORT:
+        page = journal.search(_store(), filters, _masker())
+        ids += [r["request_id"] for r in page["entries"]]
+        if not page["next"]:
+            break
+        filters.before = page["next"]["before"]
+    return ids[: export.MAX_EXPORT]
+
+
+@bp.get("/export")
+@viewer_allowed
+@declare(
+    "Export a journal search as JSON, CSV or HAR 1.2 (credentials masked unless ?reveal=true)",
+    "admin",
+    ADMIN,
+    None,
+    errors=(400, 401, 403),
+    params=[
+        param("format", schema={"enum": ["json", "csv", "har"]}),
+        param("reveal", schema={"enum": ["", "true", "false"]}),
+        param("tenant"),
+        param("user"),
+        param("status"),
+    ],
+    ok_type="application/octet-stream",
+)
+def export_journal():
+    """Download the entries of a search (newest first, at most 5,000)."""
+    fmt = request.args.get("format", "json")
+    if fmt not in ("json", "csv", "har"):
+        raise ApiError(400, "format must be json, csv or har", "bad_format")
+    masker = None if _reveal() else _masker()
+    rows = export.full_rows(_store(), _search_ids(request.args))
+    if fmt == "csv":
+        body, kind = export.as_csv(rows, masker), "text/csv"
+    elif fmt == "har":
+        body, kind = json.dumps(export.har(rows, _base(), masker), indent=1), "application/json"
+    else:
+        shown = [journal.get_entry(_store(), r["request_id"], _masker()) for r in rows]
+        if masker is None:
+            shown = [
+                {**s, "headers": r["headers"], "query": r["query"]}
+                for s, r in zip(shown, rows, strict=True)
+            ]
+        body, kind = json.dumps({"entries": shown}, indent=1, default=str), "application/json"
+    name = f"sandbox-journal.{'har' if fmt == 'har' else fmt}"
+    return Response(
+        body, mimetype=kind, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
+@bp.get("/received")
+@viewer_allowed
+@declare(
+    '"Did you receive it?": yes or no by event id, user, event name and time, with the records',
+    "admin",
+    ADMIN,
+    "Received",
+    errors=(400, 401, 404),
+    params=[param(k) for k in ("tenant", "event_id", "user", "event_name", "since", "until")],
+)
+def received():
+    """Answer yes or no, the matching events, and what was refused in the same window."""
+    keys = ("tenant", "event_id", "user", "event_name", "since", "until")
+    unknown = sorted(k for k in request.args if k not in (*keys, "token"))
+    if unknown:
+        raise ApiError(
+            400, f"unknown key(s) {', '.join(unknown)}", "unknown_filter", f"Use {', '.join(keys)}."
+        )
+    filters = checked_filters({k: v for k, v in request.args.items() if k in keys})
+    return timeline.received(_store(), filters, _masker())
+
+
+@bp.get("/journal/<request_id>/timeline")
+@viewer_allowed
+@declare(
+    "The causal timeline of a request: event, rules, draws, rewards, attempts, dead letter",
+    "admin",
+    ADMIN,
+    "Timeline",
+    errors=(401,),
+    params=RID,
+    expect=(200, 404),
+)
+def entry_timeline(request_id):
+    """Answer each step that followed from this request, in order."""
+    entry = _raw_or_404(request_id)
+    return _masker().json(timeline.of(_store(), entry))
