@@ -53,7 +53,7 @@ def require_token():
             "viewer_not_allowed",
             "Use the admin token for settings, imports, the clock and other tenants.",
         )
-    g.principal = principal
+    g.principal, g.by_cookie = principal, by_cookie
     return None
 
 

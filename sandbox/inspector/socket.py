@@ -7,6 +7,7 @@ holds one batch of memory; one that stays behind is told where to resume, and le
 """
 
 import time
+from urllib.parse import urlsplit
 
 from flask import current_app, g, request
 from simple_websocket import ConnectionClosed
@@ -37,6 +38,15 @@ def _kinds(text: str) -> tuple:
 def prepare() -> None:
     """Check the feed's query before the handshake, so that a mistake is a plain JSON 400."""
     args = request.args
+    origin = request.headers.get("Origin")
+    if g.get("by_cookie") and origin and urlsplit(origin).netloc != request.host:
+        # A page of another site may open a WebSocket here with the browser's cookie.
+        raise ApiError(
+            403,
+            f"The feed answers the inspector's own page, not {origin}",
+            "cross_site_socket",
+            "Open the inspector from the sandbox itself.",
+        )
     cursor = args.get("cursor", "")
     if cursor:
         try:

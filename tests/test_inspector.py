@@ -1,0 +1,234 @@
+"""The inspector without sockets: the feed's cursor over several journal files and the core
+tables, cURL and the corrected cURL, replay of the exact bytes, exports, "did you receive it?",
+the causal timeline, and what a tenant viewer can and cannot see."""
+
+import json
+
+import pytest
+
+from sandbox.admin.access import viewer_token
+from sandbox.inspector import feed
+from sandbox.journal.filters import Filters
+from sandbox.masking import Masker
+from sandbox.store import connect
+from sandbox.store.shards import SLOT_BITS, shard_path
+from tests.conftest import DEMO_KEY, DEMO_TENANT
+from tests.helpers import event, other_tenant, register
+
+KEY = {"x-api-key": DEMO_KEY}
+ADMIN = {"X-Sandbox-Admin-Token": "test-admin-token"}
+
+
+def _store(app):
+    return app.extensions["sandbox.store"]
+
+
+def _read(app, cursor, kinds=feed.KINDS, **exact):
+    return feed.read(_store(app), cursor, Filters(exact=dict(exact)), kinds, Masker([]))
+
+
+def test_the_feed_resumes_every_file_and_table_without_gap_or_repeat(make_app):
+    a, b = make_app(), make_app()  # two writers on one data dir: two journal files
+    start = feed.encode(*feed.heads(_store(a)))
+    for n, app in enumerate((a, b, a)):
+        resp = app.test_client().post("/server/v4", json=event(event_id=f"f{n}"), headers=KEY)
+        assert resp.status_code == 200
+    items, cursor, more = _read(a, start, kinds=("request",))
+    assert len(items) == 3 and not more
+    seen = {i["id"] for i in items}
+    # A late commit in b's file with an id below the newest read: the cursor still finds it.
+    slot_b = _store(b).writer.slot
+    positions, _d, _a = feed.decode(cursor)
+    late = positions[slot_b] + (1 << SLOT_BITS)
+    assert late < max(positions.values())
+    conn = connect(shard_path(_store(b).data_dir, slot_b))
+    conn.execute(
+        "INSERT INTO journal (id, request_id, ts, ts_epoch, method, path, tenant_id) VALUES "
+        "(?, 'req_late', '2026-12-02T00:00:00Z', 0, 'POST', '/server/v4', ?)",
+        (late, DEMO_TENANT),
+    )
+    conn.close()
+    again, cursor2, _ = _read(a, cursor, kinds=("request",))
+    assert [i["id"] for i in again] == ["req_late"] and "req_late" not in seen
+    assert _read(a, cursor2, kinds=("request",))[0] == []  # and never twice
+
+
+def test_draws_and_attempts_join_the_timeline_and_filters_apply(app, client):
+    cursor = feed.encode(*feed.heads(_store(app)))
+    client.post(
+        f"/_sandbox/tenants/{DEMO_TENANT}/plays",
+        json={"userId": "feed-user", "campaignId": "demo-wheel", "count": 2},
+        headers=ADMIN,
+    )
+    client.post(
+        f"/_sandbox/tenants/{DEMO_TENANT}/trigger",
+        json={"kind": "reward", "userId": "feed-user"},
+        headers=ADMIN,
+    )
+    items, _c, _m = _read(app, cursor)
+    kinds = [i["kind"] for i in items]
+    assert kinds.count("draw") == 2 and kinds.count("attempt") == 0  # held: no URL set
+    only = _read(app, cursor, kinds=("draw",), user_id="nobody")[0]
+    assert only == []
+    with pytest.raises(feed.BadCursor):
+        feed.decode("f1.garbage!")
+
+
+def test_curl_corrected_curl_and_replay_of_the_exact_bytes(app, client):
+    body = (
+        b'{"event_id":"r1","event_name":"appOpen","user_id":"u","timestamp":'
+        b'"2026-12-02T10:00:00Z","event_properties":{"n":123456789012345678901234567890}}'
+    )
+    refused = client.post(
+        "/server/v4",
+        data=body,
+        headers={"Content-Type": "application/json", "api-key": f" {DEMO_KEY} "},
+    )
+    assert refused.status_code == 401
+    rid = refused.headers["X-Sandbox-Request-Id"]
+    shown = client.get(f"/_sandbox/journal/{rid}/curl", headers=ADMIN).get_json()
+    assert DEMO_KEY not in shown["curl"]  # masked unless asked
+    clear = client.get(f"/_sandbox/journal/{rid}/curl?reveal=true", headers=ADMIN).get_json()
+    assert "x-api-key: " + DEMO_KEY in clear["corrected"] and "renamed" in clear["fix"]
+    import hashlib
+
+    assert clear["bodySha256"] == hashlib.sha256(body).hexdigest()
+    assert clear["bodySize"] == len(body)
+    # The corrected request answers 200: send what the corrected cURL says.
+    fixed = client.post(
+        "/server/v4", data=body, headers={"Content-Type": "application/json", "x-api-key": DEMO_KEY}
+    )
+    assert fixed.status_code == 200
+    replayed = client.post(f"/_sandbox/journal/{rid}/replay", headers=ADMIN).get_json()
+    assert replayed["status"] == 401 and replayed["replayOf"] == rid
+    new = client.get(f"/_sandbox/journal/{replayed['requestId']}", headers=ADMIN).get_json()
+    assert new["headers"]["X-Sandbox-Replay-Of"] == rid
+    raw = _store(app).journal_one(
+        "SELECT body FROM journal WHERE request_id = ?", (replayed["requestId"],)
+    )["body"]
+    assert bytes(raw) == body  # byte for byte, the 30-digit number as sent
+
+
+def test_a_bearer_failure_is_corrected_with_a_fresh_token(client):
+    register(client, "expired-user")
+    bad = client.get("/reward/v1.1/user", headers={"Authorization": "eyJhbGciOi.broken"})
+    rid = bad.headers["X-Sandbox-Request-Id"]
+    assert bad.status_code == 401
+    answer = client.get(f"/_sandbox/journal/{rid}/curl?reveal=true", headers=ADMIN).get_json()
+    assert answer["corrected"] is None  # no user to give a token to: the hint says what to do
+    token, _ = register(client, "fresh-user")
+    quoted = client.get("/reward/v1.1/user", headers={"Authorization": f'Bearer "{token}"'})
+    rid = quoted.headers["X-Sandbox-Request-Id"]
+    fixed = client.get(f"/_sandbox/journal/{rid}/curl?reveal=true", headers=ADMIN).get_json()
+    assert "fresh token of fresh-user" in fixed["fix"]
+    sent = fixed["corrected"].split("Authorization: Bearer ")[1].split("'")[0]
+    ok = client.get("/reward/v1.1/user", headers={"Authorization": f"Bearer {sent}"})
+    assert ok.status_code == 200
+
+
+def test_exports_parse_and_mask_credentials_unless_asked(client):
+    client.post("/server/v4", json=event(event_id="x1"), headers=KEY)
+    har = json.loads(client.get("/_sandbox/export?format=har", headers=ADMIN).data)
+    assert har["log"]["version"] == "1.2" and har["log"]["entries"]
+    headers = {
+        h["name"].lower(): h["value"] for h in har["log"]["entries"][0]["request"]["headers"]
+    }
+    assert headers["x-api-key"] != DEMO_KEY
+    clear = json.loads(client.get("/_sandbox/export?format=har&reveal=true", headers=ADMIN).data)
+    headers = {
+        h["name"].lower(): h["value"] for h in clear["log"]["entries"][0]["request"]["headers"]
+    }
+    assert headers["x-api-key"] == DEMO_KEY
+    text = client.get("/_sandbox/export?format=csv", headers=ADMIN).get_data(as_text=True)
+    assert text.splitlines()[0].startswith("request_id,ts,tenant_id")
+    data = json.loads(client.get("/_sandbox/export?format=json", headers=ADMIN).data)
+    assert data["entries"][0]["path"] == "/server/v4"
+
+
+def test_did_you_receive_it_answers_yes_or_no_with_the_record(client):
+    client.post("/server/v4", json=event(event_id="got-1", user_id="buyer"), headers=KEY)
+    yes = client.get("/_sandbox/received?event_id=got-1", headers=ADMIN).get_json()
+    assert yes["received"] is True and yes["events"][0]["user_id"] == "buyer"
+    client.post("/server/v4", json=event(event_id="lost-1"), headers={"x-api-key": "typo"})
+    no = client.get("/_sandbox/received?event_id=lost-1", headers=ADMIN).get_json()
+    assert no["received"] is False and "refused" in no["answer"]
+    assert client.get("/_sandbox/received", headers=ADMIN).status_code == 400
+
+
+def test_the_timeline_follows_an_event_to_its_draw_reward_and_delivery(client):
+    register(client, "spinner")
+    sent = client.post(
+        "/server/v4",
+        json=event(event_id="spin-1", event_name="appOpen", user_id="spinner"),
+        headers=KEY,
+    )
+    listed = client.get(
+        "/reward/v1.1/user", headers={"Authorization": "Bearer " + register(client, "spinner")[0]}
+    ).get_json()
+    url = next(c["url"] for c in listed["campaigns"] if c["campaignId"] == "demo-wheel")
+    client.post(url.split("sandbox.test", 1)[1], headers={"Accept": "application/json"})
+    rid = sent.headers["X-Sandbox-Request-Id"]
+    steps = client.get(f"/_sandbox/journal/{rid}/timeline", headers=ADMIN).get_json()["steps"]
+    names = [s["step"] for s in steps]
+    assert names[:2] == ["request", "event"] and "rule" in names
+    for step in ("grant", "draw", "reward", "delivery"):
+        assert step in names, names
+
+
+def test_a_viewer_sees_only_its_tenant_everywhere(app, client):
+    other = other_tenant(app)
+    client.post("/server/v4", json=event(event_id="mine"), headers=KEY)
+    theirs = client.post(
+        "/server/v4", json=event(event_id="theirs"), headers={"x-api-key": other["write_key"]}
+    )
+    their_id = theirs.headers["X-Sandbox-Request-Id"]
+    viewer = {"X-Sandbox-Admin-Token": viewer_token("test-admin-token", DEMO_TENANT)}
+    found = client.get("/_sandbox/journal", headers=viewer).get_json()["entries"]
+    assert found and all(e["tenant_id"] == DEMO_TENANT for e in found)
+    asked = client.get(f"/_sandbox/journal?tenant={other['id']}", headers=viewer).get_json()
+    assert asked["entries"] == []
+    for path in (
+        f"/_sandbox/journal/{their_id}",
+        f"/_sandbox/journal/{their_id}/curl",
+        f"/_sandbox/journal/{their_id}/timeline",
+        f"/_sandbox/tenants/{other['id']}",
+    ):
+        assert client.get(path, headers=viewer).status_code == 404, path
+    assert client.post(f"/_sandbox/journal/{their_id}/replay", headers=viewer).status_code == 404
+    har = json.loads(client.get("/_sandbox/export?format=har", headers=viewer).data)
+    assert har["log"]["entries"] and all(e["_requestId"] != their_id for e in har["log"]["entries"])
+    assert client.get("/_sandbox/export?reveal=true", headers=viewer).status_code == 403
+    assert [
+        t["id"] for t in client.get("/_sandbox/tenants", headers=viewer).get_json()["tenants"]
+    ] == [DEMO_TENANT]
+    # A viewer changes no setting.
+    for method, path in (
+        ("POST", "/_sandbox/clock/advance"),
+        ("PATCH", f"/_sandbox/tenants/{DEMO_TENANT}"),
+        ("POST", f"/_sandbox/tenants/{DEMO_TENANT}/campaigns/import"),
+    ):
+        resp = client.open(path, method=method, headers=viewer, json={})
+        assert resp.status_code == 403 and resp.get_json()["reason"] == "viewer_not_allowed"
+    assert (
+        client.get("/_sandbox/journal", headers={"X-Sandbox-Admin-Token": "vwr_x.y"}).status_code
+        == 401
+    )
+
+
+def test_the_page_trades_its_token_for_a_cookie_and_guards_changes(client):
+    opened = client.get("/_sandbox/inspector?token=test-admin-token")
+    assert opened.status_code == 303 and opened.headers["Location"] == "/_sandbox/inspector"
+    cookie = opened.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    page = client.get("/_sandbox/inspector")
+    assert (
+        page.status_code == 200
+        and "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+    )
+    csrf = page.get_data(as_text=True).split('data-csrf="')[1].split('"')[0]
+    assert client.get("/_sandbox/journal").status_code == 200  # the cookie reads
+    forged = client.post("/_sandbox/clock/advance", json={"seconds": 1})
+    assert forged.status_code == 403 and forged.get_json()["reason"] == "csrf_token_missing"
+    ok = client.post("/_sandbox/clock/advance", json={"seconds": 1}, headers={"X-CSRF-Token": csrf})
+    assert ok.status_code == 200
+    assert client.get("/_sandbox/", headers={"Accept": "text/html"}).status_code == 303

@@ -1,0 +1,90 @@
+"""The feed over a real WebSocket on the live server: an event arrives live; after a disconnect,
+100 events through several workers arrive exactly once from the last cursor."""
+
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
+from simple_websocket import Client
+
+from tests.conftest import DEMO_KEY, LiveServer
+from tests.helpers import event
+
+ADMIN = "feed-admin"
+
+
+def _frames(ws, until, timeout=15.0):
+    """Collect frames until `until(frames)` holds; return them."""
+    frames, deadline = [], time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        raw = ws.receive(timeout=0.5)
+        if raw is not None:
+            frames.append(json.loads(raw))
+            if until(frames):
+                return frames
+    raise AssertionError(f"timed out; got {[f['type'] for f in frames]}")
+
+
+def _items(frames):
+    return [i for f in frames if f["type"] == "batch" for i in f["items"]]
+
+
+def _post(server, event_id):
+    resp = requests.post(
+        f"{server.url}/server/v4",
+        json=event(event_id=event_id),
+        headers={"x-api-key": DEMO_KEY},
+        timeout=10,
+    )
+    assert resp.status_code == 200
+    return resp.headers["X-Sandbox-Request-Id"]
+
+
+def test_live_feed_and_resume_from_the_last_cursor(tmp_path):
+    server = LiveServer(tmp_path / "data", {"SANDBOX_ADMIN_TOKEN": ADMIN, "SANDBOX_WORKERS": "3"})
+    ws_url = server.url.replace("http://", "ws://") + "/_sandbox/feed"
+    try:
+        ws = Client.connect(f"{ws_url}?token={ADMIN}&kinds=request&backfill=0")
+        _frames(ws, lambda f: f[-1]["type"] == "caught_up")
+        first = _post(server, "live-1")
+        got = _frames(ws, lambda f: any(i["id"] == first for i in _items(f)), timeout=5)
+        cursor = [f for f in got if f["type"] == "batch"][-1]["cursor"]
+        ws.close()
+
+        with ThreadPoolExecutor(8) as pool:  # spread over the workers (SO_REUSEPORT)
+            sent = set(pool.map(lambda n: _post(server, f"gap-{n}"), range(100)))
+        ws = Client.connect(f"{ws_url}?token={ADMIN}&kinds=request&cursor={cursor}")
+        frames = _frames(ws, lambda f: len(_items(f)) >= 100 and f[-1]["type"] == "caught_up")
+        ids = [i["id"] for i in _items(frames)]
+        assert len(ids) == 100 and set(ids) == sent  # exactly those: no gap, no repeat
+        pids = {
+            requests.get(f"{server.url}/_sandbox/health", timeout=5).json()["pid"]
+            for _ in range(30)
+        }
+        assert len(pids) > 1  # several workers wrote them
+        ws.close()
+        bad = requests.get(
+            f"{server.url}/_sandbox/feed?token={ADMIN}&cursor=nope",
+            headers={
+                "Upgrade": "websocket",
+                "Connection": "Upgrade",
+                "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+                "Sec-WebSocket-Version": "13",
+            },
+            timeout=5,
+        )
+        assert bad.status_code == 400 and bad.json()["reason"] == "bad_cursor"
+        refused = requests.get(
+            f"{server.url}/_sandbox/feed",
+            headers={
+                "Upgrade": "websocket",
+                "Connection": "Upgrade",
+                "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+                "Sec-WebSocket-Version": "13",
+            },
+            timeout=5,
+        )
+        assert refused.status_code == 401
+    finally:
+        server.stop()
