@@ -232,3 +232,19 @@ def test_the_page_trades_its_token_for_a_cookie_and_guards_changes(client):
     ok = client.post("/_sandbox/clock/advance", json={"seconds": 1}, headers={"X-CSRF-Token": csrf})
     assert ok.status_code == 200
     assert client.get("/_sandbox/", headers={"Accept": "text/html"}).status_code == 303
+
+
+def test_tail_prints_a_line_per_entry_and_resumes_from_its_cursor(app, client, runner):
+    client.post("/server/v4", json=event(event_id="tail-1", user_id="tailer"), headers=KEY)
+    client.post("/server/v4", json=event(event_id="tail-2"), headers={"x-api-key": "wrong"})
+    out = runner.invoke(args=["tail", "--once", "--kind", "request"])
+    assert out.exit_code == 0, out.output
+    lines = [line for line in out.output.splitlines() if "/server/v4" in line]
+    assert len(lines) == 2 and "user=tailer" in lines[0] and "writekey_unknown" in lines[1]
+    cursor = out.output.split("--cursor ")[1].split()[0]
+    client.post("/server/v4", json=event(event_id="tail-3"), headers=KEY)
+    more = runner.invoke(args=["tail", "--once", "--json", "--cursor", cursor])
+    found = [json.loads(line) for line in more.output.splitlines() if line.startswith("{")]
+    assert [f["event"] for f in found] == ["tail-3"]
+    bad = runner.invoke(args=["tail", "--once", "--cursor", "nope"])
+    assert bad.exit_code != 0 and "feed cursor" in bad.output

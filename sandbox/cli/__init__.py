@@ -207,10 +207,11 @@ def campaigns_list(tenant, as_json):
 
 
 def _commands() -> tuple:
-    from . import outgoing
+    from . import outgoing, tail
 
     tenants_group.add_command(outgoing.tenants_set)
-    return (init_command, serve_command, tenants_group, campaigns_group, *outgoing.COMMANDS)
+    commands = (init_command, serve_command, tenants_group, campaigns_group, tail.tail_command)
+    return (*commands, *outgoing.COMMANDS)
 
 
 def init_app(app: Flask) -> None:

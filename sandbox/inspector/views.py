@@ -13,6 +13,7 @@ from ..domain import tenants
 from ..errors import ApiError
 from ..journal import search as journal
 from ..openapi.declare import ADMIN, declare, param
+from ..store import loads
 from . import curl, export, timeline
 
 RID = [param("request_id", "path", True, example="req_postman")]
@@ -141,16 +142,21 @@ def replay(request_id):
             "body_truncated",
             "Raise SANDBOX_BODY_MAX to keep whole bodies.",
         )
+    if "text/event-stream" in (loads(entry.get("response_headers"), {}) or {}).get(
+        "Content-Type", ""
+    ):
+        raise ApiError(
+            409,
+            "A stream (/sse) is not replayed: it would hold this request open",
+            "stream_not_replayed",
+            "Open the stream again from the client.",
+        )
     headers = [(k, v) for k, v in entry["headers"].items() if k.lower() not in curl.SKIPPED]
     headers.append(("X-Sandbox-Replay-Of", request_id))
-    answer = Client(current_app).open(
-        entry["path"],
-        method=entry["method"],
-        query_string=entry["query"] or None,
-        headers=headers,
-        data=entry["body"],
-        environ_base={"REMOTE_ADDR": "sandbox-replay"},
-    )
+    # A fresh app context: Flask would reuse this request's, and its `g` (the replayed
+    # request's Call would then be finished twice, by its own hook and by this request's).
+    with current_app.app_context():
+        answer = _replayed(entry, headers)
     new_id = answer.headers.get("X-Sandbox-Request-Id")
     return {
         "replayOf": request_id,
@@ -159,6 +165,17 @@ def replay(request_id):
         "body": answer.get_data(as_text=True)[:65536],
         "bodySha256": export.digest(entry["body"]),
     }
+
+
+def _replayed(entry: dict, headers: list):
+    return Client(current_app).open(
+        entry["path"],
+        method=entry["method"],
+        query_string=entry["query"] or None,
+        headers=headers,
+        data=entry["body"],
+        environ_base={"REMOTE_ADDR": "sandbox-replay"},
+    )
 
 
 def _search_ids(args) -> list[str]:
@@ -224,7 +241,11 @@ def export_journal():
     ADMIN,
     "Received",
     errors=(400, 401, 404),
-    params=[param(k) for k in ("tenant", "event_id", "user", "event_name", "since", "until")],
+    params=[
+        *(param(k) for k in ("tenant", "event_id")),
+        param("user", example="postman-user"),
+        *(param(k) for k in ("event_name", "since", "until")),
+    ],
 )
 def received():
     """Answer yes or no, the matching events, and what was refused in the same window."""

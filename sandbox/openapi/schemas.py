@@ -1,6 +1,7 @@
 """OpenAPI component schemas: the JSON shapes of the emulated API, the admin API merged in."""
 
 from .admin_schemas import ADMIN_SCHEMAS
+from .inspector_schemas import INSPECTOR_SCHEMAS
 from .outgoing_schemas import OUTGOING_SCHEMAS
 from .schema_kit import BOOL, INT, NEED, NSTR, OBJ, STR, nullable, obj, ref, success
 
@@ -285,3 +286,4 @@ SCHEMAS = {
 }
 SCHEMAS.update(ADMIN_SCHEMAS)
 SCHEMAS.update(OUTGOING_SCHEMAS)
+SCHEMAS.update(INSPECTOR_SCHEMAS)

@@ -81,7 +81,7 @@
         var r = frame.retention || {};
         document.getElementById("retention").textContent = frame.oldest
           ? "Oldest entry kept: " + frame.oldest + " (retention: " + r.maxAgeDays + " days, " + r.maxEntries + " entries; older ones were pruned)"
-          : "The journal is empty.";
+          : "Nothing recorded yet: traffic appears here as it arrives.";
       } else if (frame.type === "batch") {
         frame.items.forEach(add);
         if (state.dataset.state !== "live") { setState("catching up"); }
@@ -169,14 +169,16 @@
       section("actions", actions);
       var out = el("pre", { "data-testid": "action-output", text: "" });
       detail.appendChild(out);
-      api("GET", "/_sandbox/journal/" + encodeURIComponent(id) + "/curl").then(function (c) {
+      // The admin copies a cURL that works (its credentials in clear); a viewer's stays masked.
+      var reveal = VIEWER ? "" : "?reveal=true";
+      api("GET", "/_sandbox/journal/" + encodeURIComponent(id) + "/curl" + reveal).then(function (c) {
         detail.insertBefore(el("p", { "class": "muted", "data-testid": "digest", text: "body " + c.bodySize + " bytes · sha256 " + c.bodySha256 + (c.truncated ? " (of what was kept: the body was truncated)" : "") }), actions.previousSibling);
         var b1 = el("button", { type: "button", "data-action": "curl", text: "Copy as cURL" });
         b1.addEventListener("click", function () { copy(c.curl); out.textContent = c.curl; out.dataset.curl = c.curl; });
         actions.appendChild(b1);
         if (c.corrected) {
           var b2 = el("button", { type: "button", "data-action": "corrected", text: "Corrected cURL" });
-          b2.addEventListener("click", function () { copy(c.corrected); out.textContent = "# " + c.fix + "\n" + c.corrected; });
+          b2.addEventListener("click", function () { copy(c.corrected); out.textContent = "# " + c.fix + "\n" + c.corrected; out.dataset.curl = c.corrected; });
           actions.appendChild(b2);
         } else if (e.auth_result === "fail") {
           actions.appendChild(el("span", { "class": "muted", text: c.fix }));

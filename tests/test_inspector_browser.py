@@ -1,0 +1,95 @@
+"""The inspector in Debian's chromium against the live server: live list, a rejected request's
+failed check, copy-as-cURL and the corrected cURL reproduced, an exported HAR that parses."""
+
+import json
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.conftest import DEMO_KEY, LiveServer
+from tests.helpers import event
+from tests.test_pages_browser import browser  # noqa: F401  (the chromium fixture)
+
+ADMIN = "inspector-admin"
+SHOTS = Path(os.environ.get("SANDBOX_SCREENSHOTS", "/tmp/sandbox-screenshots"))
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    srv = LiveServer(
+        tmp_path_factory.mktemp("inspector") / "data",
+        {"SANDBOX_ADMIN_TOKEN": ADMIN, "SANDBOX_WORKERS": "2", "SANDBOX_TEST_MODE": "1"},
+    )
+    yield srv
+    srv.stop()
+
+
+def _run(command: str) -> str:
+    """Run a copied cURL command; return the HTTP status it got."""
+    done = subprocess.run(
+        command + " -s -o /dev/null -w '%{http_code}'",
+        shell=True,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    return done.stdout.strip()
+
+
+def test_the_inspector_shows_traffic_live_explains_and_reproduces_it(server, browser):  # noqa: F811
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto(f"{server.url}/_sandbox/inspector?token={ADMIN}")
+    assert page.url.endswith("/_sandbox/inspector")  # the token left the address bar
+    page.locator("#state[data-state=live]").wait_for(timeout=10_000)
+
+    t0 = time.monotonic()
+    ok = requests.post(
+        f"{server.url}/server/v4",
+        json=event(event_id="browser-1", user_id="shopper"),
+        headers={"x-api-key": DEMO_KEY},
+        timeout=5,
+    )
+    rid = ok.headers["X-Sandbox-Request-Id"]
+    page.locator(f"tr[data-id='{rid}']").wait_for(timeout=2_000)
+    assert time.monotonic() - t0 < 2.0
+
+    bad = requests.post(
+        f"{server.url}/server/v4",
+        json=event(event_id="browser-2"),
+        headers={"x-api-key": DEMO_KEY[:-3]},
+        timeout=5,
+    )
+    bad_id = bad.headers["X-Sandbox-Request-Id"]
+    page.locator(f"tr[data-id='{bad_id}']").click()
+    checks = page.locator("[data-testid=checks]")
+    checks.wait_for(timeout=5_000)
+    failed = page.locator("[data-testid=checks] tr.check-fail").inner_text()
+    assert "fail" in failed and "key_known" in failed
+    page.screenshot(path=str(SHOTS / "inspector-rejected.png"))
+    page.click("button[data-action=corrected]")
+    corrected = page.locator("[data-testid=action-output]").get_attribute("data-curl")
+    assert _run(corrected) == "200"
+
+    page.locator(f"tr[data-id='{rid}']").click()
+    page.locator("button[data-action=curl]").wait_for(timeout=5_000)
+    page.click("button[data-action=curl]")
+    copied = page.locator("[data-testid=action-output]").get_attribute("data-curl")
+    assert _run(copied) == "200"
+    digest = page.locator("[data-testid=digest]").inner_text()
+    assert "sha256" in digest
+    page.screenshot(path=str(SHOTS / "inspector.png"))
+
+    har_url = page.locator("#export-har").get_attribute("href")
+    har = json.loads(page.request.get(f"{server.url}{har_url}").text())
+    assert har["log"]["version"] == "1.2"
+    assert any(e["_requestId"] == rid for e in har["log"]["entries"])
+
+    page.click("nav button[data-tab=received]")
+    page.fill("#received-form input[name=event_id]", "browser-1")
+    page.click("#received-form button")
+    assert page.locator("[data-testid=answer]").inner_text().startswith("yes")
