@@ -59,6 +59,7 @@ def prepare() -> None:
             400, f"backfill must be a whole number up to {feed.MAX_BACKFILL}", "bad_backfill"
         )
     g.feed_args = {
+        "scope": g.principal.tenant_id,
         "cursor": cursor,
         "backfill": int(raw),
         "kinds": _kinds(args.get("kinds", "")),
@@ -69,6 +70,33 @@ def prepare() -> None:
 
 def _send(ws, frame: dict) -> None:
     ws.send(current_app.json.dumps(frame))
+
+
+# Inspectors of one process with the same filters read the same rows at the same cursor:
+# the first one's read (and its frame, serialised) serves the others for a moment. Reusing
+# a read is safe at any age: it is a snapshot, and the cursor after it still finds every
+# later commit (each file's ids rise in commit order).
+_READS: dict = {}
+READ_REUSE_SECONDS = 0.5
+
+
+def _read(store, cursor, args, kinds, masker, filters):
+    """Return (frame text or None, cursor, more): one shared read per cursor and filter."""
+    key = (cursor, args["scope"], tuple(sorted(args["filters"].items())), kinds)
+    now = time.monotonic()
+    found = _READS.get(key)
+    if found is not None and now - found[0] < READ_REUSE_SECONDS:
+        return found[1:]
+    items, after, more = feed.read(store, cursor, filters(), kinds, masker)
+    text = (
+        current_app.json.dumps({"type": "batch", "items": items, "cursor": after})
+        if items
+        else None
+    )
+    if len(_READS) > 256:
+        _READS.clear()
+    _READS[key] = (now, text, after, more)
+    return text, after, more
 
 
 @bp.before_request
@@ -112,13 +140,21 @@ def feed_socket(ws):
             clock = settings.get(store, "virtual_clock")
             caught_up, behind_since = False, None
             while not stream.closing and ws.connected:
-                items, cursor, more = feed.read(store, cursor, filters(), kinds, masker)
-                now_clock = settings.get(store, "virtual_clock")
-                if "clock" in kinds and now_clock != clock:
-                    clock = now_clock
-                    items.append(feed.clock_frame(now_clock))
-                if items:
-                    _send(ws, {"type": "batch", "items": items, "cursor": cursor})
+                text, cursor, more = _read(store, cursor, args, kinds, masker, filters)
+                if text is not None:
+                    ws.send(text)
+                if "clock" in kinds and not more:
+                    now_clock = settings.get(store, "virtual_clock")
+                    if now_clock != clock:
+                        clock = now_clock
+                        _send(
+                            ws,
+                            {
+                                "type": "batch",
+                                "items": [feed.clock_frame(now_clock)],
+                                "cursor": cursor,
+                            },
+                        )
                 if more:
                     behind_since = behind_since or time.monotonic()
                     if time.monotonic() - behind_since > BEHIND_SECONDS:
