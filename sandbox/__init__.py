@@ -82,6 +82,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         store, app.config["FIXTURES_DIR"], clock.isoformat()
     )
     store.write(write)
+    # Links made where no request is at hand (a delayed nudge's click action) use this base.
+    settings.put(store, "public_url", config_module.public_url(app.config))
 
     cfg = app.config
     hub = Hub(cfg["STREAMS_MAX"], cfg["STREAM_HEARTBEAT_SECONDS"])

@@ -163,7 +163,8 @@ def test_the_whole_cycle_in_virtual_time_ends_in_an_encrypted_report(tmp_path, g
         reports = _admin(server, "GET", "/reports", params={"tenant": DEMO_TENANT}).json()
         assert len(reports["reports"]) == 1
         rpt = reports["reports"][0]
-        assert rpt["encrypted"] is True and rpt["recipient"] == fingerprint and rpt["rows"] == 1
+        assert rpt["encrypted"] is True, rpt
+        assert rpt["recipient"] == fingerprint and rpt["rows"] == 1
         armored = _admin(server, "GET", f"/reports/{rpt['reportId']}").text
         assert armored.startswith("-----BEGIN PGP MESSAGE-----")
         rows = json.loads(str(gpg.decrypt(armored)))["rows"]

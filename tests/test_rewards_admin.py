@@ -141,5 +141,7 @@ def test_won_rewards_show_in_the_reward_proxy_with_codes(make_app, admin_headers
         headers=bearer(token),
     ).get_json()["data"]
     assert other["total"] == 0
-    webhooks = app.extensions["sandbox.store"].all("SELECT payload FROM outbox")
+    webhooks = app.extensions["sandbox.store"].all(
+        "SELECT payload FROM outbox WHERE kind = 'reward_webhook'"
+    )
     assert len(webhooks) == len(won)

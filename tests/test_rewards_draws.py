@@ -83,7 +83,9 @@ def test_plays_issue_each_code_once_and_stop_at_the_pool(app):
     assert all(r["outcome"] == "no_reward: code no coupon left" for r in results[20:])
     summary = odds.summary(store, t["id"], "camp")[0]
     assert summary["variants"][0]["couponsLeft"] == 0 and summary["variants"][0]["wins"] == 20
-    queued = store.all("SELECT payload FROM outbox WHERE tenant_id = ?", (t["id"],))
+    queued = store.all(
+        "SELECT payload FROM outbox WHERE tenant_id = ? AND kind = 'reward_webhook'", (t["id"],)
+    )
     assert len(queued) == 20  # one reward webhook row per win, in the same transaction
     rewards = store.all("SELECT status, code FROM rewards WHERE tenant_id = ?", (t["id"],))
     assert {r["status"] for r in rewards} == {"redeemable-unseen"} and len(rewards) == 20

@@ -1,6 +1,7 @@
 """Admin routes of outgoing requests: deliveries, resends, reports, tenant delivery settings."""
 
 import os
+import time
 
 from flask import Response, current_app, request
 
@@ -134,7 +135,13 @@ def resend_delivery(delivery_id):
         problem = configure.url_problem(url)
         if problem:
             raise ApiError(400, f"url {problem}", "bad_url")
-    engine().attempt(views.row(_store(), delivery_id), trigger="manual", url=url)
+    if engine().send_now(delivery_id, url=url) is None:
+        raise ApiError(
+            409,
+            f"Delivery {delivery_id} is being sent right now by the delivery loop",
+            "delivery_in_flight",
+            "Look at it again in a moment: GET /_sandbox/deliveries/<id>.",
+        )
     return _masker().json(_delivery_or_404(delivery_id))
 
 
@@ -156,10 +163,13 @@ def retry_failed():
     rows = _store().all(
         f"SELECT * FROM outbox WHERE {clauses} ORDER BY id LIMIT 10000", tuple(where.values())
     )
-    results = [engine().attempt(r, trigger="manual") for r in rows]
+    results = [(r["delivery_id"], engine().send_now(r["delivery_id"])) for r in rows]
     return {
         "retried": len(results),
-        "results": [{"deliveryId": r["delivery_id"], "decision": r["decision"]} for r in results],
+        "results": [
+            {"deliveryId": d, "decision": a["decision"] if a else "being sent by the loop"}
+            for d, a in results
+        ],
     }
 
 
@@ -276,6 +286,16 @@ def trigger_delivery(ref):
         )
     now = current_app.extensions["sandbox.clock"].isoformat()
     delivery_id = _store().write(trigger.fire(tenant, kind, user_id, now))
-    row = views.row(_store(), delivery_id)
-    engine().attempt(row)
+    # Sent at once: here, or by the delivery loop if it claimed the row first.
+    if engine().send_now(delivery_id, trigger="schedule") is None:
+        _wait_for_attempt(delivery_id)
     return _masker().json(_delivery_or_404(delivery_id))
+
+
+def _wait_for_attempt(delivery_id: str, seconds: float = 20.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        row = views.row(_store(), delivery_id)
+        if row is None or row["attempts"] or row["status"] == "held":
+            return
+        time.sleep(0.05)

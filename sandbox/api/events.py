@@ -6,6 +6,7 @@ from flask import Blueprint
 from ..auth.bearer import check_event_user
 from ..auth.writekey import HEADER
 from ..domain import events
+from ..domain.nudges import triggers
 from ..domain.rewards import rules
 from ..http.path import Call, header_safe
 from ..openapi.declare import KEY, declare
@@ -51,20 +52,35 @@ def ingest(c: Call, source: str):
 
 
 def _rules(c: Call, tenant: dict, body: dict, uid: str, now: str, headers: dict) -> None:
-    """Grant plays of the sheet campaigns the event meets; say per campaign why or why not."""
-    campaigns = rules.sheet_campaigns(c.rt.store, tenant["id"])
-    if not campaigns:
-        return
+    """Grant plays of the sheet campaigns the event meets (saying per campaign why or why not),
+    and make the nudges the event and those grants trigger."""
     user_id = body.get("user_id")
-    in_segment = rules.segment_test(c.rt.store, tenant["id"], user_id)
-    verdicts = rules.evaluate(
-        campaigns, body.get("event_name"), body.get("event_properties"), now, in_segment
+    granted = []
+    campaigns = rules.sheet_campaigns(c.rt.store, tenant["id"])
+    if campaigns:
+        in_segment = rules.segment_test(c.rt.store, tenant["id"], user_id)
+        verdicts = rules.evaluate(
+            campaigns, body.get("event_name"), body.get("event_properties"), now, in_segment
+        )
+        for v in verdicts:
+            if v["granted"] and isinstance(user_id, str) and user_id:
+                c.write(rules.grant(tenant["id"], v["campaignId"], user_id, uid, now))
+                granted.append(v["campaignId"])
+        # Explained like a 401: the answer says it, and the journal keeps the answer's headers.
+        headers["X-Sandbox-Rewards"] = header_safe(rules.header(verdicts))[:2000]
+    made = triggers.event_nudges(
+        c.rt.store,
+        tenant["id"],
+        user_id,
+        body.get("event_name"),
+        body.get("event_properties"),
+        granted,
+        c.entry["request_id"],
+        c.rt.clock.time(),
+        now,
     )
-    for v in verdicts:
-        if v["granted"] and isinstance(user_id, str) and user_id:
-            c.write(rules.grant(tenant["id"], v["campaignId"], user_id, uid, now))
-    # Explained like a 401: the answer says it, and the journal keeps the answer's headers.
-    headers["X-Sandbox-Rewards"] = header_safe(rules.header(verdicts))[:2000]
+    if made is not None:
+        c.write(made)
 
 
 # The routes the ingest door answers beneath Flask (http/door.py), with their endpoints.

@@ -58,7 +58,7 @@ def sse():
     peer = request.environ.get("gunicorn.socket")  # watched for the client leaving
     sse.peer = peer.fileno() if peer is not None else None
     body = nudges.stream(
-        c.rt.store, sse, last_id, current_app.config["SSE_MAX_SECONDS"], c.rt.clock.isoformat
+        c.rt.store, sse, last_id, current_app.config["SSE_MAX_SECONDS"], c.rt.clock
     )
     return Response(
         body,

@@ -89,14 +89,13 @@ def deliveries_resend(delivery_id, url):
     """Send a delivery now (a new attempt of the same delivery id)."""
     from ..outgoing import configure, views
 
-    row = views.row(_store(), delivery_id)
-    if row is None:
+    if views.row(_store(), delivery_id) is None:
         raise click.ClickException(f"no delivery {delivery_id!r}")
     problem = configure.url_problem(url)
     if problem:
         raise click.ClickException(f"--url {problem}")
-    attempt = _engine().attempt(row, trigger="manual", url=url)
-    click.echo(attempt["decision"])
+    attempt = _engine().send_now(delivery_id, url=url)
+    click.echo(attempt["decision"] if attempt else "being sent right now by the delivery loop")
 
 
 @deliveries_group.command("retry-failed")
@@ -110,7 +109,8 @@ def deliveries_retry_failed(tenant):
     engine = _engine()
     rows = _store().all(sql + " ORDER BY id", params)
     for row in rows:
-        click.echo(f"{row['delivery_id']}  {engine.attempt(row, trigger='manual')['decision']}")
+        attempt = engine.send_now(row["delivery_id"])
+        click.echo(f"{row['delivery_id']}  {attempt['decision'] if attempt else 'in flight'}")
     click.echo(f"retried {len(rows)}")
 
 
@@ -121,13 +121,14 @@ def deliveries_retry_failed(tenant):
 @with_appcontext
 def trigger_command(kind, tenant, user_id):
     """Fire a signed reward or nudge webhook with a realistic payload, without playing."""
-    from ..outgoing import trigger, views
+    from ..outgoing import trigger
 
     t = _tenant(tenant)
     clock = current_app.extensions["sandbox.clock"]
     delivery_id = _store().write(trigger.fire(t, kind, user_id, clock.isoformat()))
-    attempt = _engine().attempt(views.row(_store(), delivery_id))
-    click.echo(f"{delivery_id}  {attempt['decision']}")
+    attempt = _engine().send_now(delivery_id, trigger="schedule")
+    said = attempt["decision"] if attempt else "sent by the running sandbox's delivery loop"
+    click.echo(f"{delivery_id}  {said}")
 
 
 @reports_group.command("list")

@@ -32,8 +32,9 @@ def _read(folder: Path, name: str, key: str) -> list:
 
 
 def load_tenant_data(conn, tenant_id: str, folder: str | Path, now: str = "") -> None:
-    """Insert (or replace) the campaigns, entry points, deep links, SDK settings and the reward
-    sheet (reward-sheet.csv, its coupon pools in the fixtures' pools/ folder) in `folder`."""
+    """Insert (or replace) the campaigns, entry points, deep links, SDK settings, the reward
+    sheet (reward-sheet.csv, its coupon pools in the fixtures' pools/ folder) and the nudge
+    sheet (nudge-sheet.csv) in `folder`."""
     folder = Path(folder)
     for pos, c in enumerate(_read(folder, "campaigns.json", "campaigns")):
         conn.execute(
@@ -61,6 +62,9 @@ def load_tenant_data(conn, tenant_id: str, folder: str | Path, now: str = "") ->
     sheet_path = folder / "reward-sheet.csv"
     if sheet_path.exists():
         _load_sheet(conn, tenant_id, sheet_path, now)
+    nudge_path = folder / "nudge-sheet.csv"
+    if nudge_path.exists():
+        _load_nudges(conn, tenant_id, nudge_path, now)
     sdk_path = folder / "sdk.json"
     if sdk_path.exists():
         for key, value in json.loads(sdk_path.read_text()).items():
@@ -80,6 +84,17 @@ def _load_sheet(conn, tenant_id: str, path: Path, now: str) -> None:
         first = errors[0]
         raise ValueError(f"{path}: row {first['row']}, {first['column']}: {first['message']}")
     importer.import_campaigns(tenant_id, found, now).run(conn)
+
+
+def _load_nudges(conn, tenant_id: str, path: Path, now: str) -> None:
+    """Import a fixture nudge sheet; a broken fixture stops the start, naming the error."""
+    from .nudges import definitions
+
+    found, errors = definitions.check(path.read_bytes(), "text/csv")
+    if errors:
+        first = errors[0]
+        raise ValueError(f"{path}: row {first['row']}, {first['column']}: {first['message']}")
+    definitions.store_write(tenant_id, found, now).run(conn)
 
 
 def campaigns(store: Store, tenant_id: str) -> list[dict]:

@@ -108,6 +108,19 @@ def by_id(store: Store, tenant_id: str) -> dict | None:
     )
 
 
+def fresh(store: Store, tenant_id: str) -> dict | None:
+    """Return the tenant as stored now, not as this process cached it a moment ago.
+
+    For the delivery loop: a webhook URL or key set in another process applies at once.
+    """
+    return store.one("SELECT * FROM tenants WHERE id = ?", (tenant_id,))
+
+
+def fresh_list(store: Store) -> list[dict]:
+    """Return every tenant as stored now (see fresh())."""
+    return store.all("SELECT * FROM tenants ORDER BY created_at, name")
+
+
 def by_write_key(store: Store, write_key: str) -> dict | None:
     """Return the tenant that owns this writeKey (cached for a second: every request asks)."""
     return store.cached(

@@ -26,7 +26,39 @@ ATTEMPT = obj(
     }
 )
 
+NUDGE = obj({"nudgeId": STR, "userId": STR, "trigger": STR, "state": STR, "channels": OBJ})
+
 OUTGOING_SCHEMAS = {
+    "NudgeDefinitions": obj({"nudges": {"type": "array", "items": obj({"nudgeId": STR})}}),
+    "Nudges": obj({"nudges": {"type": "array", "items": NUDGE}}),
+    "Nudge": NUDGE,
+    "NudgeSent": obj({"nudgeId": STR}),
+    "NudgeSend": {
+        "type": "object",
+        "required": ["userId"],
+        "description": "userId, and optionally title, body, image, clickAction, pageType, button, "
+        "channels (inapp, webhook, push), delaySeconds, expirySeconds, campaignId.",
+        "properties": {
+            "userId": {"type": "string", "minLength": 1, "maxLength": 256, "pattern": "\\S"},
+            "title": {"type": "string"},
+            "channels": {
+                "type": "array",
+                "items": {"enum": ["inapp", "webhook", "push"]},
+            },
+            "pageType": {
+                "enum": [
+                    "full-default",
+                    "middle-default",
+                    "bottom-default",
+                    "bottom-slider",
+                    "middle-popup",
+                    "bottom-popup",
+                ]
+            },
+            "delaySeconds": {"type": "number", "minimum": 0, "maximum": 31622400},
+            "expirySeconds": {"type": "number", "minimum": 0, "maximum": 31622400},
+        },
+    },
     "Deliveries": obj(
         {"deliveries": {"type": "array", "items": obj(_DELIVERY)}, "total": INT, "limit": INT}
     ),

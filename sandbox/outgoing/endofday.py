@@ -45,7 +45,7 @@ def next_any(store: Store, now: float) -> float | None:
         r["tenant_id"]
         for r in store.all("SELECT DISTINCT tenant_id FROM outbox WHERE status = 'failed'")
     }
-    times = [next_run(store, t, now)[0] for t in tenants.list_tenants(store) if t["id"] in ids]
+    times = [next_run(store, t, now)[0] for t in tenants.fresh_list(store) if t["id"] in ids]
     return min(times) if times else None
 
 
@@ -88,7 +88,7 @@ def run_due(engine) -> list[dict]:
     """Run every end-of-day retry that is due now; return what each run did."""
     store, now = engine.store, engine.clock.time()
     done = []
-    for tenant in tenants.list_tenants(store):
+    for tenant in tenants.fresh_list(store):
         when, local_date = next_run(store, tenant, now)
         if when > now:
             continue

@@ -11,6 +11,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from ..domain import outbox, tenants
+from ..domain.nudges import life
 from ..domain.rewards import outcomes
 from ..masking import mask
 from ..store import CachedWrite, CoreWrite, Store, dumps, loads
@@ -54,14 +55,54 @@ class Engine:
 
         return self.store.write(CoreWrite(run))
 
+    def claim_one(self, delivery_id: str) -> dict | None:
+        """Lease one delivery to this process whatever its status (a manual send); its row, or
+        None while another process holds it (the delivery loop is sending it)."""
+        wall = time.time()
+
+        def run(conn):
+            cur = conn.execute(
+                "SELECT * FROM outbox WHERE delivery_id = ? AND (lease_until IS NULL OR "
+                "lease_until < ?)",
+                (delivery_id, wall),
+            )
+            found = cur.fetchone()
+            if found is None:
+                return None
+            row = dict(zip([d[0] for d in cur.description], found, strict=True))
+            conn.execute(
+                "UPDATE outbox SET lease_until = ?, lease_owner = ? WHERE id = ?",
+                (wall + self._lease(row), self.owner, row["id"]),
+            )
+            return row
+
+        return self.store.write(CoreWrite(run))
+
+    def send_now(self, delivery_id: str, trigger: str = "manual", url: str | None = None):
+        """Claim and attempt one delivery now; None when another process is sending it."""
+        row = self.claim_one(delivery_id)
+        return None if row is None else self.attempt(row, trigger=trigger, url=url)
+
     def _lease(self, row: dict) -> float:
-        tenant = tenants.by_id(self.store, row["tenant_id"]) or {}
+        tenant = tenants.fresh(self.store, row["tenant_id"]) or {}
         s = settings.of(tenant)
         return s["connectTimeout"] + s["readTimeout"] + LEASE_MARGIN
 
+    def release_nudges(self) -> int:
+        """Release the delayed nudges that are due (they queue their deliveries); how many."""
+        due = life.next_due(self.store)
+        now = self.clock.time()
+        if due is None or due > now:
+            return 0
+        return self.store.write(life.release_due(now, self.clock.isoformat(now)))
+
     def drain(self, rounds: int = 1000) -> int:
-        """Attempt everything due now (in parallel), until nothing is due; return how many."""
+        """Attempt everything due now (in parallel), until nothing is due; return how many.
+
+        Delayed nudges that came due are released first: their webhooks go out with the rest.
+        """
         done = 0
+        self.release_nudges()
         for _ in range(rounds):
             rows = self.claim()
             if not rows:
@@ -71,25 +112,28 @@ class Engine:
         return done
 
     def due_now(self) -> int:
-        """Return how many requests are due now, claimed or not (by any process)."""
+        """Return how many requests (and delayed nudges) are due now, claimed or not."""
+        now = self.clock.time()
         row = self.store.one(
             "SELECT count(*) AS n FROM outbox WHERE status IN ('queued', 'retrying') AND "
             "(next_at IS NULL OR next_at <= ?)",
-            (self.clock.time(),),
+            (now,),
         )
-        return row["n"]
+        nudge = life.next_due(self.store)
+        return row["n"] + (1 if nudge is not None and nudge <= now else 0)
 
     def next_due(self) -> float | None:
-        """Return when the next queued or retrying request is due (sandbox clock), or None."""
+        """Return when the next request or delayed nudge is due (sandbox clock), or None."""
         row = self.store.one(
             "SELECT min(coalesce(next_at, 0)) AS at FROM outbox WHERE status IN "
             "('queued', 'retrying')"
         )
-        return None if row is None or row["at"] is None else row["at"]
+        times = [t for t in (row and row["at"], life.next_due(self.store)) if t is not None]
+        return min(times) if times else None
 
     def attempt(self, row: dict, trigger: str = "schedule", url: str | None = None) -> dict:
         """Send one request now and record the attempt; return the attempt as stored."""
-        tenant = tenants.by_id(self.store, row["tenant_id"])
+        tenant = tenants.fresh(self.store, row["tenant_id"])
         if tenant is None:
             return self._hold(row, "its tenant was deleted")
         s = settings.of(tenant)
@@ -198,6 +242,8 @@ class Engine:
                 outcomes.complete(conn, row["tenant_id"], row["reward_id"], code, attempt["at"])
             if status == "disabled":
                 _disable(conn, row["tenant_id"], kind, attempt)
+            if kind == "nudge_webhook":  # the nudge's own record follows its webhook
+                life.webhook_outcome(conn, row["delivery_id"], status, attempt["at"])
             return None
 
         # Disabling changes the tenant (its settings): the cached tenants must go.

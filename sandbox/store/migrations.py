@@ -343,3 +343,29 @@ def m010_outgoing(db):
         "method TEXT, headers TEXT, body TEXT, answered INTEGER)"
     )
     db.execute("CREATE INDEX idx_hook_calls ON hook_calls (name, id)")
+
+
+@MIGRATIONS()
+def m011_nudges(db):
+    """Nudge definitions per tenant, and each nudge's life from its cause to its acknowledgement."""
+    db.execute(
+        "CREATE TABLE nudge_definitions (tenant_id TEXT NOT NULL, definition_id TEXT NOT NULL, "
+        "trigger TEXT NOT NULL, trigger_event TEXT, condition TEXT, campaign_id TEXT, "
+        "hours_before REAL, audience TEXT NOT NULL, audience_value TEXT, content TEXT NOT NULL, "
+        "channels TEXT NOT NULL, delay_seconds REAL NOT NULL, expiry_seconds REAL, "
+        "imported_at TEXT, PRIMARY KEY (tenant_id, definition_id))"
+    )
+    db.execute(
+        "CREATE TABLE nudge_log (nudge_id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, "
+        "user_id TEXT NOT NULL, definition_id TEXT, trigger TEXT NOT NULL, cause TEXT, "
+        "content TEXT NOT NULL, channels TEXT NOT NULL, state TEXT NOT NULL, "
+        "channel_states TEXT, created_at TEXT NOT NULL, due_at REAL NOT NULL, expires_at REAL, "
+        "released_at TEXT, delivered_at TEXT, acked_at TEXT, expired_at TEXT, failed_at TEXT, "
+        "push TEXT, delivery_id TEXT)"
+    )
+    db.execute("CREATE INDEX idx_nudge_log_due ON nudge_log (state, due_at)")
+    db.execute("CREATE INDEX idx_nudge_log_user ON nudge_log (tenant_id, user_id)")
+    db.execute("CREATE INDEX idx_nudge_log_cause ON nudge_log (cause)")
+    db.execute("CREATE INDEX idx_nudge_log_delivery ON nudge_log (delivery_id)")
+    # A reward variant's rewards expire this many hours after they are won (none: never).
+    db.execute("ALTER TABLE reward_variants ADD COLUMN expiry_hours REAL")

@@ -88,7 +88,9 @@ def import_campaigns(tenant_id: str, campaigns: list[Campaign], now: str) -> Cac
             )
             for position, v in enumerate(c.variants):
                 conn.execute(
-                    "INSERT INTO reward_variants VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO reward_variants (tenant_id, campaign_id, position, name, "
+                    "reward_type, reward_name, amount, chance, cap, has_pool, coupon_api, "
+                    "coupon_path, expiry_hours) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         *key,
                         position,
@@ -101,6 +103,7 @@ def import_campaigns(tenant_id: str, campaigns: list[Campaign], now: str) -> Cac
                         v.codes is not None,
                         v.coupon_api,
                         v.coupon_path,
+                        v.expiry_hours,
                     ),
                 )
                 conn.executemany(

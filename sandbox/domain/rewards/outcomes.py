@@ -9,6 +9,7 @@ import base64
 import secrets
 
 from .. import outbox
+from ..nudges import triggers
 
 REDEEMABLE, PENDING = "redeemable-unseen", "pending"
 _COLUMNS = (
@@ -53,8 +54,9 @@ def coupon_request(r: dict, variant: str) -> dict:
     }
 
 
-def record(conn, r: dict, variant: dict, now: str) -> None:
-    """Insert a won reward and queue what it sends, in the play's transaction."""
+def record(conn, r: dict, variant: dict, now: str, won_at: float | None = None) -> None:
+    """Insert a won reward and queue what it sends, in the play's transaction: its webhook
+    (or first its coupon request), and the nudges of a reward won or about to expire."""
     api = variant.get("coupon_api")
     r = {**r, "status": PENDING if api else REDEEMABLE}
     conn.execute(
@@ -82,6 +84,8 @@ def record(conn, r: dict, variant: dict, now: str) -> None:
             r["user_id"],
             r["reward_id"],
         )
+    if won_at is not None:
+        triggers.reward_nudges(conn, r, won_at, now)
 
 
 def complete(conn, tenant_id: str, reward_id: str, code: str, now: str) -> bool:

@@ -1,6 +1,7 @@
 """Playing a sheet campaign: the draw, the coupon, the reward and its webhook row, in one write."""
 
 import secrets
+from datetime import datetime
 
 from ...store import CoreWrite, dumps, loads
 from . import draw, outcomes
@@ -15,7 +16,7 @@ def _stock(conn, tenant_id: str, campaign_id: str) -> list[dict]:
     """
     cur = conn.execute(
         "SELECT position, name, reward_type, reward_name, amount, chance, cap, has_pool, "
-        "coupon_api FROM "
+        "coupon_api, expiry_hours FROM "
         "reward_variants WHERE tenant_id = ? AND campaign_id = ? ORDER BY position",
         (tenant_id, campaign_id),
     )
@@ -172,4 +173,15 @@ def _reward(conn, tenant, campaign_type, campaign_id, user_id, index, v, reward_
         "expiry": -1,
         "created_at": now,
     }
-    outcomes.record(conn, r, v, now)
+    won_at = _epoch(now)
+    if v.get("expiry_hours") and won_at is not None:
+        r["expiry"] = int(won_at + v["expiry_hours"] * 3600)
+    outcomes.record(conn, r, v, now, won_at)
+
+
+def _epoch(iso: str) -> float | None:
+    """Return the epoch of a sandbox clock time (None for one that is not ISO 8601)."""
+    try:
+        return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None

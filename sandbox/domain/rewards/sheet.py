@@ -29,6 +29,7 @@ COLUMNS = {
     "audience": "Audience",
     "couponapi": "Coupon API",
     "couponcodepath": "Coupon Code Path",
+    "expiryhours": "Expiry Hours",
 }
 # Who may earn a play: everyone, or only users added to the campaign's segment
 # (POST /segment/<campaignId>/user/add, as the real segmentation API does).
@@ -50,12 +51,21 @@ class SheetUnreadable(ValueError):
     """The file is not a CSV or xlsx sheet we can read."""
 
 
+def norm(header) -> str:
+    """Return a column name as matched: lower case, without spaces, _ and -."""
+    return _norm(header)
+
+
 def _norm(header) -> str:
     return re.sub(r"[\s_\-]", "", str(header or "")).lower()
 
 
-def read_rows(data: bytes, content_type: str) -> list[tuple[int, dict]]:
-    """Return the sheet's data rows as (row number, {normalised column: text})."""
+def read_rows(data: bytes, content_type: str, columns: dict = COLUMNS) -> list[tuple[int, dict]]:
+    """Return the sheet's data rows as (row number, {normalised column: text}).
+
+    `columns` names the sheet's known columns (normalised -> as documented); the nudge
+    sheet reads through here too.
+    """
     if XLSX in (content_type or "") or data[:2] == b"PK":
         grid = _xlsx_grid(data)
     else:
@@ -76,7 +86,7 @@ def read_rows(data: bytes, content_type: str) -> list[tuple[int, dict]]:
     header = [_norm(h) for h in grid[0]]
     rows = []
     for number, cells in enumerate(grid[1:], start=2):
-        values = {h: _text(c) for h, c in zip(header, cells, strict=False) if h in COLUMNS}
+        values = {h: _text(c) for h, c in zip(header, cells, strict=False) if h in columns}
         if any(values.values()):
             rows.append((number, values))
     return [(0, {"__header__": header})] + rows

@@ -27,6 +27,7 @@ class Variant:
     chance: float = 0.0  # percent, set once the campaign's mode is known
     coupon_api: str | None = None  # the partner's coupon API, instead of codes
     coupon_path: str | None = None  # where the code is in its JSON answer
+    expiry_hours: float | None = None  # a won reward expires this long after the win
 
 
 @dataclass
@@ -225,6 +226,7 @@ def parse(rows: list[tuple[int, dict]], pools_dir: Path, issued: set[str]) -> tu
                 cap,
                 coupon_api=api,
                 coupon_path=path,
+                expiry_hours=_expiry(number, r.get("expiryhours", ""), errors),
             )
         )
     for campaign in campaigns.values():
@@ -290,3 +292,18 @@ def _odds(number: int, pct: str, ratio: str, errors: _Errors):
         "Fill Winning chance Percentage (or Win Ratio) for every variant.",
     )
     return None, None
+
+
+def _expiry(number: int, text: str, errors: _Errors) -> float | None:
+    if not text:
+        return None
+    value = _number(text)
+    if value is None or not 0 < value <= 24 * 3650:
+        errors.add(
+            number,
+            "expiryhours",
+            f"{text!r} is not a number of hours above 0",
+            "Write how long a won reward stays redeemable, e.g. 72, or leave it empty.",
+        )
+        return None
+    return value

@@ -4,9 +4,10 @@ import json
 import secrets
 import time
 
-from ..store import CoreWrite, Store, dumps, loads
-from ..streams import Hub, Stream
-from ..streams.watch import Watcher
+from ...store import CoreWrite, Store, dumps, loads
+from ...streams import Hub, Stream
+from ...streams.watch import Watcher
+from . import life
 
 
 def test_nudge(nudge_id: str, click_action: str) -> dict:
@@ -51,7 +52,17 @@ def exists(store: Store, tenant_id: str, user_id: str, nudge_id: str) -> bool:
 
 
 def find(store: Store, tenant_id: str, user_id: str, nudge_id: str) -> dict | None:
-    """Return the payload of a nudge sent to the user, or None."""
+    """Return what a nudge sent to the user says (title, body, image, clickAction...), or None.
+
+    A nudge of any channel has its content in its log; the SDK's test nudge only its frame.
+    """
+    logged = store.one(
+        "SELECT content, state FROM nudge_log WHERE tenant_id = ? AND user_id = ? AND "
+        "nudge_id = ? AND released_at IS NOT NULL",
+        (tenant_id, user_id, nudge_id),
+    )
+    if logged is not None:
+        return {**loads(logged["content"], {}), "nudgeId": nudge_id, "state": logged["state"]}
     row = store.one(
         "SELECT payload FROM nudges WHERE tenant_id = ? AND user_id = ? AND nudge_id = ?",
         (tenant_id, user_id, nudge_id),
@@ -61,21 +72,28 @@ def find(store: Store, tenant_id: str, user_id: str, nudge_id: str) -> dict | No
 
 def acknowledge(tenant_id: str, user_id: str, nudge_id: str, now: str) -> CoreWrite:
     """Return the write that marks a nudge acknowledged (the first time only)."""
-    return CoreWrite(
-        lambda conn: conn.execute(
+
+    def run(conn):
+        conn.execute(
             "UPDATE nudges SET acked_at = COALESCE(acked_at, ?) WHERE tenant_id = ? AND "
             "user_id = ? AND nudge_id = ?",
             (now, tenant_id, user_id, nudge_id),
         )
-    )
+        life.acknowledged(conn, tenant_id, user_id, nudge_id, now)
+
+    return CoreWrite(run)
 
 
-def pending(store: Store, tenant_id: str, user_id: str, after_id: int) -> list[dict]:
-    """Return the user's nudges queued after `after_id` and not yet acknowledged."""
+def pending(
+    store: Store, tenant_id: str, user_id: str, after_id: int, now: float | None = None
+) -> list[dict]:
+    """Return the user's nudges queued after `after_id`, not acknowledged, not expired at `now`."""
     return store.all(
-        "SELECT id, payload FROM nudges WHERE tenant_id = ? AND user_id = ? AND "
-        "id > ? AND acked_at IS NULL ORDER BY id",
-        (tenant_id, user_id, after_id),
+        "SELECT n.id, n.nudge_id, n.payload FROM nudges n LEFT JOIN nudge_log l ON "
+        "l.nudge_id = n.nudge_id WHERE n.tenant_id = ? AND n.user_id = ? AND n.id > ? AND "
+        "n.acked_at IS NULL AND (l.expires_at IS NULL OR ? IS NULL OR l.expires_at > ?) "
+        "ORDER BY n.id",
+        (tenant_id, user_id, after_id, now, now),
     )
 
 
@@ -101,12 +119,23 @@ def watcher(hub: Hub, store: Store, interval: float = 0.1) -> Watcher:
     return Watcher(hub, lambda after: since(store, after), lambda: latest_id(store), interval)
 
 
+def _streamed(rows: list[dict], at: str) -> CoreWrite:
+    def run(conn):
+        conn.executemany(
+            "UPDATE nudges SET delivered_at = COALESCE(delivered_at, ?) WHERE id = ?",
+            [(at, r["id"]) for r in rows],
+        )
+        life.streamed(conn, [r["nudge_id"] for r in rows], at)
+
+    return CoreWrite(run)
+
+
 def frame(row: dict) -> str:
     """Return one SSE frame: `id:` for resumption, `data:` as the SDK parses it."""
     return f"id: {row['id']}\ndata: {json.dumps({'data': loads(row['payload'])})}\n\n"
 
 
-def stream(store: Store, sse: Stream, last_id: int, max_seconds: float, now_iso):
+def stream(store: Store, sse: Stream, last_id: int, max_seconds: float, clock):
     """Yield SSE frames for the stream's user until `max_seconds` pass (the SDK reconnects).
 
     The stream waits on its own wake-up (streams/hub.py), not on a timer of its own:
@@ -120,19 +149,10 @@ def stream(store: Store, sse: Stream, last_id: int, max_seconds: float, now_iso)
     try:
         yield ": connected to the CustomerGlu sandbox\n\n"
         while sse.live:
-            rows = pending(store, tenant_id, user_id, last_id)
+            rows = pending(store, tenant_id, user_id, last_id, clock.time())
             if rows:
-                delivered = [r["id"] for r in rows]
                 # A stream outlives its request: its deliveries commit on their own.
-                store.write(
-                    CoreWrite(
-                        lambda conn, ids=delivered: conn.executemany(
-                            "UPDATE nudges SET delivered_at = COALESCE(delivered_at, ?) "
-                            "WHERE id = ?",
-                            [(now_iso(), i) for i in ids],
-                        )
-                    )
-                )
+                store.write(_streamed(rows, clock.isoformat()))
                 for row in rows:
                     last_id = row["id"]
                     yield frame(row)

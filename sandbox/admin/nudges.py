@@ -1,0 +1,209 @@
+"""Nudges on the admin surface: import definitions, list them, see every nudge's life, send one."""
+
+from flask import current_app, request
+
+from ..domain.nudges import definitions, life
+from ..domain.rewards.sheet import XLSX
+from ..errors import ApiError
+from ..http.body import request_json_body
+from ..openapi.declare import ADMIN, declare, param
+from ..store import CoreWrite
+from . import bp, viewer_allowed
+from .views import _masker, in_scope, scope, tenant_or_404
+
+REF = [param("ref", "path", True)]
+
+
+def _store():
+    return current_app.extensions["sandbox.store"]
+
+
+def _clock():
+    return current_app.extensions["sandbox.clock"]
+
+
+@bp.post("/tenants/<ref>/nudges/import")
+@declare(
+    "Import nudge definitions from a sheet (.csv or .xlsx); ?dryRun=true only checks",
+    "admin",
+    ADMIN,
+    "NudgeDefinitions",
+    errors=(401, 422),
+    params=[*REF, param("dryRun", schema={"type": "string"})],
+    body_types=("text/csv", XLSX),
+    expect=(200, 422),
+)
+def import_nudges(ref):
+    """Check a nudge sheet and, unless ?dryRun=true, import it (all or nothing)."""
+    tenant = tenant_or_404(ref)
+    dry = request.args.get("dryRun", "").strip().lower() in ("1", "true", "yes")
+    found, errors = definitions.check(request.get_data(), request.content_type or "")
+    if errors:
+        raise ApiError(
+            422,
+            f"The sheet has {len(errors)} error(s); nothing was imported",
+            "invalid_sheet",
+            "Fix each row and column named in errors[] and send the sheet again.",
+            errors=errors,
+        )
+    if not dry:
+        _store().write(definitions.store_write(tenant["id"], found, _clock().isoformat()))
+    shown = [definitions.view({**d, "channels": d["channels"]}) for d in found]
+    return {"nudges": shown, "imported": not dry}
+
+
+@bp.get("/tenants/<ref>/nudges/definitions")
+@viewer_allowed
+@declare(
+    "The tenant's nudge definitions",
+    "admin",
+    ADMIN,
+    "NudgeDefinitions",
+    errors=(401,),
+    params=REF,
+)
+def list_definitions(ref):
+    """List the tenant's nudge definitions: trigger, audience, content, channels, timing."""
+    found = definitions.of_tenant(_store(), tenant_or_404(ref)["id"])
+    return {"nudges": [definitions.view(d) for d in found]}
+
+
+@bp.get("/nudges")
+@viewer_allowed
+@declare(
+    "Nudges, newest first: filter by tenant, user and state",
+    "admin",
+    ADMIN,
+    "Nudges",
+    errors=(400, 401, 404),
+    params=[
+        param("tenant"),
+        param("user"),
+        param("state", schema={"enum": ["", *life.STATES]}),
+        param("limit", schema={"type": "integer", "minimum": 1, "maximum": 500}),
+    ],
+)
+def list_nudges():
+    """List nudges with their state and the time of each step."""
+    where, params = [], []
+    tenant = request.args.get("tenant") or scope()
+    if tenant:
+        where.append("tenant_id = ?")
+        params.append(tenant_or_404(tenant)["id"])
+    if request.args.get("user"):
+        where.append("user_id = ?")
+        params.append(request.args["user"][:256])
+    state = request.args.get("state", "")
+    if state:
+        if state not in life.STATES:
+            raise ApiError(400, f"state must be one of {', '.join(life.STATES)}", "bad_state")
+        where.append("state = ?")
+        params.append(state)
+    raw = request.args.get("limit", "") or "100"
+    if not raw.isdigit() or not 1 <= int(raw) <= 500:
+        raise ApiError(400, "limit must be a whole number from 1 to 500", "bad_limit")
+    sql = "SELECT * FROM nudge_log" + (" WHERE " + " AND ".join(where) if where else "")
+    rows = _store().all(sql + " ORDER BY created_at DESC, rowid DESC LIMIT ?", (*params, int(raw)))
+    return _masker().json({"nudges": [life.view(r) for r in rows]})
+
+
+@bp.get("/nudges/<nudge_id>")
+@viewer_allowed
+@declare(
+    "One nudge: content, channels, state and the time of each step",
+    "admin",
+    ADMIN,
+    "Nudge",
+    errors=(401,),
+    params=[param("nudge_id", "path", True, example="ndg_postman")],
+    expect=(200, 404),
+)
+def show_nudge(nudge_id):
+    """Show one nudge's life."""
+    row = _store().one("SELECT * FROM nudge_log WHERE nudge_id = ?", (nudge_id,))
+    if row is None or not in_scope(row["tenant_id"]):
+        raise ApiError(404, f"No nudge {nudge_id!r}", "nudge_not_found", "GET /_sandbox/nudges")
+    return _masker().json(life.view(row))
+
+
+SEND_TYPES = {
+    "userId": "string",
+    "title": "string",
+    "body": "string",
+    "image": "string",
+    "clickAction": "string",
+    "pageType": "string",
+    "button": "string",
+    "channels": "array",
+    "delaySeconds": "number",
+    "expirySeconds": "number",
+    "campaignId": "string",
+}
+
+
+@bp.post("/tenants/<ref>/nudges/send")
+@declare(
+    "Send a nudge to a user now (test mode): the in-app channel unless channels says otherwise",
+    "admin",
+    ADMIN,
+    "NudgeSent",
+    errors=(400, 401, 409),
+    body="NudgeSend",
+    example={"userId": "postman-user", "title": "Hello from the sandbox"},
+    params=REF,
+    expect=(200, 409),
+)
+def send_nudge(ref):
+    """Make and release a nudge for a user: {userId, title, body, ...} -> {nudgeId}."""
+    tenant = tenant_or_404(ref)
+    if not _clock().virtual:
+        raise ApiError(
+            409,
+            "Sending nudges on demand needs test mode",
+            "not_test_mode",
+            "Start the sandbox with SANDBOX_TEST_MODE=1, or let definitions send them.",
+        )
+    body = request_json_body(required=("userId",), types=SEND_TYPES)
+    problems = []
+    user_id = body.get("userId")
+    if not isinstance(user_id, str) or not 0 < len(user_id.strip()) <= 256:
+        problems.append("userId must be a non-empty string of at most 256 characters")
+    channels = body.get("channels") or ["inapp"]
+    if not all(c in definitions.CHANNELS for c in channels):
+        problems.append(f"channels must be some of {', '.join(definitions.CHANNELS)}")
+    page = body.get("pageType") or "middle-popup"
+    if page not in definitions.PAGE_TYPES:
+        problems.append(f"pageType must be one of {', '.join(definitions.PAGE_TYPES)}")
+    for key in ("delaySeconds", "expirySeconds"):
+        value = body.get(key)
+        if value is not None and (isinstance(value, bool) or not 0 <= value <= 366 * 86400):
+            problems.append(f"{key} must be a number of seconds from 0 to a year")
+    click = body.get("clickAction") or ""
+    if click.split(":", 1)[0].lower() in ("javascript", "data", "vbscript", "file"):
+        problems.append("clickAction must not be a script URL")
+    if problems:
+        raise ApiError(400, "; ".join(problems), "bad_nudge", 'Send {"userId", "title", ...}.')
+    d = {
+        "definition_id": None,
+        "campaign_id": body.get("campaignId"),
+        "audience": "all",
+        "channels": channels,
+        "delay_seconds": body.get("delaySeconds") or 0.0,
+        "expiry_seconds": body.get("expirySeconds"),
+        "content": {
+            "title": (body.get("title") or "A nudge from the sandbox")[:500],
+            "body": (body.get("body") or "")[:2000],
+            "image": (body.get("image") or "")[:2000],
+            "clickAction": click[:2000],
+            "pageType": page,
+            "button": (body.get("button") or "")[:200],
+        },
+    }
+    clock = _clock()
+    now, now_iso = clock.time(), clock.isoformat()
+    nudge_id = _store().write(
+        CoreWrite(
+            lambda conn: life.create(conn, tenant["id"], user_id, d, "manual", None, now, now_iso)
+        )
+    )
+    return {"nudgeId": nudge_id}
