@@ -83,3 +83,32 @@ def decode_campaigns(body: dict) -> None:
     for i, c in enumerate(body["campaigns"]):
         for key in REQUIRED["campaign"]:
             assert isinstance(c.get(key), str) and c[key] != "", f"$.campaigns[{i}].{key}"
+
+
+# The Android SDK's SSE model (spec section 8): every value a string, heights and opacity too.
+SSE_NUDGE = {
+    "data": {
+        k: STR
+        for k in (
+            "nudgeId",
+            "clickAction",
+            "notificationType",
+            "pageType",
+            "absoluteHeight",
+            "relativeHeight",
+            "campaignId",
+            "opacity",
+            "title",
+            "body",
+        )
+    }
+}
+STRICT_STRINGS = ("absoluteHeight", "relativeHeight", "opacity")
+
+
+def decode_sse(frame_data: dict) -> None:
+    """Decode an SSE frame's data as the Android model does; heights and opacity must be text."""
+    decode(SSE_NUDGE, frame_data)
+    for key in STRICT_STRINGS:
+        assert isinstance(frame_data["data"][key], str), f"$.data.{key} must be a string"
+    float(frame_data["data"]["relativeHeight"])  # the SDK parses it as a number

@@ -152,7 +152,8 @@ def test_did_you_receive_it_answers_yes_or_no_with_the_record(client):
     client.post("/server/v4", json=event(event_id="lost-1"), headers={"x-api-key": "typo"})
     no = client.get("/_sandbox/received?event_id=lost-1", headers=ADMIN).get_json()
     assert no["received"] is False and "refused" in no["answer"]
-    assert client.get("/_sandbox/received", headers=ADMIN).status_code == 400
+    anything = client.get("/_sandbox/received", headers=ADMIN).get_json()
+    assert anything["received"] is True  # no filter: did anything arrive at all?
 
 
 def test_the_timeline_follows_an_event_to_its_draw_reward_and_delivery(client):

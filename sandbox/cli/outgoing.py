@@ -211,3 +211,54 @@ def tenants_set(ref, **opts):
 
 
 COMMANDS = (deliveries_group, reports_group, trigger_command)
+
+
+nudges_group = AppGroup("nudges", help="Nudge definitions: import a sheet, list them.")
+
+
+@nudges_group.command("import")
+@click.argument("tenant")
+@click.argument("sheet_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Check the sheet; change nothing.")
+@with_appcontext
+def nudges_import(tenant, sheet_file, dry_run):
+    """Import (or only check) a tenant's nudge definitions from a .csv or .xlsx sheet."""
+    from ..domain.nudges import definitions
+    from . import sheet_kind
+
+    t = _tenant(tenant)
+    found, errors = definitions.check(Path(sheet_file).read_bytes(), sheet_kind(sheet_file))
+    if errors:
+        for e in errors:
+            click.echo(f"row {e['row']}, {e['column']}: {e['message']} -> {e['hint']}", err=True)
+        raise click.ClickException(f"{len(errors)} error(s); nothing was imported")
+    if not dry_run:
+        clock = current_app.extensions["sandbox.clock"]
+        _store().write(definitions.store_write(t["id"], found, clock.isoformat()))
+    verb = "checked" if dry_run else "imported"
+    click.echo(f"{verb} {len(found)} nudge(s) for {t['name']}")
+    for d in found:
+        click.echo(f"  {d['definition_id']:<24} {d['trigger']:<17} {';'.join(d['channels'])}")
+
+
+@nudges_group.command("list")
+@click.argument("tenant")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@with_appcontext
+def nudges_list(tenant, as_json):
+    """List a tenant's nudge definitions."""
+    from ..domain.nudges import definitions
+
+    found = [definitions.view(d) for d in definitions.of_tenant(_store(), _tenant(tenant)["id"])]
+    if as_json:
+        click.echo(json.dumps(found, indent=2))
+        return
+    for d in found:
+        when = d["triggerEvent"] or d["campaignId"] or "any campaign"
+        click.echo(
+            f"{d['nudgeId']:<24} {d['trigger']:<17} {when:<20} {','.join(d['channels']):<18} "
+            f"delay {d['delaySeconds']:g} s  {d['content']['title']}"
+        )
+
+
+COMMANDS = (*COMMANDS, nudges_group)

@@ -1,6 +1,5 @@
 """What followed from a request, step by step, and "did you receive it?" answered from the store."""
 
-from ..errors import ApiError
 from ..journal.filters import Filters
 from ..masking import Masker
 from ..store import Store, loads
@@ -52,6 +51,7 @@ def of(store: Store, entry: dict) -> dict:
         if event
         else []
     )
+    steps += _nudge_steps(store, entry["request_id"])
     for grant in grants:
         steps.append({"step": "grant", **grant})
         draw = store.one(
@@ -68,6 +68,18 @@ def of(store: Store, entry: dict) -> dict:
     return {"requestId": entry["request_id"], "steps": steps}
 
 
+def _nudge_steps(store: Store, cause: str) -> list[dict]:
+    """Return the nudges a request or a reward caused, with their states and times."""
+    return [
+        {"step": "nudge", **n}
+        for n in store.all(
+            "SELECT nudge_id, trigger, state, channel_states, created_at, due_at, released_at, "
+            "delivered_at, acked_at, expired_at FROM nudge_log WHERE cause = ? ORDER BY rowid",
+            (cause,),
+        )
+    ]
+
+
 def _reward_steps(store: Store, reward_id: str) -> list[dict]:
     steps = []
     reward = store.one(
@@ -76,6 +88,7 @@ def _reward_steps(store: Store, reward_id: str) -> list[dict]:
     )
     if reward:
         steps.append({"step": "reward", **reward})
+        steps += _nudge_steps(store, reward_id)
     for d in store.all(
         "SELECT delivery_id, kind, status, decision FROM outbox WHERE reward_id = ? ORDER BY id",
         (reward_id,),
@@ -109,8 +122,8 @@ def received(store: Store, filters: Filters, masker: Masker) -> dict:
     if filters.until is not None:
         where.append("j.ts_epoch <= ?")
         params.append(filters.until)
-    if not where:
-        raise_empty()
+    if not where:  # no question narrower than "did anything arrive?"
+        where.append("1")
     sql = (
         "SELECT e.event_id, e.event_name, e.user_id, e.valid, e.problems, j.request_id, j.ts, "
         "j.status FROM events e JOIN journal j ON j.request_id = e.request_id WHERE "
@@ -148,14 +161,4 @@ def received(store: Store, filters: Filters, masker: Masker) -> dict:
             )
     return masker.json(
         {"received": bool(found), "answer": answer, "events": found, "refused": refused}
-    )
-
-
-def raise_empty():
-    """Refuse a question without any filter: it would match every event."""
-    raise ApiError(
-        400,
-        "Ask about something: event_id, user, event_name, since or until",
-        "no_filter",
-        "GET /_sandbox/received?event_id=<id> or ?user=<id>&event_name=<name>",
     )

@@ -11,6 +11,7 @@ from ..admin.views import _masker, checked_filters, in_scope, scope
 from ..config import VERSION, public_url
 from ..domain import tenants
 from ..errors import ApiError
+from ..journal import filters as journal_filters
 from ..journal import search as journal
 from ..openapi.declare import ADMIN, declare, param
 from ..store import loads
@@ -33,7 +34,10 @@ def _base() -> str:
 
 def _reveal() -> bool:
     """Credentials in clear: asked for, and only the admin may ask."""
-    asked = request.args.get("reveal", "").lower() in ("1", "true", "yes")
+    raw = request.args.get("reveal", "").lower()
+    if raw not in ("", "true", "false"):
+        raise ApiError(400, "reveal must be true or false", "bad_reveal")
+    asked = raw == "true"
     if asked and scope() is not None:
         raise ApiError(403, "A tenant viewer never sees credentials in clear", "viewer_not_allowed")
     return asked
@@ -101,7 +105,7 @@ def inspector_page():
     "admin",
     ADMIN,
     "Curl",
-    errors=(401, 403),
+    errors=(400, 401, 403),
     params=[*RID, param("reveal", schema={"enum": ["", "true", "false"]})],
     expect=(200, 404),
 )
@@ -198,15 +202,13 @@ def _search_ids(args) -> list[str]:
     "admin",
     ADMIN,
     None,
-    errors=(400, 401, 403),
+    errors=(400, 401, 403, 404),
     params=[
         param("format", schema={"enum": ["json", "csv", "har"]}),
         param("reveal", schema={"enum": ["", "true", "false"]}),
-        param("tenant"),
-        param("user"),
-        param("status"),
+        *(param(k, schema=journal_filters.SCHEMAS[k]) for k in ("tenant", "user", "status")),
     ],
-    ok_type="application/octet-stream",
+    ok_type=("application/json", "text/csv"),
 )
 def export_journal():
     """Download the entries of a search (newest first, at most 5,000)."""
@@ -242,9 +244,12 @@ def export_journal():
     "Received",
     errors=(400, 401, 404),
     params=[
-        *(param(k) for k in ("tenant", "event_id")),
-        param("user", example="postman-user"),
-        *(param(k) for k in ("event_name", "since", "until")),
+        param("tenant", schema=journal_filters.SCHEMAS["tenant"]),
+        param("event_id", schema=journal_filters.SCHEMAS["event_id"]),
+        param("user", schema=journal_filters.SCHEMAS["user"], example="postman-user"),
+        param("event_name", schema=journal_filters.SCHEMAS["event_name"]),
+        param("since", schema=journal_filters.SCHEMAS["since"]),
+        param("until", schema=journal_filters.SCHEMAS["until"]),
     ],
 )
 def received():

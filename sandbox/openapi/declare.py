@@ -69,6 +69,10 @@ def operation(
     error_schema = ref("AdminError" if tag == "admin" else "ApiError")
     if ok_type == JSON:
         content = {JSON: {"schema": ok if isinstance(ok, dict) else ref(ok)}}
+    elif isinstance(ok_type, tuple):  # a download in one of several formats
+        content = {
+            kind: {"schema": {"type": "object" if kind == JSON else "string"}} for kind in ok_type
+        }
     else:
         content = {ok_type: {"schema": {"type": "string"}}}
     responses = {"200": {"description": "OK", "content": content}}

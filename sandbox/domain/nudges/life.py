@@ -259,6 +259,12 @@ def release_due(now: float, now_iso: str) -> CoreWrite:
     """Return the write that releases every nudge due by `now` (delayed ones); its count."""
 
     def run(conn):
+        # What was released but not delivered before its expiry is never delivered.
+        conn.execute(
+            "UPDATE nudge_log SET state = ?, expired_at = ? WHERE state = ? AND expires_at "
+            "IS NOT NULL AND expires_at < ? AND released_at IS NOT NULL",
+            (EXPIRED, now_iso, QUEUED, now),
+        )
         ids = [
             r[0]
             for r in conn.execute(
@@ -275,9 +281,10 @@ def release_due(now: float, now_iso: str) -> CoreWrite:
 
 
 def next_due(store: Store) -> float | None:
-    """Return when the next delayed nudge is due (sandbox clock), or None."""
+    """Return when the next delayed nudge is due, or a queued one expires (sandbox clock)."""
     row = store.one(
-        "SELECT min(due_at) AS at FROM nudge_log WHERE state = ? AND released_at IS NULL",
+        "SELECT min(CASE WHEN released_at IS NULL THEN due_at ELSE expires_at END) AS at "
+        "FROM nudge_log WHERE state = ? AND (released_at IS NULL OR expires_at IS NOT NULL)",
         (QUEUED,),
     )
     return row["at"] if row else None
