@@ -218,6 +218,7 @@ def require_bearer(store: Store, sent: Sent, now: float) -> tuple[dict, dict, di
             str(claims["client"]),
         )
     chain.passed("client_known", "a tenant id of this sandbox", tenant["name"])
+    chain.tenant_id = tenant["id"]
     check_region(chain, tenant, headers.get("Host"))
     check_signature(store, chain, token, tenant)
     check_time(chain, claims, now)

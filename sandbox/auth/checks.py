@@ -21,12 +21,14 @@ class AuthFailure(ApiError):
 class Chain:
     """The ordered checks of one request's authentication, and their verdict."""
 
-    __slots__ = ("kind", "checks", "reason")
+    __slots__ = ("kind", "checks", "reason", "tenant_id")
 
     def __init__(self, kind: str):
         self.kind = kind
         self.checks: list[dict] = []
         self.reason: str | None = None  # the failing check's reason code
+        # The tenant the credentials evidently belong to, when a later check fails.
+        self.tenant_id: str | None = None
 
     def passed(self, name: str, expected: str, got: str) -> None:
         """Record a passing check."""

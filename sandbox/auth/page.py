@@ -88,6 +88,7 @@ def _by_token(store: Store, chain: Chain, token: str, now: float) -> tuple[dict,
             str(claims["client"]),
         )
     chain.passed("client_known", "a tenant id of this sandbox", tenant["name"])
+    chain.tenant_id = tenant["id"]
     check_signature(store, chain, token, tenant)
     check_time(chain, claims, now)
     return tenant, str(claims["userId"])

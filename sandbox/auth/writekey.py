@@ -65,6 +65,20 @@ def _one_edit_apart(a: str, b: str) -> bool:
     return a[i + (len(a) == len(b)) :] == b[i + 1 :]
 
 
+def _likely_tenant(store: Store, key: str, reason: str) -> str | None:
+    """Return the tenant a refused key is evidently meant for (a rotated, cut or mistyped
+    key), so that the refusal counts in its onboarding; None for a key of nobody."""
+    if reason == "writekey_revoked":
+        row = store.one("SELECT tenant_id FROM retired_keys WHERE secret = ?", (key,))
+        return row["tenant_id"] if row else None
+    if reason in ("writekey_truncated", "writekey_typo"):
+        for t in tenants.list_tenants(store):
+            real = t["write_key"]
+            if real.startswith(key) or _one_edit_apart(key, real):
+                return t["id"]
+    return None
+
+
 def _diagnose_unknown(store: Store, key: str, admin_token: str) -> tuple[str, str, str]:
     """Explain an unknown key: (reason, message, hint)."""
     retired = store.one(
@@ -214,6 +228,7 @@ def verify_key(
     tenant = tenants.by_write_key(store, key)
     if tenant is None:
         reason, message, hint = _diagnose_unknown(store, key, admin_token)
+        chain.tenant_id = _likely_tenant(store, key, reason)
         chain.fail(
             "key_known",
             reason,

@@ -207,11 +207,11 @@ def campaigns_list(tenant, as_json):
 
 
 def _commands() -> tuple:
-    from . import outgoing, tail
+    from . import onboarding, outgoing, tail
 
     tenants_group.add_command(outgoing.tenants_set)
     commands = (init_command, serve_command, tenants_group, campaigns_group, tail.tail_command)
-    return (*commands, *outgoing.COMMANDS)
+    return (*commands, *outgoing.COMMANDS, *onboarding.COMMANDS)
 
 
 def init_app(app: Flask) -> None:

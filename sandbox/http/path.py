@@ -153,6 +153,8 @@ def error_answer(
         headers = {k: masker.text(v) for k, v in headers.items()}
     if call is not None and isinstance(exc, AuthFailure):
         call.chain = exc.chain
+        if exc.chain.tenant_id and not call.entry.get("tenant_id"):
+            call.note(tenant_id=exc.chain.tenant_id)  # the refusal counts for its tenant
         extra = {**extra, "requestId": call.entry["request_id"], "journal": journal_url(call)}
     body = error_body(path, exc.status, message, exc.reason, hint, **extra)
     headers = {k: header_safe(v) for k, v in headers.items()}

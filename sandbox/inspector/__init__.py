@@ -10,7 +10,7 @@ def init_app(app) -> None:
     """Attach the inspector's routes to the admin surface and serve its script and styles."""
     from flask import Blueprint
 
-    from . import socket, views  # noqa: F401  (their routes join the admin blueprint)
+    from . import onboarding, socket, views  # noqa: F401  (their routes join the admin blueprint)
 
     # The page's script and styles carry no data: served without a token, like any asset.
     assets = Blueprint(

@@ -19,5 +19,13 @@ INSPECTOR_SCHEMAS = {
         {"replayOf": STR, "requestId": NSTR, "status": INT, "body": STR, "bodySha256": STR}
     ),
     "Received": obj({"received": BOOL, "answer": STR, "events": ARRAY, "refused": ARRAY}),
+    "Onboarding": obj(
+        {
+            "steps": {"type": "array", "items": obj({"step": INT, "name": STR, "done": BOOL})},
+            "businessDays": {"type": ["integer", "null"]},
+            "ready": BOOL,
+        }
+    ),
+    "Conformance": obj({"runId": STR, "passed": BOOL, "results": ARRAY}),
     "Timeline": obj({"requestId": STR, "steps": {"type": "array", "items": OBJ}}),
 }

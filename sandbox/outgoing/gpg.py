@@ -4,8 +4,10 @@ Each call imports the key into a throwaway GNUPGHOME: the sandbox keeps no keyri
 one partner's key never meets another's.
 """
 
+import os
 import shutil
 import tempfile
+from pathlib import Path
 
 
 class GpgError(ValueError):
@@ -42,3 +44,43 @@ def encrypt(armored: str, text: str) -> str:
         if not out.ok:
             raise GpgError(f"gpg could not encrypt: {out.status}")
         return str(out)
+
+
+# The sandbox's own key: made on first use in <data dir>/gnupg, for partners to encrypt to.
+OWN_HOME = "gnupg"
+OWN_EMAIL = "sandbox@customerglu-sandbox.local"
+
+
+def _own(data_dir: str):
+    home = Path(data_dir) / OWN_HOME
+    home.mkdir(mode=0o700, exist_ok=True)
+    os.chmod(home, 0o700)
+    gpg = _gpg(str(home))
+    if not gpg.list_keys(secret=True):
+        spec = gpg.gen_key_input(
+            key_type="EDDSA",
+            key_curve="ed25519",
+            subkey_type="ECDH",
+            subkey_curve="cv25519",
+            name_real="CustomerGlu sandbox",
+            name_email=OWN_EMAIL,
+            no_protection=True,  # the data dir is the sandbox's; the key never leaves it
+        )
+        if not gpg.gen_key(spec).fingerprint:
+            raise GpgError("gpg could not make the sandbox's key")
+    return gpg
+
+
+def own_public_key(data_dir: str) -> tuple[str, str]:
+    """Return (fingerprint, armored public key) of the sandbox's own key, made on first use."""
+    gpg = _own(data_dir)
+    fingerprint = gpg.list_keys(secret=True)[0]["fingerprint"]
+    return fingerprint, gpg.export_keys(fingerprint)
+
+
+def decrypt_own(data_dir: str, armored: str) -> str:
+    """Return a message encrypted to the sandbox's key, decrypted (or raise GpgError)."""
+    out = _own(data_dir).decrypt(armored)
+    if not out.ok:
+        raise GpgError(f"cannot decrypt it with the sandbox's key: {out.status}")
+    return str(out)

@@ -33,8 +33,23 @@ def banner(app: Flask, server: str) -> str:
     ]
     for t in tenants.list_tenants(store):
         lines.append(f"  Tenant           {t['name']}  id={t['id']}  writeKey={t['write_key']}")
+        lines.append(f"                   onboarding: {_onboarding(app, t)}")
     lines.append("")
     return "\n".join(lines)
+
+
+def _onboarding(app: Flask, tenant: dict) -> str:
+    """Return which onboarding steps a tenant has done, in a few words."""
+    from ..domain import onboarding
+    from ..outgoing import settings
+
+    store, clock = app.extensions["sandbox.store"], app.extensions["sandbox.clock"]
+    result = onboarding.checklist(store, tenant, settings.zone(tenant), clock.time())
+    done = [s["name"].lower() for s in result["steps"] if s["done"]]
+    if result["ready"]:
+        return "ready (all four steps done)"
+    left = [f"{s['step']} {s['name'].lower()}" for s in result["steps"] if not s["done"]]
+    return f"{len(done)} of 4 steps done; to do: {', '.join(left)}"
 
 
 def _gunicorn_app(app: Flask, options: dict):

@@ -369,3 +369,13 @@ def m011_nudges(db):
     db.execute("CREATE INDEX idx_nudge_log_delivery ON nudge_log (delivery_id)")
     # A reward variant's rewards expire this many hours after they are won (none: never).
     db.execute("ALTER TABLE reward_variants ADD COLUMN expiry_hours REAL")
+
+
+@MIGRATIONS()
+def m012_conformance(db):
+    """Runs of the receiver conformance kit, kept with the tenant."""
+    db.execute(
+        "CREATE TABLE conformance_runs (run_id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, "
+        "at TEXT NOT NULL, url TEXT, passed INTEGER NOT NULL, results TEXT NOT NULL)"
+    )
+    db.execute("CREATE INDEX idx_conformance_tenant ON conformance_runs (tenant_id, at)")

@@ -262,6 +262,40 @@
         }
       });
     },
+    onboarding: function (box) {
+      api("GET", "/_sandbox/tenants").then(function (r) {
+        r.tenants.forEach(function (t) {
+          api("GET", "/_sandbox/tenants/" + encodeURIComponent(t.id) + "/onboarding").then(function (o) {
+            var head = el("h3", { "data-testid": "onboarding-" + t.id, text: t.name + ": " + (o.ready ? "ready" : "not ready yet") + " · " + (o.businessDays || 0) + " of " + o.targetBusinessDays + " business days" });
+            box.appendChild(head);
+            o.steps.forEach(function (s) {
+              box.appendChild(el("p", { text: "Step " + s.step + ": " + s.name + (s.done ? " ✔" : " …") }));
+              box.appendChild(table(["item", "done", "first seen", "last seen", "evidence / next"], s.items, function (i) {
+                var last = el("td", {});
+                if (i.evidence) { last.appendChild(el("a", { href: i.evidence, text: i.evidence })); } else { last.textContent = i.next || ""; }
+                return el("tr", { "class": i.done ? "" : "fail", "data-item": i.id }, [el("td", { text: i.what }), el("td", { text: i.done ? "yes" : "no" }), el("td", { text: i.firstSeen || "" }), el("td", { text: i.lastSeen || "" }), last]);
+              }));
+            });
+            var actions = el("p", { "class": "actions" }, [el("a", { href: "/_sandbox/tenants/" + encodeURIComponent(t.id) + "/readiness?format=html", text: "Readiness report" })]);
+            if (!VIEWER) {
+              var kit = el("button", { type: "button", text: "Run the conformance kit" });
+              var out = el("pre", {});
+              kit.addEventListener("click", function () {
+                out.textContent = "running...";
+                api("POST", "/_sandbox/tenants/" + encodeURIComponent(t.id) + "/conformance").then(function (k) {
+                  out.textContent = k.results.map(function (c) { return (c.passed ? "pass " : "FAIL ") + c.case + (c.note ? ": " + c.note : ""); }).join("\n");
+                }, function (err) { out.textContent = err.message; });
+              });
+              actions.appendChild(kit);
+              box.appendChild(actions);
+              box.appendChild(out);
+            } else {
+              box.appendChild(actions);
+            }
+          });
+        });
+      });
+    },
     received: function () {}
   };
   document.getElementById("received-form").addEventListener("submit", function (ev) {

@@ -1,0 +1,261 @@
+"""The onboarding checklist: the four integration steps, each item lit by real traffic.
+
+Never ticked by hand: an item is done when the journal, the draws, the outgoing requests,
+the nudges or the conformance kit show it happened, with its first and last time and the
+evidence to open. A missing item says what to do next, from what the tenant did last.
+"""
+
+from datetime import datetime, timedelta
+
+from ..store import Store, loads
+
+TARGET_BUSINESS_DAYS = 10
+# (step, name, items): item = (id, what it shows, how it is found, what to do when missing)
+STEPS = (
+    (
+        1,
+        "Load the UI",
+        (
+            (
+                "sdk_config",
+                "the SDK read its config",
+                ("route", ("sdk_config.sdk_config",)),
+                "Initialise the SDK: it reads GET /client/v1/sdk/config with your writeKey.",
+            ),
+            (
+                "device_registered",
+                "a device registered",
+                ("route", ("user.register", "user.generate_user_token")),
+                "Register a user: POST /user/v1/user/sdk?token=true {userId, writeKey}.",
+            ),
+            (
+                "campaigns_loaded",
+                "campaigns loaded",
+                ("route", ("campaigns.load_campaigns", "campaigns.load_campaign_by_id")),
+                "Load campaigns with the user's token: GET /reward/v1.1/user.",
+            ),
+            (
+                "page_opened",
+                "the wallet or a game page opened",
+                ("route", ("pages.wallet_page", "pages.game_page", "pages.program_page")),
+                "Open the wallet (defaultUrl) or a campaign's url in the SDK's webview.",
+            ),
+        ),
+    ),
+    (
+        2,
+        "Send events",
+        (
+            (
+                "valid_event",
+                "a valid event received",
+                ("event", None),
+                "Send an event: POST /server/v4 with x-api-key and "
+                "{event_id, event_name, user_id, timestamp, event_properties}.",
+            ),
+            (
+                "event_matched",
+                "an event met a campaign's trigger",
+                ("grant", None),
+                "Send the event a campaign's Trigger Event names, with properties that meet its "
+                "Trigger Condition (GET /_sandbox/tenants/<ref>/explain says why one did not).",
+            ),
+        ),
+    ),
+    (
+        3,
+        "Configure nudges",
+        (
+            (
+                "nudge_webhook",
+                "a nudge webhook answered 2xx",
+                ("delivery", "nudge_webhook"),
+                "Set nudgeWebhookUrl (PATCH /_sandbox/tenants/<ref>) and trigger a nudge.",
+            ),
+            (
+                "nudge_acknowledged",
+                "an in-app nudge acknowledged",
+                ("ack", None),
+                "Connect the SDK to /sse, show a nudge and POST /ack-nudge.",
+            ),
+        ),
+    ),
+    (
+        4,
+        "Configure rewards",
+        (
+            (
+                "reward_drawn",
+                "a reward drawn",
+                ("draw", None),
+                "Play a granted campaign (its game page) or import a reward sheet first.",
+            ),
+            (
+                "reward_webhook",
+                "a reward webhook answered 2xx",
+                ("delivery", "reward_webhook"),
+                "Set rewardWebhookUrl and win a reward (or `python -m sandbox trigger reward`).",
+            ),
+            (
+                "conformance",
+                "the receiver passed the conformance kit",
+                ("kit", None),
+                "Run the kit: POST /_sandbox/tenants/<ref>/conformance.",
+            ),
+        ),
+    ),
+)
+# A step is done when any of these items is (nudges go by webhook or in the app).
+ANY_OF = {3}
+
+
+def _seen(store: Store, tenant_id: str, how: tuple) -> tuple[str | None, str | None, str | None]:
+    """Return (first seen, last seen, evidence) of one item, or Nones."""
+    kind, arg = how
+    if kind == "route":
+        marks = ",".join("?" * len(arg))
+        row = store.journal_one(
+            f"SELECT min(ts) AS first, max(ts) AS last, max(request_id) AS rid FROM journal "
+            f"WHERE tenant_id = ? AND route IN ({marks}) AND status = 200",
+            (tenant_id, *arg),
+        )
+        return row["first"], row["last"], row["rid"] and f"/_sandbox/journal/{row['rid']}"
+    if kind == "event":
+        row = store.journal_one(
+            "SELECT min(j.ts) AS first, max(j.ts) AS last, max(j.request_id) AS rid FROM events e "
+            "JOIN journal j ON j.request_id = e.request_id WHERE e.tenant_id = ? AND e.valid = 1",
+            (tenant_id,),
+        )
+        return row["first"], row["last"], row["rid"] and f"/_sandbox/journal/{row['rid']}"
+    if kind == "grant":
+        row = store.journal_one(
+            "SELECT min(granted_at) AS first, max(granted_at) AS last, max(e.request_id) AS rid "
+            "FROM reward_users g LEFT JOIN events e ON e.uid = g.event_uid WHERE g.tenant_id = ?",
+            (tenant_id,),
+        )
+        evidence = f"/_sandbox/journal/{row['rid']}/timeline" if row["rid"] else None
+        return row["first"], row["last"], evidence
+    if kind == "delivery":
+        row = store.one(
+            "SELECT min(a.at) AS first, max(a.at) AS last, max(a.delivery_id) AS did FROM "
+            "attempts a JOIN outbox o USING (delivery_id) WHERE o.tenant_id = ? AND o.kind = ? "
+            "AND a.response_status BETWEEN 200 AND 299",
+            (tenant_id, arg),
+        )
+        return row["first"], row["last"], row["did"] and f"/_sandbox/deliveries/{row['did']}"
+    if kind == "ack":
+        row = store.one(
+            "SELECT min(acked_at) AS first, max(acked_at) AS last, max(nudge_id) AS nid FROM "
+            "nudges WHERE tenant_id = ? AND acked_at IS NOT NULL",
+            (tenant_id,),
+        )
+        return row["first"], row["last"], row["nid"] and f"/_sandbox/nudges/{row['nid']}"
+    if kind == "draw":
+        row = store.one(
+            "SELECT min(at) AS first, max(at) AS last, max(campaign_id) AS cid FROM draws "
+            "WHERE tenant_id = ?",
+            (tenant_id,),
+        )
+        evidence = row["cid"] and f"/_sandbox/tenants/{tenant_id}/campaigns/{row['cid']}/draws"
+        return row["first"], row["last"], evidence
+    row = store.one(
+        "SELECT min(at) AS first, max(at) AS last, max(run_id) AS rid FROM conformance_runs "
+        "WHERE tenant_id = ? AND passed = 1",
+        (tenant_id,),
+    )
+    return row["first"], row["last"], row["rid"] and f"/_sandbox/conformance/{row['rid']}"
+
+
+def _last_refusal(store: Store, tenant_id: str) -> str | None:
+    row = store.journal_one(
+        "SELECT auth_reason, response_body, status FROM journal WHERE tenant_id = ? AND "
+        "auth_result = 'fail' ORDER BY ts_epoch DESC LIMIT 1",
+        (tenant_id,),
+    )
+    if row is None:
+        return None
+    body = row["response_body"]
+    said = loads(body.decode(errors="replace") if isinstance(body, bytes) else body, {}) or {}
+    hint = said.get("hint") if isinstance(said, dict) else None
+    return f"your last request was refused ({row['status']} {row['auth_reason']}): {hint or ''}"
+
+
+def _last_failed_delivery(store: Store, tenant_id: str, kind: str) -> str | None:
+    row = store.one(
+        "SELECT delivery_id, last_error FROM outbox WHERE tenant_id = ? AND kind = ? AND "
+        "last_error IS NOT NULL ORDER BY id DESC LIMIT 1",
+        (tenant_id, kind),
+    )
+    if row is None:
+        return None
+    return (
+        f"the last {kind.replace('_', ' ')} failed ({row['last_error']}): see "
+        f"/_sandbox/deliveries/{row['delivery_id']}"
+    )
+
+
+def business_days(first: str | None, zone, now: float) -> int | None:
+    """Return the business days (Mon-Fri) from the tenant's first request to now, local time."""
+    if not first:
+        return None
+    start = datetime.fromisoformat(first.replace("Z", "+00:00")).astimezone(zone).date()
+    end = datetime.fromtimestamp(now, zone).date()
+    days, day = 0, start
+    while day <= end and days < 10_000:
+        if day.weekday() < 5:
+            days += 1
+        day += timedelta(days=1)
+    return days
+
+
+def first_request(store: Store, tenant_id: str) -> str | None:
+    """Return the time of the tenant's first request still in the journal."""
+    row = store.journal_one("SELECT min(ts) AS ts FROM journal WHERE tenant_id = ?", (tenant_id,))
+    return row["ts"] if row else None
+
+
+def checklist(store: Store, tenant: dict, zone, now: float) -> dict:
+    """Return the tenant's checklist: steps with their items, business days, ready or not."""
+    refusal = _last_refusal(store, tenant["id"])
+    steps = []
+    for number, name, items in STEPS:
+        shown = []
+        for item_id, what, how, todo in items:
+            first, last, evidence = _seen(store, tenant["id"], how)
+            next_step = None
+            if not first:
+                next_step = todo
+                if how[0] == "delivery":
+                    next_step = _last_failed_delivery(store, tenant["id"], how[1]) or todo
+                elif number == 1 and refusal:
+                    next_step = f"{refusal} Then: {todo}"
+            shown.append(
+                {
+                    "id": item_id,
+                    "what": what,
+                    "done": bool(first),
+                    "firstSeen": first,
+                    "lastSeen": last,
+                    "evidence": evidence,
+                    "next": next_step,
+                }
+            )
+        done = any(i["done"] for i in shown) if number in ANY_OF else all(i["done"] for i in shown)
+        steps.append({"step": number, "name": name, "done": done, "items": shown})
+    first = first_request(store, tenant["id"])
+    days = business_days(first, zone, now)
+    return {
+        "tenant": tenant["name"],
+        "tenantId": tenant["id"],
+        "steps": steps,
+        "firstRequest": first,
+        "businessDays": days,
+        "targetBusinessDays": TARGET_BUSINESS_DAYS,
+        "ready": all(s["done"] for s in steps),
+    }
+
+
+def summary(result: dict) -> str:
+    """Return one line for the banner: which steps are done."""
+    marks = " ".join(f"{s['step']}{'+' if s['done'] else '-'}" for s in result["steps"])
+    return f"steps {marks}" + ("  ready" if result["ready"] else "")

@@ -1,0 +1,99 @@
+"""The readiness report: the checklist, the conformance kit's last run, the failed deliveries and
+the open problems of a tenant, as JSON, Markdown or an HTML page."""
+
+from ..domain import onboarding
+from ..outgoing import settings
+from ..store import Store, loads
+
+
+def build(store: Store, tenant: dict, now: float, at: str) -> dict:
+    """Return the report's content."""
+    checklist = onboarding.checklist(store, tenant, settings.zone(tenant), now)
+    run = store.one(
+        "SELECT run_id, at, url, passed, results FROM conformance_runs WHERE tenant_id = ? "
+        "ORDER BY at DESC LIMIT 1",
+        (tenant["id"],),
+    )
+    failed = store.all(
+        "SELECT delivery_id, kind, user_id, reward_id, attempts, last_error, created_at FROM "
+        "outbox WHERE tenant_id = ? AND status = 'failed' ORDER BY id DESC LIMIT 100",
+        (tenant["id"],),
+    )
+    refusals = store.journal_all(
+        "SELECT auth_reason, count(*) AS n, max(ts) AS last FROM journal WHERE tenant_id = ? "
+        "AND auth_result = 'fail' GROUP BY auth_reason ORDER BY n DESC LIMIT 20",
+        (tenant["id"],),
+    )
+    problems = [
+        f"{r['n']} request(s) refused: {r['auth_reason']} (last {r['last']})" for r in refusals
+    ]
+    problems += [f"dead letter {d['delivery_id']} ({d['kind']}): {d['last_error']}" for d in failed]
+    if run is not None:
+        problems += [
+            f"conformance: {r['case']} failed ({r['note'] or 'expected ' + r['expected']})"
+            for r in loads(run["results"], [])
+            if not r["passed"]
+        ]
+    return {
+        "tenant": tenant["name"],
+        "tenantId": tenant["id"],
+        "generatedAt": at,
+        "ready": checklist["ready"],
+        "checklist": checklist,
+        "conformance": None
+        if run is None
+        else {
+            "runId": run["run_id"],
+            "at": run["at"],
+            "url": run["url"],
+            "passed": bool(run["passed"]),
+            "results": loads(run["results"], []),
+        },
+        "failedDeliveries": failed,
+        "openProblems": problems,
+    }
+
+
+def markdown(report: dict) -> str:
+    """Return the report as Markdown."""
+    c = report["checklist"]
+    lines = [
+        f"# Readiness report: {report['tenant']}",
+        "",
+        f"Generated {report['generatedAt']}. **{'Ready' if report['ready'] else 'Not ready yet'}**"
+        f"; {c['businessDays'] or 0} business day(s) since the first request "
+        f"(target {c['targetBusinessDays']}).",
+        "",
+    ]
+    for step in c["steps"]:
+        lines.append(f"## Step {step['step']}: {step['name']} {'(done)' if step['done'] else ''}")
+        lines.append("")
+        lines.append("| item | done | first seen | last seen | next |")
+        lines.append("|---|---|---|---|---|")
+        for i in step["items"]:
+            lines.append(
+                f"| {i['what']} | {'yes' if i['done'] else 'no'} | {i['firstSeen'] or ''} | "
+                f"{i['lastSeen'] or ''} | {(i['next'] or '').replace('|', '/')} |"
+            )
+        lines.append("")
+    kit = report["conformance"]
+    lines.append("## Receiver conformance kit")
+    lines.append("")
+    if kit is None:
+        lines.append("Not run yet: POST /_sandbox/tenants/<ref>/conformance.")
+    else:
+        lines.append(
+            f"Run {kit['runId']} at {kit['at']} against {kit['url']}: "
+            f"{'passed' if kit['passed'] else 'FAILED'}."
+        )
+        lines.append("")
+        lines.append("| case | expected | passed | note |")
+        lines.append("|---|---|---|---|")
+        for r in kit["results"]:
+            lines.append(
+                f"| {r['case']} | {r['expected']} | {'yes' if r['passed'] else 'no'} | "
+                f"{r['note'] or ''} |"
+            )
+    lines += ["", "## Open problems", ""]
+    lines += [f"- {p}" for p in report["openProblems"]] or ["None."]
+    return "\n".join(lines) + "\n"
