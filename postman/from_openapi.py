@@ -99,7 +99,8 @@ def _tests(op: dict, components: dict) -> list[str]:
         f"pm.test('status is one the declaration expects: {expect}', () => "
         f"pm.expect({json.dumps(expect)}).to.include(pm.response.code));",
     ]
-    page = "text/html" in op["responses"]["200"].get("content", {})
+    ok_types = op["responses"]["200"].get("content", {})
+    page = "text/html" in ok_types and "application/json" not in ok_types
     if page:  # a webview page: its 200 is HTML, its errors JSON (newman asks for */*)
         lines += [
             f"const schemas = {json.dumps(schemas, sort_keys=True)};",
