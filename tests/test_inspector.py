@@ -172,8 +172,8 @@ def test_the_timeline_follows_an_event_to_its_draw_reward_and_delivery(client):
     steps = client.get(f"/_sandbox/journal/{rid}/timeline", headers=ADMIN).get_json()["steps"]
     names = [s["step"] for s in steps]
     assert names[:2] == ["request", "event"] and "rule" in names
-    for step in ("grant", "draw", "reward", "delivery"):
-        assert step in names, names
+    for step in ("grant", "draw", "reward", "delivery", "nudge"):
+        assert step in names, names  # the nudges the event and the reward caused, too
 
 
 def test_a_viewer_sees_only_its_tenant_everywhere(app, client):

@@ -88,3 +88,48 @@ def test_live_feed_and_resume_from_the_last_cursor(tmp_path):
         assert refused.status_code == 401
     finally:
         server.stop()
+
+
+def test_a_viewer_feed_carries_only_its_tenant(tmp_path):
+    import subprocess
+    import sys
+
+    from sandbox.admin.access import viewer_token
+    from tests.conftest import DEMO_TENANT, ROOT
+
+    server = LiveServer(tmp_path / "data", {"SANDBOX_ADMIN_TOKEN": ADMIN})
+    try:
+        made = subprocess.run(
+            [sys.executable, "-m", "sandbox", "tenants", "create", "Other Co", "--empty"],
+            cwd=ROOT,
+            env={
+                **__import__("os").environ,
+                "SANDBOX_DATA_DIR": str(server.data_dir),
+                "SANDBOX_ADMIN_TOKEN": ADMIN,
+            },
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert made.returncode == 0, made.stderr
+        other_key = made.stdout.split("writeKey")[1].split()[0].strip(":= ")
+        token = viewer_token(ADMIN, DEMO_TENANT)
+        ws = Client.connect(
+            server.url.replace("http://", "ws://") + f"/_sandbox/feed?token={token}&backfill=0"
+        )
+        _frames(ws, lambda f: f[-1]["type"] == "caught_up")
+        mine = _post(server, "mine-1")
+        requests.post(
+            f"{server.url}/server/v4",
+            json=event(event_id="theirs-1"),
+            headers={"x-api-key": other_key},
+            timeout=5,
+        )
+        last = _post(server, "mine-2")
+        frames = _frames(ws, lambda f: any(i["id"] == last for i in _items(f)), timeout=5)
+        got = _items(frames)
+        assert {i["id"] for i in got if i["kind"] == "request"} == {mine, last}
+        assert all(i["tenant"] == DEMO_TENANT for i in got)
+        ws.close()
+    finally:
+        server.stop()
