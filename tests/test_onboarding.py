@@ -175,3 +175,38 @@ def test_the_readiness_report_in_three_formats_and_encrypted(app, client, partne
         f"/_sandbox/tenants/{DEMO_TENANT}/readiness?format=md&encrypt=true", headers=ADMIN
     ).get_data(as_text=True)
     assert str(gpg.decrypt(sealed)).startswith("# Readiness report")
+
+
+def test_a_receiver_with_a_skewed_clock_is_diagnosed(app, client):
+    import time
+
+    from standardwebhooks.webhooks import Webhook
+
+    from sandbox.outgoing.signing import standard_secret
+
+    secret = _secret(app)
+    server, url, handler = receivers.start(secret)
+
+    class Skewed(handler):
+        def do_POST(self):  # a receiver whose clock runs 5 minutes ahead
+            raw = self.rfile.read(int(self.headers["Content-Length"]))
+            stamp = int(self.headers.get("webhook-timestamp", "0"))
+            try:
+                Webhook(standard_secret(secret)).verify(raw, dict(self.headers.items()))
+                fresh = abs(time.time() + 300 - stamp) < 60
+            except Exception:
+                fresh = False
+            self._answer(200 if fresh else 401, {"credited": fresh})
+
+    server.RequestHandlerClass = Skewed
+    client.patch(
+        f"/_sandbox/tenants/{DEMO_TENANT}",
+        json={"delivery": {"standardWebhooks": True}},
+        headers=ADMIN,
+    )
+    try:
+        results = _kit(client, url)
+        assert not results["signed"]["passed"]
+        assert "300 s in the future" in results["signed"]["note"]
+    finally:
+        receivers.stop(server)

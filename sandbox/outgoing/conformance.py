@@ -9,7 +9,7 @@ credit). A repeat is judged by the receiver's answer: a 409, or a 2xx whose JSON
 
 When the receiver rejects the correctly signed delivery, labelled variants find what it
 verifies instead: a body re-serialised with spaces or with non-ASCII escaped, the writeKey
-as the secret, a base64 or a SHA-256 digest, a skewed timestamp.
+as the secret, a base64 or a SHA-256 digest, and (Standard Webhooks) a skewed timestamp.
 """
 
 import base64
@@ -243,6 +243,15 @@ def diagnose(kit: Kit, user: str) -> str:
 
         if kit.post(payload, body=body, sign=sign).ok:
             return f"accepted the '{label}' variant: {meaning}"
+    if kit.s["standardWebhooks"]:
+        for skew in (-300, 300, -3600, 3600):
+            payload = _payload(user, "rwd_kit_t" + secrets.token_hex(5))
+            if kit.post(payload, stamp=kit.now + skew).ok:
+                return (
+                    f"accepted a webhook-timestamp {abs(skew)} s in the "
+                    f"{'past' if skew < 0 else 'future'}: the receiver's clock is off by about "
+                    "that much (sync it with NTP), or it checks the wrong unit"
+                )
     return (
         "no variant was accepted either: check that the receiver answers 2xx at all, and "
         "that it reads X-CG-SIGNATURE (header names are case-insensitive)"

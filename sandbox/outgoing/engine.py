@@ -55,6 +55,16 @@ class Engine:
 
         return self.store.write(CoreWrite(run))
 
+    def _claimable(self) -> bool:
+        """Return True if some row is due and not leased (a read: cheap, no lock)."""
+        row = self.store.one(
+            "SELECT 1 AS x FROM outbox WHERE status IN ('queued', 'retrying') AND "
+            "(next_at IS NULL OR next_at <= ?) AND (lease_until IS NULL OR lease_until < ?) "
+            "LIMIT 1",
+            (self.clock.time(), time.time()),
+        )
+        return row is not None
+
     def claim_one(self, delivery_id: str) -> dict | None:
         """Lease one delivery to this process whatever its status (a manual send); its row, or
         None while another process holds it (the delivery loop is sending it)."""
@@ -104,6 +114,8 @@ class Engine:
         done = 0
         self.release_nudges()
         for _ in range(rounds):
+            if not self._claimable():
+                break  # a read, not a write: an idle loop takes no lock
             rows = self.claim()
             if not rows:
                 break
