@@ -65,7 +65,15 @@ def viewer_allowed(view):
 
 def init_app(app: Flask) -> None:
     """Register the admin blueprint."""
-    from . import deliveries, hooks, nudges, rewards, sockets, views  # noqa: F401  (routes join bp)
+    from . import (  # noqa: F401  (their routes join bp)
+        clock,
+        deliveries,
+        hooks,
+        nudges,
+        rewards,
+        sockets,
+        views,
+    )
 
     app.config["SOCK_SERVER_OPTIONS"] = sockets.server_options(
         app.config["STREAM_HEARTBEAT_SECONDS"]

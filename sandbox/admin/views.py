@@ -1,13 +1,10 @@
 """Admin API views: thin wrappers over the store, journal, tenants and clock modules."""
 
-import json
-import math
 import os
 import time
 
 from flask import current_app, g, redirect, request, url_for
 
-from ..clock import MAX_ADVANCE_SECONDS, MAX_OFFSET_SECONDS
 from ..config import VERSION, public_url
 from ..domain import tenants
 from ..errors import ApiError
@@ -15,8 +12,6 @@ from ..journal import filters as journal_filters
 from ..journal import search as journal
 from ..masking import Masker, mask
 from ..openapi.declare import ADMIN, NONE, declare, param
-from ..outgoing import timeline
-from ..store import settings
 from ..store.health import write_problem
 from . import bp, viewer_allowed
 
@@ -249,88 +244,6 @@ def journal_entry(request_id):
             "Search with GET /_sandbox/journal.",
         )
     return row
-
-
-@bp.get("/clock")
-@viewer_allowed
-@declare("The clock", "admin", ADMIN, "Clock", errors=(401,))
-def clock_state():
-    """Show the clock: real, or virtual with its offset."""
-    return _clock().describe()
-
-
-@bp.post("/clock/advance")
-@declare(
-    "Move the virtual clock forward (test mode)",
-    "admin",
-    ADMIN,
-    "Clock",
-    errors=(400, 401, 409),
-    body="ClockAdvance",
-    example={"seconds": 60},
-    expect=(200, 409),
-)
-def clock_advance():
-    """Move the virtual clock forward (test mode only): {"seconds": N}."""
-    clock = _clock()
-    if not clock.virtual:
-        raise ApiError(
-            409,
-            "The clock is real; start with SANDBOX_TEST_MODE=1 to move it.",
-            "clock_not_virtual",
-        )
-    seconds = _seconds()
-    ahead = clock.time() - time.time() + seconds
-    if ahead > MAX_OFFSET_SECONDS:  # checked first: the move below goes in steps
-        raise ApiError(
-            400,
-            f"the clock would run {ahead:.0f} s ahead of real time; "
-            f"at most {MAX_OFFSET_SECONDS:.0f} (100 years)",
-            "bad_seconds",
-            limits=_CLOCK_LIMITS,
-        )
-    from .deliveries import engine  # the outgoing room: due requests are sent on the way
-
-    try:
-        # Stops at every retry and end-of-day run on the way, each at its own time, and
-        # returns once everything that became due was attempted (the request path adopted
-        # the shared clock state first).
-        ran = timeline.advance(engine(), seconds, lambda: settings.save_clock(_store(), clock))
-    except ValueError as exc:
-        raise ApiError(400, str(exc), "bad_seconds", limits=_CLOCK_LIMITS) from exc
-    return {**clock.describe(), "deliveries": ran}
-
-
-_CLOCK_LIMITS = {"maxSeconds": MAX_ADVANCE_SECONDS, "maxAheadSeconds": MAX_OFFSET_SECONDS}
-
-
-def _seconds() -> float:
-    """Return the step of a clock advance: a finite JSON number, or a number in ?seconds=."""
-    try:
-        body = json.loads(request.get_data() or b"{}")
-    except (ValueError, RecursionError):
-        body = None
-    raw = body.get("seconds") if isinstance(body, dict) else None
-    if raw is None:
-        text = request.args.get("seconds", "")
-        raw = text if len(text) <= 32 else None
-    # true is not one second; "1e400" and NaN are not numbers of seconds.
-    if isinstance(raw, bool) or not isinstance(raw, int | float | str):
-        raw = None
-    try:
-        seconds = float(raw) if raw is not None else math.nan
-    except (ValueError, OverflowError):
-        seconds = math.nan
-    if not math.isfinite(seconds) or not 0 <= seconds <= MAX_ADVANCE_SECONDS:
-        raise ApiError(
-            400,
-            f"seconds must be a number from 0 to {MAX_ADVANCE_SECONDS:.0f} (10 years); "
-            "the virtual clock only moves forward",
-            "bad_seconds",
-            'Send {"seconds": 3600} to move the clock one hour.',
-            limits=_CLOCK_LIMITS,
-        )
-    return seconds
 
 
 @bp.get("/openapi.json")

@@ -7,11 +7,11 @@ engine), `push` (the FCM/APNs payload of section 8, recorded as what would have 
 """
 
 import secrets
-from urllib.parse import quote
 
 from ...store import CoreWrite, Store, dumps, loads
 from .. import outbox
 from ..rewards import conditions
+from . import payloads
 
 # The overall state, from the channels': one delivered is delivered; all failed is failed.
 QUEUED, DELIVERED, ACKED, EXPIRED, FAILED = (
@@ -96,82 +96,6 @@ def create(conn, tenant_id, user_id, d, trigger, cause, now, now_iso, due_at=Non
     return nudge_id
 
 
-def sse_payload(nudge_id: str, c: dict, click: str) -> dict:
-    """Return the in-app frame's data (spec section 8: heights and opacity as strings)."""
-    return {
-        "nudgeId": nudge_id,
-        "clickAction": click,
-        "notificationType": "in-app",
-        "pageType": c.get("pageType") or "middle-popup",
-        "absoluteHeight": "0",
-        "relativeHeight": "70",
-        "campaignId": c.get("campaignId") or "",
-        "opacity": "0.5",
-        "title": c.get("title") or "",
-        "body": c.get("body") or "",
-    }
-
-
-def push_payload(nudge_id: str, c: dict, click: str) -> dict:
-    """Return the FCM/APNs data payload the SDK recognises (spec section 8)."""
-    return {
-        "type": "CustomerGlu",
-        "nudge_url": click,
-        "page_type": c.get("pageType") or "middle-popup",
-        "glu_message_type": "push",
-        "title": c.get("title") or "",
-        "body": c.get("body") or "",
-        "image": c.get("image") or "",
-        "absoluteHeight": "0",
-        "relativeHeight": "70",
-        "closeOnDeepLink": "true",
-        "nudge_id": nudge_id,
-        "campaign_id": c.get("campaignId") or "",
-    }
-
-
-def webhook_payload(tenant_id: str, user_id: str, c: dict, click: str, expiry) -> dict:
-    """Return the nudge webhook body (spec section 9, `timeRemaning` as the docs spell it)."""
-    return {
-        "client": tenant_id,
-        "campaignId": c.get("campaignId") or "",
-        "userId": user_id,
-        "notificationType": "push",
-        "pageType": c.get("pageType") or "middle-popup",
-        "content": {
-            "button": {"text": c.get("button") or "", "action": click},
-            "title": c.get("title") or "",
-            "body": c.get("body") or "",
-            "clickAction": click,
-            "image": c.get("image") or "",
-        },
-        "timeRemaning": "",
-        "expiry": "" if expiry is None else str(int(expiry)),
-        "webhookType": "nudge",
-    }
-
-
-def _click(conn, tenant_id: str, user_id: str, nudge_id: str, c: dict) -> str:
-    """Return the click action: the definition's, else the sandbox's nudge page for the user.
-
-    The nudge page link is the one the SDK itself builds for a nudge id (spec section 4):
-    /fragment-map/?fragmentMapId=<nudgeId>&userId=<user>&writeKey=<writeKey>.
-    """
-    if c.get("clickAction"):
-        return c["clickAction"]
-    row = conn.execute(
-        "SELECT t.write_key, s.value FROM tenants t LEFT JOIN settings s ON s.key = 'public_url' "
-        "WHERE t.id = ?",
-        (tenant_id,),
-    ).fetchone()
-    base = loads(row[1], "") if row and row[1] else ""
-    key = row[0] if row else ""
-    return (
-        f"{base}/fragment-map/?fragmentMapId={nudge_id}&userId={quote(user_id)}"
-        f"&writeKey={quote(key)}"
-    )
-
-
 def _release(conn, nudge_id: str, now: float, now_iso: str) -> None:
     cur = conn.execute("SELECT * FROM nudge_log WHERE nudge_id = ?", (nudge_id,))
     row = dict(zip([d[0] for d in cur.description], cur.fetchone(), strict=True))
@@ -183,21 +107,21 @@ def _release(conn, nudge_id: str, now: float, now_iso: str) -> None:
         return
     c = loads(row["content"], {})
     tenant_id, user_id = row["tenant_id"], row["user_id"]
-    click = _click(conn, tenant_id, user_id, nudge_id, c)
+    click = payloads.click(conn, tenant_id, user_id, nudge_id, c)
     states, push, delivery_id = {}, None, None
     channels = row["channels"].split(";")
     if "inapp" in channels:
         conn.execute(
             "INSERT INTO nudges (nudge_id, tenant_id, user_id, payload, created_at) "
             "VALUES (?, ?, ?, ?, ?)",
-            (nudge_id, tenant_id, user_id, dumps(sse_payload(nudge_id, c, click)), now_iso),
+            (nudge_id, tenant_id, user_id, dumps(payloads.sse(nudge_id, c, click)), now_iso),
         )
         states["inapp"] = QUEUED
     if "push" in channels:
-        push = dumps(push_payload(nudge_id, c, click))
+        push = dumps(payloads.push(nudge_id, c, click))
         states["push"] = DELIVERED  # recorded as what FCM/APNs would have been sent
     if "webhook" in channels:
-        body = webhook_payload(tenant_id, user_id, c, click, row["expires_at"])
+        body = payloads.webhook(tenant_id, user_id, c, click, row["expires_at"])
         delivery_id = outbox.queue(conn, tenant_id, "nudge_webhook", body, now_iso, user_id)
         states["webhook"] = QUEUED
     state = DELIVERED if DELIVERED in states.values() else QUEUED

@@ -1,0 +1,81 @@
+"""What a nudge sends on each channel (spec sections 8 and 9), and where a click takes the user."""
+
+from urllib.parse import quote
+
+from ...store import loads
+
+
+def sse(nudge_id: str, c: dict, click: str) -> dict:
+    """Return the in-app frame's data (spec section 8: heights and opacity as strings)."""
+    return {
+        "nudgeId": nudge_id,
+        "clickAction": click,
+        "notificationType": "in-app",
+        "pageType": c.get("pageType") or "middle-popup",
+        "absoluteHeight": "0",
+        "relativeHeight": "70",
+        "campaignId": c.get("campaignId") or "",
+        "opacity": "0.5",
+        "title": c.get("title") or "",
+        "body": c.get("body") or "",
+    }
+
+
+def push(nudge_id: str, c: dict, click: str) -> dict:
+    """Return the FCM/APNs data payload the SDK recognises (spec section 8)."""
+    return {
+        "type": "CustomerGlu",
+        "nudge_url": click,
+        "page_type": c.get("pageType") or "middle-popup",
+        "glu_message_type": "push",
+        "title": c.get("title") or "",
+        "body": c.get("body") or "",
+        "image": c.get("image") or "",
+        "absoluteHeight": "0",
+        "relativeHeight": "70",
+        "closeOnDeepLink": "true",
+        "nudge_id": nudge_id,
+        "campaign_id": c.get("campaignId") or "",
+    }
+
+
+def webhook(tenant_id: str, user_id: str, c: dict, click: str, expiry) -> dict:
+    """Return the nudge webhook body (spec section 9, `timeRemaning` as the docs spell it)."""
+    return {
+        "client": tenant_id,
+        "campaignId": c.get("campaignId") or "",
+        "userId": user_id,
+        "notificationType": "push",
+        "pageType": c.get("pageType") or "middle-popup",
+        "content": {
+            "button": {"text": c.get("button") or "", "action": click},
+            "title": c.get("title") or "",
+            "body": c.get("body") or "",
+            "clickAction": click,
+            "image": c.get("image") or "",
+        },
+        "timeRemaning": "",
+        "expiry": "" if expiry is None else str(int(expiry)),
+        "webhookType": "nudge",
+    }
+
+
+def click(conn, tenant_id: str, user_id: str, nudge_id: str, c: dict) -> str:
+    """Return the click action: the definition's, else the sandbox's nudge page for the user.
+
+    The nudge page link is the one the SDK itself builds for a nudge id (spec section 4):
+    /fragment-map/?fragmentMapId=<nudgeId>&userId=<user>&writeKey=<writeKey>.
+    """
+    if c.get("clickAction"):
+        return c["clickAction"]
+    row = conn.execute(
+        "SELECT t.write_key, s.value FROM tenants t LEFT JOIN settings s ON s.key = 'public_url' "
+        "WHERE t.id = ?",
+        (tenant_id,),
+    ).fetchone()
+    base = loads(row[1], "") if row and row[1] else ""
+    key = row[0] if row else ""
+    return (
+        f"{base}/fragment-map/?fragmentMapId={nudge_id}&userId={quote(user_id)}"
+        f"&writeKey={quote(key)}"
+    )
