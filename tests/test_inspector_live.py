@@ -133,3 +133,23 @@ def test_a_viewer_feed_carries_only_its_tenant(tmp_path):
         ws.close()
     finally:
         server.stop()
+
+
+def test_a_connected_inspector_gets_every_entry_of_a_burst_exactly_once(tmp_path):
+    server = LiveServer(tmp_path / "data", {"SANDBOX_ADMIN_TOKEN": ADMIN, "SANDBOX_WORKERS": "3"})
+    ws_url = server.url.replace("http://", "ws://") + "/_sandbox/feed"
+    try:
+        watchers = [
+            Client.connect(f"{ws_url}?token={ADMIN}&kinds=request&backfill=0") for _ in range(3)
+        ]
+        for ws in watchers:
+            _frames(ws, lambda f: f[-1]["type"] == "caught_up")
+        with ThreadPoolExecutor(12) as pool:  # while they follow the shared tail
+            sent = set(pool.map(lambda n: _post(server, f"burst-{n}"), range(300)))
+        for ws in watchers:
+            frames = _frames(ws, lambda f: len(_items(f)) >= 300, timeout=20)
+            ids = [i["id"] for i in _items(frames)]
+            assert len(ids) == 300 and set(ids) == sent
+            ws.close()
+    finally:
+        server.stop()

@@ -136,30 +136,44 @@ ATTEMPTS = (
 
 
 def read(
-    store: Store, cursor: str, filters: Filters, kinds, masker: Masker, limit: int = BATCH
+    store: Store,
+    cursor: str,
+    filters: Filters,
+    kinds,
+    masker: Masker,
+    limit: int = BATCH,
+    upto: str | None = None,
 ) -> tuple[list[dict], str, bool]:
-    """Return (items after the cursor in time order, the cursor after them, more waiting)."""
+    """Return (items after the cursor in time order, the cursor after them, more waiting).
+
+    With `upto` (a cursor), nothing past it is read, and once all is read up to it the
+    cursor returned is `upto` itself: how a socket joins the process's shared tail.
+    """
     positions, draw, attempt = decode(cursor)
+    bound = decode(upto) if upto else None
     items, more = [], False
     tenant, user = filters.exact.get("tenant_id"), filters.exact.get("user_id")
     if "request" in kinds:
         filters.after, filters.limit, filters.before = positions, limit, None
+        filters.upto = bound[0] if bound else None
         found = journal.search(store, filters, masker)
         more = more or found["next"] is not None
         positions = tail.advanced(positions, found["entries"])
         items += [_request(r) for r in found["entries"]]
     only_requests = bool(filters.status or filters.auth or filters.event_name or filters.q)
     if "draw" in kinds and not only_requests:
-        rows = _core(store, DRAWS, draw, None, tenant, user, limit)
+        rows = _core(store, DRAWS, draw, bound[1] if bound else None, tenant, user, limit)
         more = more or len(rows) == limit
         draw = rows[-1]["id"] if rows else draw
         items += [_draw(r) for r in rows]
     if "attempt" in kinds and not only_requests:
-        rows = _core(store, ATTEMPTS, attempt, None, tenant, user, limit)
+        rows = _core(store, ATTEMPTS, attempt, bound[2] if bound else None, tenant, user, limit)
         more = more or len(rows) == limit
         attempt = rows[-1]["id"] if rows else attempt
         items += [_attempt(r) for r in rows]
     items.sort(key=lambda i: i["ts"] or "")
+    if bound is not None and not more:
+        return items, upto, False  # everything up to the bound is read: the cursor is it
     return items, encode(positions, draw, attempt), more
 
 
@@ -173,6 +187,7 @@ def backfill(
     tenant, user = filters.exact.get("tenant_id"), filters.exact.get("user_id")
     if count and "request" in kinds:
         filters.after, filters.before, filters.limit = None, None, min(count, BATCH)
+        filters.upto = None
         got: list[dict] = []
         while len(got) < count:
             page = journal.search(store, filters, masker)

@@ -17,9 +17,10 @@ from ..admin.sockets import SOCKET_ENDPOINTS, sock
 from ..admin.views import _masker, checked_filters
 from ..errors import ApiError
 from ..store import settings
-from . import feed
+from . import fanout, feed
 
 POLL_SECONDS = 0.05
+TAIL_SECONDS = 0.02  # the shared tail reads this often (one read per process)
 BEHIND_SECONDS = 30.0  # a backlog this old means the client cannot keep up
 DEFAULT_BACKFILL = 200
 FEED_KEYS = ("cursor", "backfill", "kinds")
@@ -137,46 +138,98 @@ def feed_socket(ws):
                             "cursor": cursor,
                         },
                     )
-            clock = settings.get(store, "virtual_clock")
-            caught_up, behind_since = False, None
+            state = {"clock": settings.get(store, "virtual_clock"), "caught_up": False}
             while not stream.closing and ws.connected:
-                text, cursor, more = _read(store, cursor, args, kinds, masker, filters)
-                if text is not None:
-                    ws.send(text)
-                if "clock" in kinds and not more:
-                    now_clock = settings.get(store, "virtual_clock")
-                    if now_clock != clock:
-                        clock = now_clock
-                        _send(
-                            ws,
-                            {
-                                "type": "batch",
-                                "items": [feed.clock_frame(now_clock)],
-                                "cursor": cursor,
-                            },
-                        )
-                if more:
-                    behind_since = behind_since or time.monotonic()
-                    if time.monotonic() - behind_since > BEHIND_SECONDS:
-                        _send(
-                            ws,
-                            {
-                                "type": "behind",
-                                "cursor": cursor,
-                                "message": "this inspector fell behind the traffic; reconnect with "
-                                "this cursor to resume without a gap",
-                            },
-                        )
-                        ws.close(1013, "fell behind: resume from the last cursor")
-                        return
-                    continue
-                behind_since = None
-                if not caught_up:
-                    caught_up = True
-                    _send(ws, {"type": "caught_up", "cursor": cursor})
-                time.sleep(POLL_SECONDS)
+                cursor = _from_store(ws, stream, store, cursor, args, kinds, masker, filters, state)
+                if cursor is None or not fanout.joinable(filters()):
+                    return
+                cursor = _from_tail(ws, stream, store, cursor, kinds, masker, filters, state)
         except ConnectionClosed:
             pass
+
+
+def _clock_move(ws, store, kinds, cursor, state) -> None:
+    if "clock" not in kinds:
+        return
+    now_clock = settings.get(store, "virtual_clock")
+    if now_clock != state["clock"]:
+        state["clock"] = now_clock
+        _send(ws, {"type": "batch", "items": [feed.clock_frame(now_clock)], "cursor": cursor})
+
+
+def _caught_up(ws, cursor, state) -> None:
+    if not state["caught_up"]:
+        state["caught_up"] = True
+        _send(ws, {"type": "caught_up", "cursor": cursor})
+
+
+def _from_store(ws, stream, store, cursor, args, kinds, masker, filters, state):
+    """Read the store from `cursor` until caught up; return the cursor, or None when done.
+
+    A socket whose filters the shared tail cannot apply stays here, polling.
+    """
+    behind_since = None
+    while not stream.closing and ws.connected:
+        text, cursor, more = _read(store, cursor, args, kinds, masker, filters)
+        if text is not None:
+            ws.send(text)
+        if more:
+            behind_since = behind_since or time.monotonic()
+            if time.monotonic() - behind_since > BEHIND_SECONDS:
+                _send(
+                    ws,
+                    {
+                        "type": "behind",
+                        "cursor": cursor,
+                        "message": "this inspector fell behind the traffic; reconnect with this "
+                        "cursor to resume without a gap",
+                    },
+                )
+                ws.close(1013, "fell behind: resume from the last cursor")
+                return None
+            continue
+        _clock_move(ws, store, kinds, cursor, state)
+        _caught_up(ws, cursor, state)
+        if fanout.joinable(filters()):
+            return cursor
+        behind_since = None
+        time.sleep(POLL_SECONDS)
+    return None
+
+
+def _from_tail(ws, stream, store, cursor, kinds, masker, filters, state):
+    """Follow the process's shared tail from `cursor`; return the cursor when it cannot."""
+    tail = fanout.tail_for(store, current_app.extensions["sandbox.runtime"].masker, TAIL_SECONDS)
+    point = tail.join(cursor)
+    if point is None:
+        return cursor
+    seq, joined = point
+    more = True
+    while more:  # what lies between this socket's cursor and the tail's point, from the store
+        items, cursor, more = feed.read(store, cursor, filters(), kinds, masker, upto=joined)
+        if items:
+            _send(ws, {"type": "batch", "items": items, "cursor": cursor})
+    active = filters()
+    key = (kinds, tuple(sorted(active.exact.items())), active.status, active.auth)
+    while not stream.closing and ws.connected:
+        batches = tail.after(seq, timeout=0.5)
+        if batches is None:
+            return cursor  # behind what the tail keeps: back to the store
+        for batch_seq, after, items, frames in batches:
+            seq, cursor = batch_seq, after
+            # Sockets of a process with the same filters send the same frame: made once.
+            text = frames.get(key)
+            if text is None:
+                picked = [i for i in items if fanout.matches(i, active, kinds)]
+                text = frames[key] = (
+                    current_app.json.dumps({"type": "batch", "items": picked, "cursor": after})
+                    if picked
+                    else ""
+                )
+            if text:
+                ws.send(text)
+        _clock_move(ws, store, kinds, cursor, state)
+    return cursor
 
 
 def _oldest(store) -> dict:

@@ -89,6 +89,7 @@ class Filters:
     until: float | None = None
     before: int | None = None
     after: dict | None = None  # positions per journal file (tail.py)
+    upto: dict | None = None  # read no further than these positions (the feed's join)
     q: str | None = None  # an FTS5 query, every word quoted
     limit: int = 50
 

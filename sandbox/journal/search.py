@@ -110,6 +110,9 @@ def search(store: Store, filters: Filters, masker: Masker) -> dict:
             # Forward paging resumes per file: one global id could skip a late commit.
             clauses.append("journal.id > ?")
             values.append(tail.position(positions, tail.shard_slot(shard)))
+        if filters.upto is not None:
+            clauses.append("journal.id <= ?")
+            values.append(filters.upto.get(tail.shard_slot(shard), 0))
         parts.append(_shard_select(shard, bool(q), clauses))
         all_params += values
     # SQLite merges the files' selects in id order and stops at LIMIT. With q, the
