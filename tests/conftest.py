@@ -145,3 +145,25 @@ def live_server(tmp_path):
     server = LiveServer(tmp_path / "live-data")
     yield server
     server.stop()
+
+
+@pytest.fixture
+def partner_gpg(tmp_path):
+    """A partner's GPG key in a temporary GNUPGHOME: (gpg, fingerprint, armored public key file)."""
+    gnupg = pytest.importorskip("gnupg")
+    home = tmp_path / "partner-gnupg"
+    home.mkdir(mode=0o700)
+    gpg = gnupg.GPG(gnupghome=str(home))
+    spec = gpg.gen_key_input(
+        key_type="EDDSA",
+        key_curve="ed25519",
+        subkey_type="ECDH",
+        subkey_curve="cv25519",
+        name_email="partner@example.test",
+        no_protection=True,
+    )
+    key = gpg.gen_key(spec)
+    assert key.fingerprint, "gpg could not make a test key"
+    public = tmp_path / "partner.asc"
+    public.write_text(gpg.export_keys(key.fingerprint))
+    return gpg, key.fingerprint, public

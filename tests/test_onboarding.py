@@ -3,8 +3,6 @@ refused request, GPG round trips of secrets, and no secret in clear without --sh
 
 import json
 
-import pytest
-
 from tests import receivers
 from tests.conftest import DEMO_TENANT
 from tests.helpers import event, other_tenant
@@ -106,30 +104,10 @@ def test_a_tenant_with_only_a_refused_request_is_told_what_to_do(app, client):
     assert got["businessDays"] >= 1  # the refused request was its first
 
 
-@pytest.fixture
-def partner_gpg(tmp_path):
-    gnupg = pytest.importorskip("gnupg")
-    home = tmp_path / "partner"
-    home.mkdir(mode=0o700)
-    gpg = gnupg.GPG(gnupghome=str(home))
-    spec = gpg.gen_key_input(
-        key_type="EDDSA",
-        key_curve="ed25519",
-        subkey_type="ECDH",
-        subkey_curve="cv25519",
-        name_email="p@example.test",
-        no_protection=True,
-    )
-    key = gpg.gen_key(spec)
-    public = tmp_path / "partner.asc"
-    public.write_text(gpg.export_keys(key.fingerprint))
-    return gpg, public
-
-
 def test_secrets_go_out_and_come_in_under_gpg_and_never_in_clear(
     app, runner, partner_gpg, tmp_path
 ):
-    gpg, public = partner_gpg
+    gpg, _fingerprint, public = partner_gpg
     secret = _secret(app)
     out = runner.invoke(args=["secrets", "export", DEMO_TENANT, "--to", str(public)])
     assert out.exit_code == 0, out.output
@@ -159,7 +137,7 @@ def test_secrets_go_out_and_come_in_under_gpg_and_never_in_clear(
 
 
 def test_the_readiness_report_in_three_formats_and_encrypted(app, client, partner_gpg):
-    gpg, public = partner_gpg
+    gpg, _fingerprint, public = partner_gpg
     md = client.get(f"/_sandbox/tenants/{DEMO_TENANT}/readiness?format=md", headers=ADMIN)
     assert md.get_data(as_text=True).startswith("# Readiness report: Demo Partner")
     data = client.get(f"/_sandbox/tenants/{DEMO_TENANT}/readiness", headers=ADMIN).get_json()

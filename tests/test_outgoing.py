@@ -297,3 +297,14 @@ def test_settings_are_checked_all_at_once_and_change_nothing_when_wrong(client):
         assert part in message
     shown = client.get(f"/_sandbox/tenants/{DEMO_TENANT}", headers=ADMIN).get_json()
     assert shown["reward_webhook_url"] is None
+
+
+def test_the_open_receiver_keeps_a_bounded_number_of_names(client, monkeypatch):
+    from sandbox.admin import hooks
+
+    monkeypatch.setattr(hooks, "MAX_HOOKS", 2)
+    for name in ("one", "two"):
+        assert client.post(f"/_sandbox/hooks/{name}", json={}).status_code == 200
+    refused = client.post("/_sandbox/hooks/three", json={})
+    assert refused.status_code == 404 and refused.get_json()["reason"] == "hook_not_found"
+    assert client.post("/_sandbox/hooks/one", json={}).status_code == 200  # known names answer

@@ -49,25 +49,6 @@ def _delivery(server, delivery_id):
     return _admin(server, "GET", f"/deliveries/{delivery_id}").json()
 
 
-@pytest.fixture
-def gpg_home(tmp_path):
-    gnupg = pytest.importorskip("gnupg")
-    home = tmp_path / "partner-gnupg"
-    home.mkdir(mode=0o700)
-    gpg = gnupg.GPG(gnupghome=str(home))
-    spec = gpg.gen_key_input(
-        key_type="EDDSA",
-        key_curve="ed25519",
-        subkey_type="ECDH",
-        subkey_curve="cv25519",
-        name_email="partner@example.test",
-        no_protection=True,
-    )
-    key = gpg.gen_key(spec)
-    assert key.fingerprint, "gpg could not make a test key"
-    return gpg, key.fingerprint, gpg.export_keys(key.fingerprint)
-
-
 COUPON_SHEET = (
     "Campaign ID,Campaign Type,Reward Variant,Reward Type,Reward Name,Coupon API,"
     "Coupon Code Path,Winning chance Percentage\n"
@@ -75,8 +56,9 @@ COUPON_SHEET = (
 )
 
 
-def test_the_whole_cycle_in_virtual_time_ends_in_an_encrypted_report(tmp_path, gpg_home):
-    gpg, fingerprint, public_key = gpg_home
+def test_the_whole_cycle_in_virtual_time_ends_in_an_encrypted_report(tmp_path, partner_gpg):
+    gpg, fingerprint, public = partner_gpg
+    public_key = public.read_text()
     server = LiveServer(tmp_path / "data", {"SANDBOX_ADMIN_TOKEN": ADMIN, "SANDBOX_TEST_MODE": "1"})
     try:
         hooks = f"{server.url}/_sandbox/hooks"

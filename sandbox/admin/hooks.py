@@ -21,6 +21,9 @@ NAME = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
 BEHAVIOURS = ("answer", "timeout", "close", "stall")
 MAX_DELAY = 120.0
 KEPT_CALLS = 1000
+# The receiver answers without a token: what anyone can make it keep is bounded.
+MAX_HOOKS = 1000  # names
+KEPT_BODY = 65_536  # bytes of each call's body
 DEFAULT = {"statuses": [200], "behaviour": "answer", "delaySeconds": 0, "retryAfter": None}
 NAME_PARAM = [
     param(
@@ -152,10 +155,13 @@ def show_hook(name):
 
 
 def _take(name: str, headers: dict, body: str, now: str) -> CoreWrite:
-    """Return the write that counts and records one call; its result is (program, index)."""
+    """Return the write that counts and records one call: (program, index, status), or None
+    for a new name once MAX_HOOKS names exist."""
 
     def run(conn):
         row = conn.execute("SELECT program, served FROM hooks WHERE name = ?", (name,)).fetchone()
+        if row is None and conn.execute("SELECT count(*) FROM hooks").fetchone()[0] >= MAX_HOOKS:
+            return None  # a new name past the cap
         program = loads(row[0], DEFAULT) if row else DEFAULT
         index = row[1] if row else 0
         conn.execute(
@@ -187,17 +193,26 @@ def _take(name: str, headers: dict, body: str, now: str) -> CoreWrite:
     "admin",
     NONE,
     {"type": "object"},
-    errors=(400,),
+    errors=(400, 404),
     params=NAME_PARAM,
     expect=(200, 400),
 )
 def receive_hook(name):
     """Record the call; answer the programmed status, delay, failure or coupon code."""
     name = _name(name)
-    raw = request.get_data(cache=False)[:1_000_000]
+    raw = request.get_data(cache=False)[:KEPT_BODY]
     now = current_app.extensions["sandbox.clock"].isoformat()
     headers = dict(request.headers.items())
-    program, index, status = _store().write(_take(name, headers, raw.decode(errors="replace"), now))
+    taken = _store().write(_take(name, headers, raw.decode(errors="replace"), now))
+    if taken is None:
+        raise ApiError(
+            404,
+            f"No receiver {name!r}, and this sandbox already keeps {MAX_HOOKS} of them",
+            "hook_not_found",
+            "Send to a receiver that exists (GET /_sandbox/hooks/<name>), or program one "
+            "with PUT /_sandbox/hooks/<name>.",
+        )
+    program, index, status = taken
     behaviour = program.get("behaviour", "answer")
     delay = float(program.get("delaySeconds") or 0)
     if behaviour == "timeout":

@@ -9,7 +9,7 @@ from ..http.body import request_json_body
 from ..openapi.declare import ADMIN, declare, param
 from ..store import CoreWrite
 from . import bp, viewer_allowed
-from .views import _masker, in_scope, scope, tenant_or_404
+from .views import _masker, in_scope, invalid_sheet, scope, tenant_or_404
 
 REF = [param("ref", "path", True)]
 
@@ -39,13 +39,7 @@ def import_nudges(ref):
     dry = request.args.get("dryRun", "").strip().lower() in ("1", "true", "yes")
     found, errors = definitions.check(request.get_data(), request.content_type or "")
     if errors:
-        raise ApiError(
-            422,
-            f"The sheet has {len(errors)} error(s); nothing was imported",
-            "invalid_sheet",
-            "Fix each row and column named in errors[] and send the sheet again.",
-            errors=errors,
-        )
+        raise invalid_sheet(errors)
     if not dry:
         _store().write(definitions.store_write(tenant["id"], found, _clock().isoformat()))
     shown = [definitions.view({**d, "channels": d["channels"]}) for d in found]

@@ -10,7 +10,7 @@ from ..errors import ApiError
 from ..http.body import request_json_body
 from ..openapi.declare import ADMIN, declare, param
 from . import bp, viewer_allowed
-from .views import tenant_or_404
+from .views import invalid_sheet, tenant_or_404
 
 MAX_PLAYS = 1000  # per request: a test asks for a few hundred at most
 
@@ -43,13 +43,7 @@ def import_sheet(ref):
         _store(), tenant["id"], request.get_data(), request.content_type or "", pools
     )
     if errors:
-        raise ApiError(
-            422,
-            f"The sheet has {len(errors)} error(s); nothing was imported",
-            "invalid_sheet",
-            "Fix each row and column named in errors[] and send the sheet again.",
-            errors=errors,
-        )
+        raise invalid_sheet(errors)
     if not dry:
         _store().write(importer.import_campaigns(tenant["id"], found, _now()))
     return {"campaigns": importer.view(found), "imported": not dry}

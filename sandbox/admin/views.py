@@ -184,6 +184,17 @@ def tenant_or_404(ref: str) -> dict:
     return t
 
 
+def invalid_sheet(errors: list[dict]) -> ApiError:
+    """Return the 422 of a sheet with errors (reward or nudge sheet): nothing was imported."""
+    return ApiError(
+        422,
+        f"The sheet has {len(errors)} error(s); nothing was imported",
+        "invalid_sheet",
+        "Fix each row and column named in errors[] and send the sheet again.",
+        errors=errors,
+    )
+
+
 def checked_filters(args):
     """Return the journal filters of a query; a viewer's are limited to its tenant."""
 

@@ -162,15 +162,20 @@ def campaigns_import(tenant, sheet_file, dry_run):
     pools = Path(current_app.config["FIXTURES_DIR"]) / "pools"
     found, errors = importer.check(_store(), t["id"], data, kind, pools)
     if errors:
-        for e in errors:
-            where = f"row {e['row']}, {e['column']}" if e["row"] else "sheet"
-            click.echo(f"{where}: {e['message']}. {e['hint']}", err=True)
-        raise click.ClickException(f"{len(errors)} error(s); nothing imported")
+        refuse_sheet(errors)
     if not dry_run:
         _store().write(importer.import_campaigns(t["id"], found, _now()))
     verb = "would import" if dry_run else "imported"
     click.echo(f"{verb} {len(found)} campaign(s) for {t['name']}")
     _print_campaigns(importer.view(found))
+
+
+def refuse_sheet(errors: list[dict]) -> None:
+    """Print each error of a sheet (row, column, fix) and stop: nothing was imported."""
+    for e in errors:
+        where = f"row {e['row']}, {e['column']}" if e["row"] else "sheet"
+        click.echo(f"{where}: {e['message']}. {e['hint']}", err=True)
+    raise click.ClickException(f"{len(errors)} error(s); nothing imported")
 
 
 def sheet_kind(name: str) -> str:

@@ -26,6 +26,11 @@ def _engine():
     return Engine(ext["sandbox.store"], ext["sandbox.clock"], current_app.config["SEED"])
 
 
+def _masked(data):
+    """Return stored data as every view shows it: this sandbox's secrets masked."""
+    return current_app.extensions["sandbox.runtime"].masker().json(data)
+
+
 def _tenant(ref: str) -> dict:
     found = tenants_mod.get_tenant(_store(), ref)
     if found is None:
@@ -60,6 +65,7 @@ def deliveries_list(tenant, status, kind, user, limit, as_json):
         if value:
             where[col] = value
     found, total = views.search(_store(), where, max(1, min(limit, 500)))
+    found = _masked(found)
     if as_json:
         click.echo(json.dumps({"deliveries": found, "total": total}, indent=2))
         return
@@ -78,7 +84,7 @@ def deliveries_show(delivery_id):
     found = views.get(_store(), delivery_id)
     if found is None:
         raise click.ClickException(f"no delivery {delivery_id!r}")
-    click.echo(json.dumps(found, indent=2))
+    click.echo(json.dumps(_masked(found), indent=2))
 
 
 @deliveries_group.command("resend")
@@ -210,9 +216,6 @@ def tenants_set(ref, **opts):
     click.echo(json.dumps(shown, indent=2))
 
 
-COMMANDS = (deliveries_group, reports_group, trigger_command)
-
-
 nudges_group = AppGroup("nudges", help="Nudge definitions: import a sheet, list them.")
 
 
@@ -224,14 +227,12 @@ nudges_group = AppGroup("nudges", help="Nudge definitions: import a sheet, list 
 def nudges_import(tenant, sheet_file, dry_run):
     """Import (or only check) a tenant's nudge definitions from a .csv or .xlsx sheet."""
     from ..domain.nudges import definitions
-    from . import sheet_kind
+    from . import refuse_sheet, sheet_kind
 
     t = _tenant(tenant)
     found, errors = definitions.check(Path(sheet_file).read_bytes(), sheet_kind(sheet_file))
     if errors:
-        for e in errors:
-            click.echo(f"row {e['row']}, {e['column']}: {e['message']} -> {e['hint']}", err=True)
-        raise click.ClickException(f"{len(errors)} error(s); nothing was imported")
+        refuse_sheet(errors)
     if not dry_run:
         clock = current_app.extensions["sandbox.clock"]
         _store().write(definitions.store_write(t["id"], found, clock.isoformat()))
@@ -261,4 +262,4 @@ def nudges_list(tenant, as_json):
         )
 
 
-COMMANDS = (*COMMANDS, nudges_group)
+COMMANDS = (deliveries_group, reports_group, trigger_command, nudges_group)
