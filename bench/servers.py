@@ -32,6 +32,7 @@ class Server:
         env: dict | None = None,
         cwd: Path = ROOT,
         port: int | None = None,
+        start_timeout: float = 60,
     ):
         self.name = name
         self.health = health  # the readiness route, which names the answering worker's pid
@@ -48,7 +49,7 @@ class Server:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        self.wait()
+        self.wait(start_timeout)
 
     def wait(self, timeout: float = 60) -> None:
         """Block until the health route answers."""
@@ -190,6 +191,7 @@ def sandbox(
     threads: int,
     extra_env: dict | None = None,
     tree: Path = ROOT,
+    start_timeout: float = 60,
 ) -> Server:
     """Start the sandbox in its production configuration (python -m sandbox serve).
 
@@ -207,7 +209,13 @@ def sandbox(
     port = free_port()
     env["SANDBOX_PORT"] = str(port)
     server = Server(
-        "sandbox", [python(), "-m", "sandbox", "serve"], "/_sandbox/health", env, tree, port
+        "sandbox",
+        [python(), "-m", "sandbox", "serve"],
+        "/_sandbox/health",
+        env,
+        tree,
+        port,
+        start_timeout,
     )
     return _all_workers_up(server, workers)
 

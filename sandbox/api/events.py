@@ -64,7 +64,11 @@ def _rules(c: Call, tenant: dict, body: dict, uid: str, now: str, headers: dict)
         )
         for v in verdicts:
             if v["granted"] and isinstance(user_id, str) and user_id:
-                c.write(rules.grant(tenant["id"], v["campaignId"], user_id, uid, now))
+                c.write(
+                    rules.grant(
+                        tenant["id"], v["campaignId"], user_id, uid, now, c.entry["request_id"]
+                    )
+                )
                 granted.append(v["campaignId"])
         # Explained like a 401: the answer says it, and the journal keeps the answer's headers.
         headers["X-Sandbox-Rewards"] = header_safe(rules.header(verdicts))[:2000]

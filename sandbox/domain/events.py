@@ -3,7 +3,8 @@
 from datetime import UTC, datetime
 
 from ..ids import new_id
-from ..store import Target, Write, dumps, insert_many
+from ..store import Target, Write, dumps, insert_many, marks
+from ..store.jsontext import finite, non_finite
 
 SHARD_ID = "shardId-000000000000"
 # source -> the fields its schema requires, with the JSON type each must have
@@ -53,6 +54,9 @@ def problems_of(event, source: str = "server") -> list[str]:
                 f"timestamp {value!r} is not ISO 8601 "
                 "(e.g. 2026-11-27T10:00:00+0530 or 2026-11-27T10:00:00.000Z)"
             )
+    # NaN, Infinity and 1e999 parse, but JSON has no such numbers and no condition meets them.
+    for path, number in non_finite(event):
+        problems.append(f"{path} is {finite(number)}, not a finite number (JSON has none)")
     return problems
 
 
@@ -176,11 +180,16 @@ class StoreEvent(Write):
         if inserted < len(fresh):  # some event_ids were stored by earlier batches
             first_uid.update(_stored_uids(conn, [r for r in fresh if r["event_id"] is not None]))
         results = []
+        tally = marks.Tally()  # the tenant's first and last valid event (the checklist's)
         for write in writes:
             row = write.row
             key = (row["tenant_id"], row["event_id"])
             first = row["uid"] if row["event_id"] is None else first_uid[key]
             if first == row["uid"]:
+                if row["valid"]:
+                    tally.add(
+                        row["tenant_id"], "event:valid", row["received_at"], row["request_id"]
+                    )
                 results.append({"headers": {"X-Sandbox-Event-Uid": first}})
                 continue
             if key in elsewhere:
@@ -205,6 +214,7 @@ class StoreEvent(Write):
                     },
                 }
             )
+        tally.write(conn, marks.JOURNAL_TABLE)
         return results
 
 

@@ -109,88 +109,63 @@ STEPS = (
 ANY_OF = {3}
 
 
-def _seen(store: Store, tenant_id: str, how: tuple) -> tuple[str | None, str | None, str | None]:
-    """Return (first seen, last seen, evidence) of one item, or Nones."""
+def _seen(marked: dict, tenant_id: str, how: tuple) -> tuple[str | None, str | None, str | None]:
+    """Return (first seen, last seen, evidence) of one item from the tenant's marks, or Nones."""
     kind, arg = how
-    if kind == "route":
-        marks = ",".join("?" * len(arg))
-        row = store.journal_one(
-            f"SELECT min(ts) AS first, max(ts) AS last, max(request_id) AS rid FROM journal "
-            f"WHERE tenant_id = ? AND route IN ({marks}) AND status = 200",
-            (tenant_id, *arg),
-        )
-        return row["first"], row["last"], row["rid"] and f"/_sandbox/journal/{row['rid']}"
-    if kind == "event":
-        row = store.journal_one(
-            "SELECT min(j.ts) AS first, max(j.ts) AS last, max(j.request_id) AS rid FROM events e "
-            "JOIN journal j ON j.request_id = e.request_id WHERE e.tenant_id = ? AND e.valid = 1",
-            (tenant_id,),
-        )
-        return row["first"], row["last"], row["rid"] and f"/_sandbox/journal/{row['rid']}"
-    if kind == "grant":
-        row = store.journal_one(
-            "SELECT min(granted_at) AS first, max(granted_at) AS last, max(e.request_id) AS rid "
-            "FROM reward_users g LEFT JOIN events e ON e.uid = g.event_uid WHERE g.tenant_id = ?",
-            (tenant_id,),
-        )
-        evidence = f"/_sandbox/journal/{row['rid']}/timeline" if row["rid"] else None
-        return row["first"], row["last"], evidence
-    if kind == "delivery":
-        row = store.one(
-            "SELECT min(a.at) AS first, max(a.at) AS last, max(a.delivery_id) AS did FROM "
-            "attempts a JOIN outbox o USING (delivery_id) WHERE o.tenant_id = ? AND o.kind = ? "
-            "AND a.response_status BETWEEN 200 AND 299",
-            (tenant_id, arg),
-        )
-        return row["first"], row["last"], row["did"] and f"/_sandbox/deliveries/{row['did']}"
-    if kind == "ack":
-        row = store.one(
-            "SELECT min(acked_at) AS first, max(acked_at) AS last, max(nudge_id) AS nid FROM "
-            "nudges WHERE tenant_id = ? AND acked_at IS NOT NULL",
-            (tenant_id,),
-        )
-        return row["first"], row["last"], row["nid"] and f"/_sandbox/nudges/{row['nid']}"
-    if kind == "draw":
-        row = store.one(
-            "SELECT min(at) AS first, max(at) AS last, max(campaign_id) AS cid FROM draws "
-            "WHERE tenant_id = ?",
-            (tenant_id,),
-        )
-        evidence = row["cid"] and f"/_sandbox/tenants/{tenant_id}/campaigns/{row['cid']}/draws"
-        return row["first"], row["last"], evidence
-    row = store.one(
-        "SELECT min(at) AS first, max(at) AS last, max(run_id) AS rid FROM conformance_runs "
-        "WHERE tenant_id = ? AND passed = 1",
-        (tenant_id,),
-    )
-    return row["first"], row["last"], row["rid"] and f"/_sandbox/conformance/{row['rid']}"
+    keys = {
+        "route": [f"ok:{route}" for route in arg or ()],
+        "event": ["event:valid"],
+        "grant": ["grant"],
+        "delivery": [f"delivered:{arg}"],
+        "ack": ["nudge:acked"],
+        "draw": ["draw"],
+        "kit": ["kit:passed"],
+    }[kind]
+    found = [marked[k] for k in keys if k in marked]
+    if not found:
+        return None, None, None
+    first = min(m["first"] for m in found)
+    last = max(found, key=lambda m: m["last"])
+    ref = last["lastRef"]
+    evidence = {
+        "route": f"/_sandbox/journal/{ref}",
+        "event": f"/_sandbox/journal/{ref}",
+        "grant": f"/_sandbox/journal/{ref}/timeline",
+        "delivery": f"/_sandbox/deliveries/{ref}",
+        "ack": f"/_sandbox/nudges/{ref}",
+        "draw": f"/_sandbox/tenants/{tenant_id}/campaigns/{ref}/draws",
+        "kit": f"/_sandbox/conformance/{ref}",
+    }[kind]
+    return first, last["last"], evidence if ref else None
 
 
-def _last_refusal(store: Store, tenant_id: str) -> str | None:
-    row = store.journal_one(
-        "SELECT auth_reason, response_body, status FROM journal WHERE tenant_id = ? AND "
-        "auth_result = 'fail' ORDER BY ts_epoch DESC LIMIT 1",
-        (tenant_id,),
-    )
-    if row is None:
+def _last_refusal(store: Store, marked: dict) -> str | None:
+    refused = marked.get("refused")
+    if refused is None:
         return None
+    # One entry, by its unique request id: the hint the refusal's answer gave.
+    row = store.journal_one(
+        "SELECT auth_reason, response_body, status FROM journal WHERE request_id = ?",
+        (refused["lastRef"],),
+    )
+    if row is None:  # dropped by retention since: the mark still says why
+        return f"your last request was refused ({refused['detail']})."
     body = row["response_body"]
-    said = loads(body.decode(errors="replace") if isinstance(body, bytes) else body, {}) or {}
+    try:
+        said = loads(body.decode(errors="replace") if isinstance(body, bytes) else body, {})
+    except ValueError:
+        said = {}
     hint = said.get("hint") if isinstance(said, dict) else None
     return f"your last request was refused ({row['status']} {row['auth_reason']}): {hint or ''}"
 
 
-def _last_failed_delivery(store: Store, tenant_id: str, kind: str) -> str | None:
-    row = store.one(
-        "SELECT delivery_id, last_error FROM outbox WHERE tenant_id = ? AND kind = ? AND "
-        "last_error IS NOT NULL ORDER BY id DESC LIMIT 1",
-        (tenant_id, kind),
-    )
-    if row is None:
+def _last_failed_delivery(marked: dict, kind: str) -> str | None:
+    failed = marked.get(f"failed:{kind}")
+    if failed is None:
         return None
     return (
-        f"the last {kind.replace('_', ' ')} failed ({row['last_error']}): see "
-        f"/_sandbox/deliveries/{row['delivery_id']}"
+        f"the last {kind.replace('_', ' ')} failed ({failed['detail']}): see "
+        f"/_sandbox/deliveries/{failed['lastRef']}"
     )
 
 
@@ -208,25 +183,20 @@ def business_days(first: str | None, zone, now: float) -> int | None:
     return days
 
 
-def first_request(store: Store, tenant_id: str) -> str | None:
-    """Return the time of the tenant's first request still in the journal."""
-    row = store.journal_one("SELECT min(ts) AS ts FROM journal WHERE tenant_id = ?", (tenant_id,))
-    return row["ts"] if row else None
-
-
 def checklist(store: Store, tenant: dict, zone, now: float) -> dict:
     """Return the tenant's checklist: steps with their items, business days, ready or not."""
-    refusal = _last_refusal(store, tenant["id"])
+    marked = store.marks(tenant["id"])
+    refusal = _last_refusal(store, marked)
     steps = []
     for number, name, items in STEPS:
         shown = []
         for item_id, what, how, todo in items:
-            first, last, evidence = _seen(store, tenant["id"], how)
+            first, last, evidence = _seen(marked, tenant["id"], how)
             next_step = None
             if not first:
                 next_step = todo
                 if how[0] == "delivery":
-                    next_step = _last_failed_delivery(store, tenant["id"], how[1]) or todo
+                    next_step = _last_failed_delivery(marked, how[1]) or todo
                 elif number == 1 and refusal:
                     next_step = f"{refusal} Then: {todo}"
             shown.append(
@@ -242,7 +212,7 @@ def checklist(store: Store, tenant: dict, zone, now: float) -> dict:
             )
         done = any(i["done"] for i in shown) if number in ANY_OF else all(i["done"] for i in shown)
         steps.append({"step": number, "name": name, "done": done, "items": shown})
-    first = first_request(store, tenant["id"])
+    first = marked.get("request", {}).get("first")
     days = business_days(first, zone, now)
     return {
         "tenant": tenant["name"],

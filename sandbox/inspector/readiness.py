@@ -19,14 +19,16 @@ def build(store: Store, tenant: dict, now: float, at: str) -> dict:
         "outbox WHERE tenant_id = ? AND status = 'failed' ORDER BY id DESC LIMIT 100",
         (tenant["id"],),
     )
-    refusals = store.journal_all(
-        "SELECT auth_reason, count(*) AS n, max(ts) AS last FROM journal WHERE tenant_id = ? "
-        "AND auth_result = 'fail' GROUP BY auth_reason ORDER BY n DESC LIMIT 20",
-        (tenant["id"],),
-    )
-    problems = [
-        f"{r['n']} request(s) refused: {r['auth_reason']} (last {r['last']})" for r in refusals
-    ]
+    # Refusals by reason, from the marks kept as they happened (never a journal scan).
+    refusals = sorted(
+        (
+            (mark["count"], key.split(":", 1)[1], mark["last"])
+            for key, mark in store.marks(tenant["id"]).items()
+            if key.startswith("refused:")
+        ),
+        reverse=True,
+    )[:20]
+    problems = [f"{n} request(s) refused: {reason} (last {last})" for n, reason, last in refusals]
     problems += [f"dead letter {d['delivery_id']} ({d['kind']}): {d['last_error']}" for d in failed]
     if run is not None:
         problems += [

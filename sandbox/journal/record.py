@@ -5,13 +5,18 @@ record is made, in the request's own thread, so that the writer thread, the one 
 every request of a process waits on, only inserts.
 """
 
-from ..store import Target, Write, dumps, insert_many, loads
+from ..store import Target, Write, dumps, insert_many, loads, marks
 from ..store.writes import combined, run_all
 from .search import COLUMNS, JSON_COLUMNS
 
 _INSERT_COLUMNS = ("id", *COLUMNS)
 
 _FLAGS, _PROBLEMS = COLUMNS.index("flags"), COLUMNS.index("problems")
+# The columns a journal entry's marks are made of (store/marks.py), in its argument order.
+_MARKED = tuple(
+    COLUMNS.index(c)
+    for c in ("tenant_id", "ts", "request_id", "route", "status", "auth_result", "auth_reason")
+)
 
 
 def entry_values(entry: dict) -> tuple:
@@ -82,4 +87,10 @@ class Record(Write):
         insert_many(
             conn, "journal", _INSERT_COLUMNS, [(i, *r) for i, r in zip(ids, rows, strict=True)]
         )
+        # The tenant's first and last request of each kind, in the same transaction: the
+        # checklist reads these instead of the journal (store/marks.py).
+        tally = marks.Tally()
+        for row in rows:
+            marks.journal_row_marks(tally, *(row[i] for i in _MARKED))
+        tally.write(conn, marks.JOURNAL_TABLE)
         return answers

@@ -5,7 +5,7 @@ import json
 
 from ..masking import Masker
 from ..store import Store, loads
-from ..store.jsontext import lone_surrogate, may_hold_surrogate, may_nest_deeper
+from ..store.jsontext import finite, lone_surrogate, may_hold_surrogate, may_nest_deeper
 from . import tail
 from .filters import Filters
 
@@ -170,7 +170,7 @@ def _body_view(raw, content_type: str | None, masker: Masker) -> dict | None:
         except (ValueError, RecursionError):
             return view
         if not may_hold_surrogate(text.encode()) or lone_surrogate(parsed) is None:
-            view["json"] = parsed
+            view["json"] = finite(parsed)  # strict JSON: a NaN sent is shown as text
     return view
 
 

@@ -20,7 +20,7 @@ import secrets
 import time
 from xml.sax.saxutils import escape, quoteattr
 
-from ..store import CoreWrite, dumps
+from ..store import CoreWrite, dumps, marks
 from . import send, settings, signing
 
 STALE_SECONDS = 600
@@ -262,12 +262,16 @@ def store_run(tenant_id: str, url: str, results: list[dict], at: str) -> tuple[s
     """Return (run id, the write keeping the run with the tenant)."""
     run_id = "cnf_" + secrets.token_hex(8)
     passed = all(r["passed"] for r in results)
-    return run_id, CoreWrite(
-        lambda conn: conn.execute(
+
+    def run(conn):
+        conn.execute(
             "INSERT INTO conformance_runs VALUES (?, ?, ?, ?, ?, ?)",
             (run_id, tenant_id, at, url, passed, dumps(results)),
         )
-    )
+        if passed:
+            marks.mark(conn, marks.DOMAIN_TABLE, tenant_id, "kit:passed", at, run_id)
+
+    return run_id, CoreWrite(run)
 
 
 def junit(tenant_name: str, results: list[dict]) -> str:

@@ -18,6 +18,7 @@ from pathlib import Path
 import orjson
 import sqlite_utils
 
+from . import marks
 from .migrations import MIGRATIONS
 from .osthread import os_local
 from .shard_schema import ensure_shard
@@ -168,6 +169,11 @@ class Store:
         """Run a read query that may name `journal`, `events` and the shards; the first row."""
         row = self._conn(True).execute(sql, params).fetchone()
         return None if row is None else dict(row)
+
+    def marks(self, tenant_id: str) -> dict:
+        """Return the tenant's marks (marks.py): first and last time of each kind of thing."""
+        conn = self._conn(journal=True)
+        return marks.read(conn, tenant_id, self._local.shards.schemas)
 
     def cached(self, key, fn, ttl: float = 1.0):
         """Return fn() memoised for `ttl` seconds in this process (for rarely changing rows).

@@ -1,5 +1,6 @@
 """JSON text as the store keeps it: limits every layer checks against, and their checks."""
 
+import math
 import re
 
 MAX_DEPTH = 64  # levels of nested objects and arrays a body may have; events use a handful
@@ -46,3 +47,31 @@ def lone_surrogate(value) -> str | None:
             except UnicodeEncodeError as exc:
                 return item[exc.start]
     return None
+
+
+def non_finite(value, limit: int = 5) -> list[tuple[str, float]]:
+    """Return (path, number) of the NaN and infinite numbers in a parsed value (a few).
+
+    Python's parser reads NaN, Infinity and 1e999 (as inf), which JSON has no place for.
+    """
+    found, todo = [], [("", value)]
+    while todo and len(found) < limit:
+        path, item = todo.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            found.append((path or "the body", item))
+        elif isinstance(item, dict):
+            todo.extend((f"{path}.{k}" if path else str(k), v) for k, v in item.items())
+        elif isinstance(item, list):
+            todo.extend((f"{path}[{i}]", v) for i, v in enumerate(item))
+    return found
+
+
+def finite(value):
+    """Return a parsed value with NaN and infinite numbers as text (strict JSON can carry it)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value).replace("inf", "Infinity").replace("nan", "NaN")
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [finite(v) for v in value]
+    return value

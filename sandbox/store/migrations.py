@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sqlite_utils.migrations import Migrations
 
+from . import marks
 from .shard_schema import ensure_shard
 
 MIGRATIONS = Migrations("customerglu-sandbox")
@@ -379,3 +380,35 @@ def m012_conformance(db):
         "at TEXT NOT NULL, url TEXT, passed INTEGER NOT NULL, results TEXT NOT NULL)"
     )
     db.execute("CREATE INDEX idx_conformance_tenant ON conformance_runs (tenant_id, at)")
+
+
+@MIGRATIONS()
+def m013_domain_marks(db):
+    """First and last time of each outcome per tenant (marks.py): the checklist reads these."""
+    marks.create(db, marks.DOMAIN_TABLE)
+    marks.rebuild_domain_marks(db.conn)
+    # A tenant's draws newest first (the draws of a campaign, its counts) by index.
+    db.execute("CREATE INDEX IF NOT EXISTS idx_draws_tenant_at ON draws (tenant_id, at)")
+
+
+@MIGRATIONS()
+def m014_hook_budget(db):
+    """The built-in receiver keeps calls within a byte budget: each call's size, each name's."""
+    db.execute("ALTER TABLE hook_calls ADD COLUMN size INTEGER NOT NULL DEFAULT 0")
+    db.execute(
+        "UPDATE hook_calls SET size = length(CAST(headers AS BLOB)) + length(CAST(body AS BLOB))"
+    )
+    db.execute("ALTER TABLE hooks ADD COLUMN kept_bytes INTEGER NOT NULL DEFAULT 0")
+    db.execute(
+        "UPDATE hooks SET kept_bytes = (SELECT coalesce(sum(size), 0) FROM hook_calls "
+        "WHERE hook_calls.name = hooks.name)"
+    )
+
+
+@MIGRATIONS()
+def m015_inspector_sessions(db):
+    """The inspector's cookie holds a session id; the session holds the token (sessions.py)."""
+    db.execute(
+        "CREATE TABLE inspector_sessions (session_hash TEXT PRIMARY KEY, token TEXT NOT NULL, "
+        "created_at REAL NOT NULL, expires_at REAL NOT NULL)"
+    )

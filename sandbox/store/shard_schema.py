@@ -7,6 +7,7 @@ from pathlib import Path
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
+from . import marks
 from .shards import shard_path
 
 SHARD_MIGRATIONS = Migrations("customerglu-sandbox-journal")
@@ -98,6 +99,13 @@ def s002_reward_users(db):
         "event_uid TEXT, granted_at TEXT NOT NULL)"
     )
     db.execute("CREATE INDEX idx_reward_users ON reward_users (tenant_id, user_id, campaign_id)")
+
+
+@SHARD_MIGRATIONS()
+def s003_journal_marks(db):
+    """First and last time of each kind of request per tenant (marks.py), kept with the rows."""
+    marks.create(db, marks.JOURNAL_TABLE)
+    marks.rebuild_journal_marks(db.conn)
 
 
 def ensure_shard(data_dir: str | Path, slot: int, connect) -> Path:

@@ -4,7 +4,7 @@ import json
 import secrets
 import time
 
-from ...store import CoreWrite, Store, dumps, loads
+from ...store import CoreWrite, Store, dumps, loads, marks
 from ...streams import Hub, Stream
 from ...streams.watch import Watcher
 from . import life
@@ -74,11 +74,13 @@ def acknowledge(tenant_id: str, user_id: str, nudge_id: str, now: str) -> CoreWr
     """Return the write that marks a nudge acknowledged (the first time only)."""
 
     def run(conn):
-        conn.execute(
+        acked = conn.execute(
             "UPDATE nudges SET acked_at = COALESCE(acked_at, ?) WHERE tenant_id = ? AND "
             "user_id = ? AND nudge_id = ?",
             (now, tenant_id, user_id, nudge_id),
-        )
+        ).rowcount
+        if acked:
+            marks.mark(conn, marks.DOMAIN_TABLE, tenant_id, "nudge:acked", now, nudge_id)
         life.acknowledged(conn, tenant_id, user_id, nudge_id, now)
 
     return CoreWrite(run)

@@ -10,6 +10,7 @@
 reason said. Numbers compare as numbers (the event's "500" string counts as 500).
 """
 
+import math
 import operator
 import re
 from dataclasses import dataclass
@@ -85,15 +86,18 @@ def _lookup(props: dict, path: str):
 
 
 def _as_number(value):
+    """Return a property as a number a condition can compare; None for NaN and infinities."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
+    if isinstance(value, int):
         return value
     if isinstance(value, str):
         try:
-            return float(value)
+            value = float(value)
         except ValueError:
             return None
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
     return None
 
 

@@ -3,7 +3,7 @@
 import secrets
 from datetime import datetime
 
-from ...store import CoreWrite, dumps, loads
+from ...store import CoreWrite, dumps, loads, marks
 from . import draw, outcomes
 
 
@@ -120,6 +120,7 @@ def play(
                 reward_user_id,
             ),
         )
+        marks.mark(conn, marks.DOMAIN_TABLE, tenant_id, "draw", now, campaign_id)
         return {
             "seq": seq,
             "roll": round(roll, 6),

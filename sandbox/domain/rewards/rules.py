@@ -3,7 +3,7 @@
 import secrets
 from datetime import datetime
 
-from ...store import ShardWrite, Store, loads
+from ...store import ShardWrite, Store, loads, marks
 from .. import segments
 from . import conditions, odds
 
@@ -80,7 +80,14 @@ def evaluate(campaigns: list[dict], event_name, props, now: str, in_segment=None
     return out
 
 
-def grant(tenant_id: str, campaign_id: str, user_id: str, event_uid: str, now: str) -> ShardWrite:
+def grant(
+    tenant_id: str,
+    campaign_id: str,
+    user_id: str,
+    event_uid: str,
+    now: str,
+    request_id: str | None = None,
+) -> ShardWrite:
     """Return the write that grants the user a play (a reward-user entry, in the shard).
 
     In the worker's journal shard with the event that granted it: an event that grants a
@@ -93,6 +100,7 @@ def grant(tenant_id: str, campaign_id: str, user_id: str, event_uid: str, now: s
             "INSERT INTO reward_users VALUES (?, ?, ?, ?, 'unplayed', ?, ?)",
             (reward_user_id, tenant_id, campaign_id, user_id, event_uid, now),
         )
+        marks.mark(conn, marks.JOURNAL_TABLE, tenant_id, "grant", now, request_id)
         return None
 
     return ShardWrite(run)
