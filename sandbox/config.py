@@ -27,6 +27,11 @@ SETTINGS = {
     "FIXTURES_DIR": ("", str, "fixtures folder (default: the repository's fixtures/)"),
     "BODY_MAX": (65536, int, "bytes of each request/response body kept in the journal"),
     "BODY_MAX_BYTES": (4 * 1024 * 1024, int, "largest request body accepted; larger: 413"),
+    # The built-in receiver answers anyone without a token: what it keeps is bounded.
+    "HOOK_BODY_MAX_BYTES": (1024 * 1024, int, "largest body the built-in receiver takes; 413"),
+    "HOOK_KEPT_BYTES": (4 * 1024 * 1024, int, "bytes of calls kept per receiver (oldest go)"),
+    "HOOKS_KEPT_BYTES": (64 * 1024 * 1024, int, "bytes of calls kept by all receivers together"),
+    "HOOKS_RATE": (100, int, "calls per second one client address may make to the receivers"),
     "SSE_MAX_SECONDS": (300, int, "an /sse stream closes after this many seconds"),
     "JOURNAL_MAX_ENTRIES": (1_000_000, int, "journal entries (and stored events) kept; 0 = no cap"),
     "JOURNAL_MAX_AGE_DAYS": (

@@ -13,7 +13,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterable
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 # Header names that carry credentials, besides any name holding a SECRET_WORDS word.
 SECRET_HEADERS = {"authorization", "proxy-authorization", "x-glu-auth", "cookie", "set-cookie"}
@@ -105,6 +105,17 @@ class Masker:
         """Return headers with credentials masked."""
         return {k: self.header(k, v) for k, v in (headers or {}).items()}
 
+    def path(self, path: str) -> str:
+        """Return a request path with every known secret and JWT in it masked.
+
+        Some routes carry a credential in the path itself (/entrypoints/v2/list/<writeKey>).
+        """
+        return self.text(path)
+
+    def url(self, url: str) -> str:
+        """Return a URL with its userinfo, secret-looking query values and known secrets masked."""
+        return self.text(mask_url(url))
+
     def query(self, query: str) -> str:
         """Return a query string (or form body) with secret parameters masked."""
         pairs = parse_qsl(query, keep_blank_values=True)
@@ -124,6 +135,36 @@ class Masker:
             return text  # nothing secret: the body exactly as it arrived
         # ensure_ascii: a lone surrogate a body may hold stays an escape, not a character.
         return json.dumps(masked, ensure_ascii=True)
+
+
+def mask_url(url):
+    """Return a URL with its userinfo (user:password@) and secret-looking query values masked."""
+    if not isinstance(url, str) or not url:
+        return url
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # not a URL at all: shown as text
+        return url
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, host = netloc.rsplit("@", 1)
+        netloc = f"{mask(userinfo)}@{host}"
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    query = urlencode([(k, mask(v) if secret_name(k) else v) for k, v in pairs])
+    if netloc == parts.netloc and query == parts.query:
+        return url
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+# A spreadsheet reads a cell that starts with one of these as a formula (OWASP, CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value):
+    """Return a value safe to put in a CSV cell a spreadsheet opens: a formula stays text."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
 
 
 class SecretFilter(logging.Filter):

@@ -71,7 +71,7 @@ def test_the_admin_surface_has_the_same_limit(make_app, admin_headers):
     resp = client.post(
         "/_sandbox/clock/advance", data="{" + " " * 5000 + "}", headers={**JSON, **admin_headers}
     )
-    assert resp.status_code == 413 and resp.get_json()["reason"] == "request_entity_too_large"
+    assert resp.status_code == 413 and resp.get_json()["reason"] == "body_too_large"
 
 
 @pytest.mark.parametrize("stamp", ["9999-12-31T23:59:59-2359", "0001-01-01T00:00:00+2359"])

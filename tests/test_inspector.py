@@ -186,8 +186,12 @@ def test_a_viewer_sees_only_its_tenant_everywhere(app, client):
     viewer = {"X-Sandbox-Admin-Token": viewer_token("test-admin-token", DEMO_TENANT)}
     found = client.get("/_sandbox/journal", headers=viewer).get_json()["entries"]
     assert found and all(e["tenant_id"] == DEMO_TENANT for e in found)
-    asked = client.get(f"/_sandbox/journal?tenant={other['id']}", headers=viewer).get_json()
-    assert asked["entries"] == []
+    # Another tenant's id, name or key answers as an unknown one does: no oracle.
+    unknown = client.get("/_sandbox/journal?tenant=nobody-at-all", headers=viewer)
+    for ref in (other["id"], other["name"], other["write_key"]):
+        asked = client.get(f"/_sandbox/journal?tenant={ref}", headers=viewer)
+        assert asked.status_code == unknown.status_code == 404, ref
+        assert asked.get_json()["reason"] == unknown.get_json()["reason"]
     for path in (
         f"/_sandbox/journal/{their_id}",
         f"/_sandbox/journal/{their_id}/curl",
@@ -217,10 +221,14 @@ def test_a_viewer_sees_only_its_tenant_everywhere(app, client):
 
 
 def test_the_page_trades_its_token_for_a_cookie_and_guards_changes(client):
-    opened = client.get("/_sandbox/inspector?token=test-admin-token")
+    # A navigation the user made (Sec-Fetch-Site: none) trades the token for a session.
+    opened = client.get(
+        "/_sandbox/inspector?token=test-admin-token", headers={"Sec-Fetch-Site": "none"}
+    )
     assert opened.status_code == 303 and opened.headers["Location"] == "/_sandbox/inspector"
     cookie = opened.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    assert "test-admin-token" not in cookie and "cglu_inspector=ses_" in cookie
     page = client.get("/_sandbox/inspector")
     assert (
         page.status_code == 200

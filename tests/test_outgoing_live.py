@@ -185,6 +185,7 @@ class _Receiver(BaseHTTPRequestHandler):
             std_ok = True
         except Exception:
             std_ok = False
+        self.numbers.append((self.headers["X-CG-Delivery-Id"], self.headers["X-CG-Attempt"]))
         if self.delay:
             time.sleep(self.delay)
         self.seen.append((self.headers["X-CG-Delivery-Id"], cg_ok, std_ok))
@@ -202,7 +203,9 @@ class _Server(ThreadingHTTPServer):
 
 
 def _receiver(secret: str, delay: float = 0.0):
-    handler = type("Receiver", (_Receiver,), {"secret": secret, "seen": [], "delay": delay})
+    handler = type(
+        "Receiver", (_Receiver,), {"secret": secret, "seen": [], "numbers": [], "delay": delay}
+    )
     httpd = _Server(("127.0.0.1", free_port()), handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     return httpd, handler
@@ -305,8 +308,19 @@ def test_kill_9_of_the_delivery_loop_loses_nothing(tmp_path):
         rows = _deliveries(server, kind="reward_webhook")
         assert len(rows) == 60 and {r["deliveryId"] for r in rows} == set(ids)
         assert all(r["status"] == "delivered" for r in rows)
-        # A repeat (a row the killed process had sent but not recorded) keeps its id.
+        # A repeat (a row the killed process had sent but not recorded) keeps its id, and
+        # carries the next attempt number: the record shows the interrupted one.
         assert len(ids) >= 60
+        sent: dict = {}
+        for delivery_id, number in handler.numbers:
+            sent.setdefault(delivery_id, []).append(number)
+        cut = [d for d, numbers in sent.items() if len(numbers) > 1]
+        assert cut, "the kill -9 landed with no attempt in flight"
+        for delivery_id in cut:
+            assert len(set(sent[delivery_id])) == len(sent[delivery_id]), sent[delivery_id]
+            shown = _delivery(server, delivery_id)["attemptList"]
+            assert any(a["errorClass"] == "interrupted" for a in shown), shown
+            assert shown[-1]["n"] == len(sent[delivery_id]) and shown[-1]["response"]["status"]
     finally:
         httpd.shutdown()
         httpd.server_close()

@@ -1,7 +1,10 @@
 """The sandbox's own surface under /_sandbox: health (open), admin API (token required)."""
 
+import time
+
 from flask import Blueprint, Flask, current_app, g, request
 
+from ..domain import sessions
 from ..errors import ApiError
 from . import access, token_file  # noqa: F401 (create_app reads admin.token_file)
 
@@ -22,7 +25,7 @@ def require_token():
         return None
     admin_token = current_app.config["ADMIN_TOKEN"]
     principal, by_cookie, given = access.principal_of(
-        admin_token, request.headers, request.args, request.cookies
+        admin_token, request.headers, request.args, request.cookies, _session_token
     )
     if principal is None:
         reason = "admin_token_missing" if not given else "admin_token_invalid"
@@ -55,6 +58,12 @@ def require_token():
         )
     g.principal, g.by_cookie = principal, by_cookie
     return None
+
+
+def _session_token(session_id: str) -> str | None:
+    # Wall time: a session's lifetime is not a domain time (the virtual clock may jump days).
+    store = current_app.extensions["sandbox.store"]
+    return sessions.token_of(store, session_id, time.time())
 
 
 def viewer_allowed(view):

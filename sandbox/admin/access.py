@@ -2,9 +2,10 @@
 
 A viewer token (`tenants viewer-token <ref>`) is an HMAC of the tenant id under the admin
 token: it opens what the admin token opens for that tenant's traffic only, and changes no
-setting. The inspector trades a token in its URL for an HttpOnly, SameSite=Strict cookie;
-a request authenticated by that cookie that changes state must carry the page's CSRF token
-(a browser sends cookies cross-site, never a header).
+setting. The inspector trades a token in its URL for an HttpOnly, SameSite=Strict cookie holding a
+session id (domain/sessions.py), only on a navigation the user made (not another site's
+link: login CSRF); a request authenticated by that cookie that changes state must carry
+the page's CSRF token (a browser sends cookies cross-site, never a header).
 """
 
 import base64
@@ -54,12 +55,19 @@ def _viewer(admin_token: str, token: str) -> str | None:
     return tenant_id if hmac.compare_digest(expected.encode(), mac.encode()) else None
 
 
-def principal_of(admin_token: str, headers, args, cookies) -> tuple[Principal | None, bool, str]:
-    """Return (who, whether by cookie, what was presented) for a request."""
+def principal_of(
+    admin_token: str, headers, args, cookies, session_token=None
+) -> tuple[Principal | None, bool, str]:
+    """Return (who, whether by cookie, what was presented) for a request.
+
+    The cookie holds a session id; `session_token(id)` returns the token its session holds.
+    """
     given = token_file.presented(headers, args)
     by_cookie = False
-    if not given and cookies.get(COOKIE):
-        given, by_cookie = cookies[COOKIE], True
+    if not given and cookies.get(COOKIE) and session_token is not None:
+        given, by_cookie = session_token(cookies[COOKIE]) or "", True
+        if not given:
+            return None, True, cookies[COOKIE]
     if not given:
         return None, False, ""
     if token_file.matches(admin_token, given):

@@ -9,7 +9,7 @@ from ..domain import outbox, tenants
 from ..errors import ApiError
 from ..http.body import request_json_body
 from ..openapi.declare import ADMIN, declare, param
-from ..outgoing import configure, report, trigger, views
+from ..outgoing import configure, report, send, trigger, views
 from ..outgoing.engine import Engine
 from . import bp, viewer_allowed
 from .views import _masker, in_scope, scope, tenant_or_404, tenant_view
@@ -233,7 +233,7 @@ def download_report(report_id):
     "Change a tenant's webhook URLs, timezone, delivery settings or GPG key",
     "admin",
     ADMIN,
-    "TenantSettings",
+    "TenantPatched",
     errors=(400, 401),
     body="TenantPatch",
     example={"delivery": {"standardWebhooks": True}},
@@ -251,7 +251,14 @@ def patch_tenant(ref):
         )
     now = current_app.extensions["sandbox.clock"].isoformat()
     _store().write(configure.apply(tenant["id"], changes, now))
-    return settings_view(tenants.by_id(_store(), tenant["id"]) or tenant)
+    view = settings_view(tenants.by_id(_store(), tenant["id"]) or tenant)
+    # Allowed, but said: a URL into the sandbox's own network (each attempt says so too).
+    view["warnings"] = [
+        f"{key}: {warning}"
+        for key in configure.URL_FIELDS
+        if (warning := send.internal_address(changes.get(key)))
+    ]
+    return view
 
 
 def settings_view(tenant: dict) -> dict:

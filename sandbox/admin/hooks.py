@@ -12,6 +12,8 @@ from flask import Response, current_app, request
 
 from ..errors import ApiError
 from ..http.body import request_json_body
+from ..http.path import too_large_at
+from ..http.ratelimit import RateLimit
 from ..openapi.declare import ADMIN, NONE, declare, param
 from ..store import CoreWrite, dumps, loads
 from ..streams.peer import hang_up
@@ -38,6 +40,14 @@ NAME_PARAM = [
 
 def _store():
     return current_app.extensions["sandbox.store"]
+
+
+def _limit(cfg) -> RateLimit:
+    """Return this process's rate limit of the receiver (one per app)."""
+    limit = current_app.extensions.get("sandbox.hooks_rate")
+    if limit is None:
+        limit = current_app.extensions["sandbox.hooks_rate"] = RateLimit(cfg["HOOKS_RATE"])
+    return limit
 
 
 def _name(name: str) -> str:
@@ -154,9 +164,12 @@ def show_hook(name):
     return _view(_name(name))
 
 
-def _take(name: str, headers: dict, body: str, now: str) -> CoreWrite:
+def _take(name: str, headers: dict, body: str, now: str, budget: tuple[int, int]) -> CoreWrite:
     """Return the write that counts and records one call: (program, index, status), or None
-    for a new name once MAX_HOOKS names exist."""
+    for a new name once MAX_HOOKS names exist. The oldest calls go past the byte budgets
+    (per name, all names) and past KEPT_CALLS per name."""
+    per_name, overall = budget
+    size = len(dumps(headers).encode()) + len(body.encode())
 
     def run(conn):
         row = conn.execute("SELECT program, served FROM hooks WHERE name = ?", (name,)).fetchone()
@@ -165,26 +178,53 @@ def _take(name: str, headers: dict, body: str, now: str) -> CoreWrite:
         program = loads(row[0], DEFAULT) if row else DEFAULT
         index = row[1] if row else 0
         conn.execute(
-            "INSERT INTO hooks VALUES (?, ?, 1) ON CONFLICT(name) DO UPDATE SET served = "
-            "served + 1",
-            (name, dumps(program)),
+            "INSERT INTO hooks (name, program, served, kept_bytes) VALUES (?, ?, 1, ?) "
+            "ON CONFLICT(name) DO UPDATE SET served = served + 1, "
+            "kept_bytes = kept_bytes + excluded.kept_bytes",
+            (name, dumps(program), size),
         )
         statuses = program.get("statuses") or [200]
         answered = statuses[min(index, len(statuses) - 1)]
         conn.execute(
-            "INSERT INTO hook_calls (name, at, method, headers, body, answered) VALUES "
-            "(?, ?, 'POST', ?, ?, ?)",
-            (name, now, dumps(headers), body, answered),
+            "INSERT INTO hook_calls (name, at, method, headers, body, answered, size) VALUES "
+            "(?, ?, 'POST', ?, ?, ?, ?)",
+            (name, now, dumps(headers), body, answered, size),
         )
-        if index % 100 == 99:  # keep the newest calls per name
-            conn.execute(
-                "DELETE FROM hook_calls WHERE name = ? AND id <= (SELECT max(id) FROM "
-                "hook_calls WHERE name = ?) - ?",
-                (name, name, KEPT_CALLS),
-            )
+        _trim(conn, name, per_name, overall)
         return program, index, answered
 
     return CoreWrite(run)
+
+
+def _trim(conn, name: str, per_name: int, overall: int) -> None:
+    """Drop the oldest calls of `name` past its budget, then the oldest of all past theirs."""
+    kept, count = conn.execute(
+        "SELECT kept_bytes, (SELECT count(*) FROM hook_calls WHERE name = ?) FROM hooks "
+        "WHERE name = ?",
+        (name, name),
+    ).fetchone()
+    while kept > per_name or count > KEPT_CALLS:
+        dropped = conn.execute(
+            "DELETE FROM hook_calls WHERE id = (SELECT min(id) FROM hook_calls WHERE name = ?) "
+            "RETURNING size",
+            (name,),
+        ).fetchone()
+        if dropped is None:
+            break
+        kept, count = kept - dropped[0], count - 1
+        conn.execute("UPDATE hooks SET kept_bytes = ? WHERE name = ?", (kept, name))
+    total = conn.execute("SELECT coalesce(sum(kept_bytes), 0) FROM hooks").fetchone()[0]
+    while total > overall:
+        dropped = conn.execute(
+            "DELETE FROM hook_calls WHERE id = (SELECT min(id) FROM hook_calls) "
+            "RETURNING name, size"
+        ).fetchone()
+        if dropped is None:
+            break
+        total -= dropped[1]
+        conn.execute(
+            "UPDATE hooks SET kept_bytes = kept_bytes - ? WHERE name = ?", (dropped[1], dropped[0])
+        )
 
 
 @bp.post("/hooks/<name>")
@@ -193,17 +233,23 @@ def _take(name: str, headers: dict, body: str, now: str) -> CoreWrite:
     "admin",
     NONE,
     {"type": "object"},
-    errors=(400, 404),
+    errors=(400, 404, 413, 429),
     params=NAME_PARAM,
     expect=(200, 400),
 )
 def receive_hook(name):
     """Record the call; answer the programmed status, delay, failure or coupon code."""
     name = _name(name)
-    raw = request.get_data(cache=False)[:KEPT_BODY]
+    cfg = current_app.config
+    _limit(cfg).check(request.remote_addr or "?", "the built-in receiver", "SANDBOX_HOOKS_RATE")
+    raw = request.get_data(cache=False)  # read within the admin surface's limit (http/path.py)
+    if len(raw) > cfg["HOOK_BODY_MAX_BYTES"]:
+        raise too_large_at(len(raw), cfg["HOOK_BODY_MAX_BYTES"])
     now = current_app.extensions["sandbox.clock"].isoformat()
     headers = dict(request.headers.items())
-    taken = _store().write(_take(name, headers, raw.decode(errors="replace"), now))
+    budget = (cfg["HOOK_KEPT_BYTES"], cfg["HOOKS_KEPT_BYTES"])
+    body = raw[:KEPT_BODY].decode(errors="replace")
+    taken = _store().write(_take(name, headers, body, now, budget))
     if taken is None:
         raise ApiError(
             404,

@@ -10,7 +10,7 @@ from ..domain import tenants
 from ..errors import ApiError
 from ..journal import filters as journal_filters
 from ..journal import search as journal
-from ..masking import Masker, mask
+from ..masking import Masker, mask, mask_url
 from ..openapi.declare import ADMIN, NONE, declare, param
 from ..store.health import write_problem
 from . import bp, viewer_allowed
@@ -141,6 +141,10 @@ def tenant_view(t: dict, reveal: bool = False) -> dict:
     view["writeKey"] = t["write_key"]
     for key, col in (("jwtSecret", "jwt_secret"), ("webhookSecret", "webhook_secret")):
         view[key] = t[col] if reveal else mask(t[col])
+    if not reveal:  # a webhook URL may carry a password or a key of the partner's
+        for key in ("reward_webhook_url", "nudge_webhook_url"):
+            if key in view:
+                view[key] = mask_url(view[key])
     return view
 
 
@@ -198,15 +202,20 @@ def invalid_sheet(errors: list[dict]) -> ApiError:
 def checked_filters(args):
     """Return the journal filters of a query; a viewer's are limited to its tenant."""
 
+    limit = scope()
+
     def tenant_id(ref: str) -> str | None:
+        # A viewer is told the same for another tenant's name or key as for an unknown one:
+        # the answer must not say which tenants exist.
         found = tenants.get_tenant(_store(), ref)
-        return found["id"] if found else None
+        if found is None or (limit is not None and found["id"] != limit):
+            return None
+        return found["id"]
 
     try:
         filters = journal_filters.parse(args, tenant_id)
     except journal_filters.BadFilter as exc:
         raise ApiError(exc.status, str(exc), exc.reason) from exc
-    limit = scope()
     if limit is not None:
         asked = filters.exact.get("tenant_id")
         # Another tenant's filter finds nothing, as if it had no traffic.

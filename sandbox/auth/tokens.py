@@ -8,6 +8,10 @@ import jwt
 from jwt.algorithms import HMACAlgorithm
 from jwt.utils import base64url_decode
 
+from ..domain.page_tokens import PAGE, PAGE_TOKEN_SECONDS, page_token
+
+__all__ = ["PAGE", "PAGE_TOKEN_SECONDS", "issue", "issue_page_token"]
+
 TOKEN_LIFETIME = 31_536_000  # 365 days, as in every token the real service issues
 ALGORITHM = "HS256"
 _HS256 = HMACAlgorithm(HMACAlgorithm.SHA256)
@@ -31,23 +35,9 @@ def issue(tenant: dict, user: dict, now: float) -> str:
     return jwt.encode(claims, tenant["jwt_secret"], algorithm=ALGORITHM)
 
 
-# A page token opens the sandbox's pages (wallet, games, nudge links) for one user, briefly:
-# a URL leaks (history, logs, a shared screenshot) where a header does not.
-PAGE_TOKEN_SECONDS = 3600
-PAGE = "page"
-
-
 def issue_page_token(tenant: dict, user: dict, now: float) -> str:
     """Return a short-lived token for the URLs the sandbox hands out; the API refuses it."""
-    iat = int(now)
-    claims = {
-        "userId": user["userId"],
-        "client": tenant["id"],
-        "typ": PAGE,
-        "iat": iat,
-        "exp": iat + PAGE_TOKEN_SECONDS,
-    }
-    return jwt.encode(claims, tenant["jwt_secret"], algorithm=ALGORITHM)
+    return page_token(tenant["id"], tenant["jwt_secret"], user["userId"], now)
 
 
 def looks_like_jwt(value: str) -> bool:

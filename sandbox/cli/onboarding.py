@@ -138,7 +138,7 @@ def secrets_import(tenant, message_file, show):
 
     t = _tenant(tenant)
     try:
-        text = gpg.decrypt_own(_store().data_dir, Path(message_file).read_text()).strip()
+        text = gpg.decrypt_own(_store().data_dir, Path(message_file).read_bytes()).strip()
     except gpg.GpgError as exc:
         raise click.ClickException(str(exc)) from exc
     try:

@@ -137,7 +137,9 @@ def paging(body: dict) -> tuple[int, int]:
 
     def number(key, default):
         value = body.get(key, default)
-        return value if isinstance(value, int) and value > 0 else default
+        # Bounded: a page past 1,000,000 is past any data (SQLite's OFFSET is 64-bit).
+        ok = isinstance(value, int) and not isinstance(value, bool) and 0 < value <= 1_000_000
+        return value if ok else default
 
     return number("page", 1), min(number("limit", 50), 500)
 

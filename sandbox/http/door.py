@@ -14,6 +14,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 
 from ..errors import ApiError
 from ..store import dumps
+from ..store.health import FailureLog
 from .errors import unexpected
 from .path import (
     Call,
@@ -28,6 +29,8 @@ from .path import (
 )
 
 log = logging.getLogger(__name__)
+# One traceback per kind, then a count a minute: a failure on every request stays one line.
+failures = FailureLog(log)
 
 
 def json_bytes(value) -> bytes:
@@ -59,8 +62,8 @@ class Door:
             answer, status, headers = handler(call)
         except ApiError as exc:
             answer, status, headers = error_answer(self.rt, call, exc, call.path)
-        except Exception:  # a bug of ours: answered as Flask's handler answers it
-            log.exception("unhandled error on POST %s", call.path)
+        except Exception as exc:  # a bug of ours: answered as Flask's handler answers it
+            failures.failed(f"unhandled error on POST {endpoint}", exc)
             answer, status, headers = error_answer(self.rt, call, unexpected(), call.path)
         return self._send(call, start_response, json_bytes(answer), status, headers)
 

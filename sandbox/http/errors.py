@@ -12,9 +12,12 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.http import HTTP_STATUS_CODES
 
 from ..errors import ApiError
+from ..store.health import FailureLog
 from .path import error_answer
 
 log = logging.getLogger(__name__)
+# One traceback per kind, then a count a minute: a failure on every request stays one line.
+failures = FailureLog(log)
 
 
 def unexpected() -> ApiError:
@@ -113,5 +116,5 @@ def init_app(app: Flask) -> None:
     def handle_unexpected(exc: Exception):
         # A bug of ours, not the caller's: keep the traceback in the log and still
         # answer in the surface's JSON shape.
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        failures.failed(f"unhandled error on {request.method} {request.endpoint}", exc)
         return _answer(unexpected())

@@ -4,7 +4,16 @@ from flask import Flask, g, request
 from werkzeug.wsgi import get_input_stream
 
 from ..errors import ADMIN_PREFIX
-from .path import Runtime, StoreFailed, begin, finish, read_body, store_failed, too_large
+from .path import (
+    Runtime,
+    StoreFailed,
+    begin,
+    bound_body,
+    finish,
+    read_body,
+    store_failed,
+    too_large,
+)
 
 # Journal bodies of these content types are kept; a streamed body (SSE) is not.
 STREAM_TYPES = ("text/event-stream",)
@@ -18,6 +27,7 @@ def init_app(app: Flask, rt: Runtime) -> None:
         if request.path.startswith(ADMIN_PREFIX):
             # The sandbox's own surface is not journaled; it still reads the shared clock.
             g.call = None
+            bound_body(request.environ, rt.body_limit)
             rt.sync_clock()
             return
         # Read here, within the limit, not through Flask: the body's head is kept even

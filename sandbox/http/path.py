@@ -7,9 +7,12 @@ writes with the journal entry in one transaction, and only then does the answer 
 (design rule 1: acknowledged means stored).
 """
 
+import io
 import logging
 import re
 import time
+
+from werkzeug.wsgi import get_input_stream
 
 from ..auth.checks import AuthFailure, Chain
 from ..auth.sent import Sent
@@ -18,10 +21,12 @@ from ..errors import ApiError, error_body
 from ..journal.record import Record
 from ..masking import Masker
 from ..store import Write, dumps, settings
+from ..store.health import FailureLog
 from ..streams import Hub
 from .capture import capture_environ
 
 log = logging.getLogger(__name__)
+failures = FailureLog(log)
 # A response header value a server can send: gunicorn refuses control and non-ASCII bytes.
 _NOT_HEADER_SAFE = re.compile(r"[^\x20-\x7e]")
 
@@ -116,15 +121,43 @@ def read_body(stream, length: int | None, rt: Runtime) -> tuple[bytes, int | Non
     return body, None
 
 
-def too_large(size: int, rt: Runtime) -> ApiError:
-    """Return the 413 of a body over the limit (the server drains the rest, unstored)."""
+def bound_body(environ: dict, limit: int) -> None:
+    """Read a body within `limit` and hand it to Flask as read; a 413 past it, chunked or not.
+
+    For the sandbox's own surface, whose views read bodies through Flask: a chunked body
+    would otherwise be cut at the limit without a word (and a sheet imported in part).
+    """
+    length = environ.get("CONTENT_LENGTH")
+    chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+    if not chunked and length in (None, "", "0"):
+        return
+    declared = int(length) if length and length.isdigit() else None
+    if declared is not None and declared > limit:
+        raise too_large_at(declared, limit)
+    stream = get_input_stream(environ, max_content_length=None)
+    body = stream.read(limit + 1 if declared is None else declared)
+    if len(body) > limit:
+        raise too_large_at(len(body), limit)
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+    environ.pop("HTTP_TRANSFER_ENCODING", None)
+    environ.pop("wsgi.input_terminated", None)
+
+
+def too_large_at(size: int, limit: int) -> ApiError:
+    """Return the 413 of a body of `size` bytes (or more) over `limit`."""
     return ApiError(
         413,
-        f"The body is {size:,} bytes or more; this sandbox accepts at most {rt.body_limit:,}",
+        f"The body is {size:,} bytes or more; this sandbox accepts at most {limit:,}",
         "body_too_large",
-        "Send a smaller body (CustomerGlu events are a few KB), or raise SANDBOX_BODY_MAX_BYTES.",
-        limits={"bodyBytes": rt.body_limit},
+        "Send a smaller body, or raise SANDBOX_BODY_MAX_BYTES (a chunked body counts too).",
+        limits={"bodyBytes": limit},
     )
+
+
+def too_large(size: int, rt: Runtime) -> ApiError:
+    """Return the 413 of a body over the limit (the server drains the rest, unstored)."""
+    return too_large_at(size, rt.body_limit)
 
 
 def journal_url(call: Call) -> str:
@@ -181,7 +214,8 @@ def finish(call: Call, status: int, headers: dict, body: bytes | None) -> dict:
     try:
         added = call.rt.store.write(Record(entry, call.writes))
     except Exception as exc:
-        log.exception("could not record %s %s", entry["method"], entry["path"])
+        # A full disk fails every request: one traceback, then a count a minute.
+        failures.failed(f"could not record {entry['method']} {entry['route'] or 'a request'}", exc)
         raise StoreFailed from exc
     added["X-Sandbox-Request-Id"] = entry["request_id"]
     return added

@@ -42,7 +42,7 @@ def raw_entry(store: Store, request_id: str) -> dict | None:
 
 def command(entry: dict, base_url: str, masker: Masker | None) -> str:
     """Return the cURL command of an entry; credentials masked unless `masker` is None."""
-    url = base_url.rstrip("/") + entry["path"]
+    url = base_url.rstrip("/") + (masker.path(entry["path"]) if masker else entry["path"])
     query = entry["query"] or ""
     if query:
         url += "?" + (masker.query(query) if masker else query)

@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl
 from werkzeug.http import HTTP_STATUS_CODES
 
 from ..config import VERSION
-from ..masking import Masker
+from ..masking import Masker, csv_cell
 from ..store import Store, loads
 
 MAX_EXPORT = 5000
@@ -74,7 +74,8 @@ def har(rows: list[dict], base_url: str, masker: Masker | None) -> dict:
     for r in rows:
         query = r["query"] or ""
         shown_query = masker.query(query) if masker and query else query
-        url = base_url.rstrip("/") + r["path"] + (f"?{shown_query}" if shown_query else "")
+        path = masker.path(r["path"]) if masker else r["path"]
+        url = base_url.rstrip("/") + path + (f"?{shown_query}" if shown_query else "")
         request = {
             "method": r["method"],
             "url": url,
@@ -138,5 +139,5 @@ def as_csv(rows: list[dict], masker: Masker | None) -> str:
         line["body_sha256"] = digest(r["body"])
         if masker:
             line = {k: masker.text(v) if isinstance(v, str) else v for k, v in line.items()}
-        writer.writerow(line)
+        writer.writerow({k: csv_cell(v) for k, v in line.items()})
     return buf.getvalue()

@@ -2,18 +2,20 @@
 it?" and the causal timeline of a request. A tenant viewer gets each, scoped to its tenant."""
 
 import json
+import time
+from urllib.parse import urlsplit
 
 from flask import Response, current_app, g, make_response, redirect, render_template, request
 from werkzeug.test import Client
 
-from ..admin import access, bp, viewer_allowed
+from ..admin import OPEN_ENDPOINTS, access, bp, viewer_allowed
 from ..admin.views import _masker, checked_filters, in_scope, scope
 from ..config import VERSION, public_url
-from ..domain import tenants
+from ..domain import sessions, tenants
 from ..errors import ApiError
 from ..journal import filters as journal_filters
 from ..journal import search as journal
-from ..openapi.declare import ADMIN, declare, param
+from ..openapi.declare import ADMIN, NONE, declare, param
 from ..store import loads
 from . import curl, export, timeline
 
@@ -66,19 +68,17 @@ def _raw_or_404(request_id: str) -> dict:
     ok_type="text/html",
 )
 def inspector_page():
-    """Serve the inspector; the first open with ?token= sets the cookie and reloads without it."""
+    """Serve the inspector; an open with ?token= starts a session and reloads without it.
+
+    Only on a navigation the user made (typed, pasted, the banner's link): a link on
+    another site gets a page that asks first, so no site can log a browser in as a viewer
+    of its choosing (login CSRF).
+    """
     principal = g.principal
     if request.args.get("token"):
-        response = redirect(request.path, code=303)
-        response.set_cookie(
-            access.COOKIE,
-            principal.token,
-            httponly=True,
-            samesite="Strict",
-            path="/_sandbox",
-            secure=request.is_secure,
-        )
-        return response
+        if request.headers.get("Sec-Fetch-Site") not in ("none", "same-origin"):
+            return _confirm_page(principal)
+        return _start_session(principal)
     admin_token = current_app.config["ADMIN_TOKEN"]
     tenant = tenants.by_id(_store(), principal.tenant_id) if principal.viewer else None
     html = render_template(
@@ -96,6 +96,73 @@ def inspector_page():
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Frame-Options"] = "DENY"
     return response
+
+
+def _start_session(principal) -> Response:
+    """Answer a redirect to the inspector that sets the session cookie (never the token)."""
+    session_id, write = sessions.create(principal.token, time.time())
+    _store().write(write)
+    response = redirect("/_sandbox/inspector", code=303)
+    response.set_cookie(
+        access.COOKIE,
+        session_id,
+        max_age=sessions.SESSION_SECONDS,
+        httponly=True,
+        samesite="Strict",
+        path="/_sandbox",
+        secure=request.is_secure,
+    )
+    return response
+
+
+def _confirm_page(principal) -> Response:
+    tenant = tenants.by_id(_store(), principal.tenant_id) if principal.viewer else None
+    html = render_template(
+        "inspector/confirm.html", viewer=tenant["name"] if tenant else None, token=principal.token
+    )
+    response = make_response(html)
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; form-action 'self'"
+    )
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Frame-Options"] = "DENY"
+    return response
+
+
+@bp.post("/inspector/session")
+@declare(
+    "Start an inspector session from the confirmation page (the form's token; same origin only)",
+    "admin",
+    NONE,
+    None,
+    errors=(401, 403),
+    ok_type="text/html",
+    expect=(401, 403),
+)
+def inspector_login():
+    """Trade the confirmed token for the session cookie; only a form of this sandbox's own."""
+    origin = request.headers.get("Origin")
+    site = request.headers.get("Sec-Fetch-Site")
+    if site not in (None, "same-origin") or (origin and urlsplit(origin).netloc != request.host):
+        raise ApiError(
+            403,
+            "The inspector's session starts only from its own confirmation page",
+            "cross_site_login",
+            "Open /_sandbox/inspector?token=<token> yourself (paste it in the address bar).",
+        )
+    admin_token = current_app.config["ADMIN_TOKEN"]
+    principal, _by_cookie, given = access.principal_of(admin_token, {}, request.form, {})
+    if principal is None:
+        raise ApiError(
+            401,
+            "The token does not match the admin token or a viewer's",
+            "admin_token_invalid" if given else "admin_token_missing",
+            "Open the inspector with the URL the start-up banner prints.",
+        )
+    return _start_session(principal)
+
+
+OPEN_ENDPOINTS.add("admin.inspector_login")
 
 
 @bp.get("/journal/<request_id>/curl")

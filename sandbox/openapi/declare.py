@@ -27,7 +27,8 @@ DESCRIPTIONS = {
     404: "Unknown route (with suggestions) or unknown entity",
     409: "Conflicts with the sandbox's state (e.g. the clock is not virtual)",
     422: "The content was read but is not valid: errors[] names each problem (row, column, fix)",
-    413: "The body is larger than SANDBOX_BODY_MAX_BYTES; the head of it is journaled",
+    413: "The body (chunked or not) is larger than the limit; the head of it is journaled",
+    429: "Too many calls from this client address: Retry-After says when to call again",
     503: "The store could not commit the request (it was not acknowledged), or cannot write",
 }
 

@@ -95,6 +95,14 @@ OUTGOING_SCHEMAS = {
     "TenantSettings": obj(
         {"id": STR, "name": STR, "delivery": obj({"schedule": STR, "reportsEncrypted": BOOL})}
     ),
+    "TenantPatched": obj(
+        {
+            "id": STR,
+            "name": STR,
+            "delivery": obj({"schedule": STR, "reportsEncrypted": BOOL}),
+            "warnings": {"type": "array", "items": STR},
+        }
+    ),
     "Trigger": obj(
         {"kind": {"enum": ["reward", "nudge"]}, "userId": {"type": "string", "minLength": 1}}
     ),

@@ -41,7 +41,7 @@ def check(body: dict) -> tuple[dict, list[str]]:
         try:
             ZoneInfo(str(body["timezone"]))
             changes["timezone"] = str(body["timezone"])
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long
             problems.append(f"timezone {str(body['timezone'])[:60]!r} is not an IANA zone")
     if "delivery" in body:
         if not isinstance(body["delivery"], dict):

@@ -12,10 +12,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ..domain import outbox, tenants
 from ..domain.nudges import life
-from ..domain.rewards import outcomes
 from ..masking import mask
-from ..store import CachedWrite, CoreWrite, Store, dumps, loads
-from . import coupons, schedule, send, settings, signing
+from ..store import CoreWrite, Store, dumps, loads
+from . import attempts, coupons, schedule, send, settings, signing
 
 # Leases outlive an attempt (connect + read timeouts) by this margin: a row claimed by a
 # process that died goes again this soon after its timeouts.
@@ -181,6 +180,19 @@ class Engine:
             )
         if kind == "coupon_request":
             headers["Idempotency-Key"] = payload.get("transactionId", row["delivery_id"])
+        # Kept before it is sent: after a crash mid-send the record shows this attempt as
+        # interrupted, and the resend carries the next attempt number.
+        started = {
+            "delivery_id": row["delivery_id"],
+            "tenant_id": row["tenant_id"],
+            "n": tried,
+            "trigger": trigger,
+            "at": self.clock.isoformat(now),
+            "url": target,
+            "request_headers": dumps(_shown(headers)),
+            "request_body": body.decode(errors="replace"),
+        }
+        attempt_id = self.store.write(attempts.start(row, started))
         out = send.post(self.session, target, body, headers, s["connectTimeout"], s["readTimeout"])
         code = None
         if kind == "coupon_request" and out.ok:
@@ -189,16 +201,12 @@ class Engine:
                 out.ok, out.error_class, out.error = False, "no_code", problem
         wait = schedule.wait_after(s, tried, self.seed, row["tenant_id"], row["delivery_id"])
         status, next_at, why = self._decide(row, s, tried, out, now, wait, trigger)
+        warning = send.internal_address(target)
+        if warning:
+            why = f"{why} ({warning})"
         attempt = {
-            "delivery_id": row["delivery_id"],
-            "tenant_id": row["tenant_id"],
-            "n": tried,
-            "trigger": trigger,
-            "at": self.clock.isoformat(now),
+            **started,
             "duration_ms": out.duration_ms,
-            "url": target,
-            "request_headers": dumps(_shown(headers)),
-            "request_body": body.decode(errors="replace"),
             "response_status": out.status,
             "response_headers": dumps(out.headers),
             "response_body": out.body.decode(errors="replace"),
@@ -207,7 +215,7 @@ class Engine:
             "decision": why,
             "next_at": self.clock.isoformat(next_at) if next_at else None,
         }
-        self.store.write(self._record(row, attempt, status, next_at, out, code, kind))
+        self.store.write(attempts.finish(attempt_id, row, attempt, status, next_at, out, code))
         return attempt
 
     def _decide(self, row, s, tried, out, now, wait, trigger):
@@ -220,44 +228,6 @@ class Engine:
             return "disabled", None, f"{label}: 410 Gone disables the endpoint"
         keep = row["status"] if row["status"] in ("retrying", "queued") else "failed"
         return keep, row["next_at"], f"{label} failed ({out.summary}); still {keep}"
-
-    def _record(self, row, attempt, status, next_at, out, code, kind):
-        """Return the write of an attempt: its row, the delivery's state, what it completes."""
-        end_of_day = 1 if attempt["trigger"] == "end_of_day" else row["end_of_day"]
-
-        def run(conn):
-            cols = ", ".join(attempt)
-            conn.execute(
-                f"INSERT INTO attempts ({cols}) VALUES ({', '.join('?' * len(attempt))})",
-                tuple(attempt.values()),
-            )
-            conn.execute(
-                "UPDATE outbox SET status = ?, attempts = ?, next_at = ?, lease_until = NULL, "
-                "lease_owner = NULL, last_status = ?, last_error = ?, decision = ?, "
-                "updated_at = ?, end_of_day = ? WHERE id = ?",
-                (
-                    status,
-                    attempt["n"],
-                    next_at,
-                    out.status,
-                    out.summary if not out.ok else None,
-                    attempt["decision"],
-                    attempt["at"],
-                    end_of_day,
-                    row["id"],
-                ),
-            )
-            if code is not None and row["reward_id"]:
-                # Exactly once: only a pending reward takes a code and queues its webhook.
-                outcomes.complete(conn, row["tenant_id"], row["reward_id"], code, attempt["at"])
-            if status == "disabled":
-                _disable(conn, row["tenant_id"], kind, attempt)
-            if kind == "nudge_webhook":  # the nudge's own record follows its webhook
-                life.webhook_outcome(conn, row["delivery_id"], status, attempt["at"])
-            return None
-
-        # Disabling changes the tenant (its settings): the cached tenants must go.
-        return CachedWrite(run) if status == "disabled" else CoreWrite(run)
 
     def _hold(self, row: dict, why: str) -> dict:
         def run(conn):
@@ -286,12 +256,3 @@ def _lease(conn, tenant_id: str) -> float:
 def _shown(headers: dict) -> dict:
     """Return request headers as an attempt keeps them (nothing secret is sent, but be sure)."""
     return {k: (mask(v) if k.lower() == "authorization" else v) for k, v in headers.items()}
-
-
-def _disable(conn, tenant_id: str, kind: str, attempt: dict) -> None:
-    row = conn.execute("SELECT delivery FROM tenants WHERE id = ?", (tenant_id,)).fetchone()
-    stored = loads(row[0] if row else None, {}) or {}
-    disabled = stored.get("disabled") or {}
-    disabled[kind] = {"at": attempt["at"], "deliveryId": attempt["delivery_id"]}
-    stored["disabled"] = disabled
-    conn.execute("UPDATE tenants SET delivery = ? WHERE id = ?", (dumps(stored), tenant_id))

@@ -21,11 +21,18 @@ def _gpg(home: str):
         raise GpgError("python-gnupg is not installed") from exc
     if shutil.which("gpg") is None:
         raise GpgError("the gpg program is not installed (apt-get install -y gnupg)")
-    return gnupg.GPG(gnupghome=home)
+    gpg = gnupg.GPG(gnupghome=home)
+    gpg.encoding = "utf-8"  # python-gnupg's default, latin-1, cannot encode all text it is given
+    return gpg
 
 
 def fingerprint(armored: str) -> str:
     """Return the fingerprint of an armored public key, or raise GpgError naming why not."""
+    if not armored.isascii() or "-----BEGIN PGP PUBLIC KEY BLOCK-----" not in armored:
+        raise GpgError(
+            "not an armored public key: paste the ASCII block between "
+            "-----BEGIN PGP PUBLIC KEY BLOCK----- and its END line (gpg --armor --export)"
+        )
     with tempfile.TemporaryDirectory(prefix="cglu-gpg-") as home:
         result = _gpg(home).import_keys(armored)
         if not result.fingerprints:
@@ -78,9 +85,17 @@ def own_public_key(data_dir: str) -> tuple[str, str]:
     return fingerprint, gpg.export_keys(fingerprint)
 
 
-def decrypt_own(data_dir: str, armored: str) -> str:
-    """Return a message encrypted to the sandbox's key, decrypted (or raise GpgError)."""
-    out = _own(data_dir).decrypt(armored)
+def decrypt_own(data_dir: str, message: bytes | str) -> str:
+    """Return a message encrypted to the sandbox's key (armored or binary), decrypted as text.
+
+    Raises GpgError when it cannot be decrypted or is not UTF-8 text once decrypted.
+    """
+    out = _own(data_dir).decrypt(message)
     if not out.ok:
-        raise GpgError(f"cannot decrypt it with the sandbox's key: {out.status}")
-    return str(out)
+        raise GpgError(
+            f"cannot decrypt it with the sandbox's key: {out.status or 'not a GPG message'}"
+        )
+    try:
+        return out.data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise GpgError("it decrypts, but not to UTF-8 text (a secrets file is JSON)") from None

@@ -12,10 +12,13 @@ import time
 from pathlib import Path
 
 from ..store import settings as store_settings
+from ..store.health import FailureLog
 from . import endofday
 from .engine import Engine
 
 log = logging.getLogger(__name__)
+# One traceback per kind, then a count a minute: a failure on every request stays one line.
+failures = FailureLog(log)
 LOCK_NAME = "delivery.lock"
 
 
@@ -71,8 +74,8 @@ class DeliveryLoop:
                 if time.monotonic() >= next_day_check:
                     next_day_check = time.monotonic() + 1.0
                     endofday.run_due(engine)
-            except Exception:  # keep delivering: one bad row must not stop the loop
-                log.exception("delivery loop")
+            except Exception as exc:  # keep delivering: one bad row must not stop the loop
+                failures.failed("delivery loop", exc)
                 sent = 0
             if not sent:
                 self._stop.wait(self.interval)

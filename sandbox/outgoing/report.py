@@ -9,6 +9,7 @@ import io
 import json
 import secrets
 
+from ..masking import csv_cell
 from ..store import CoreWrite, loads
 from . import gpg
 
@@ -37,7 +38,8 @@ def as_csv(rows: list[dict]) -> str:
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=FIELDS)
     writer.writeheader()
-    writer.writerows(rows)
+    # A user id or an error text may start with "=": a spreadsheet would run it (OWASP).
+    writer.writerows({k: csv_cell(v) for k, v in row.items()} for row in rows)
     return buf.getvalue()
 
 

@@ -1,8 +1,11 @@
 """One HTTP attempt, through a pooled requests.Session, classified when it fails."""
 
+import functools
+import ipaddress
 import socket
 import time
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 import requests
 from urllib3.exceptions import NameResolutionError, ProtocolError, ReadTimeoutError
@@ -31,6 +34,56 @@ class Outcome:
         if self.status is not None and 300 <= self.status < 400:
             return f"HTTP {self.status}: a 3xx is a failure (redirects are not followed)"
         return f"HTTP {self.status}" + (f": {self.error}" if self.error else "")
+
+
+# The sandbox's own receiver (/_sandbox/hooks/<name>) is on this machine by design.
+_OWN_RECEIVER = "/_sandbox/hooks/"
+
+
+@functools.lru_cache(maxsize=256)
+def _addresses(host: str) -> tuple:
+    try:
+        return tuple({info[4][0] for info in socket.getaddrinfo(host, None)})
+    except (OSError, UnicodeError):
+        return ()
+
+
+def internal_address(url) -> str | None:
+    """Return a warning when a delivery URL reaches this machine or a private network.
+
+    Such a target answers from inside the sandbox's network, and its answer is kept where
+    the tenant's viewer reads it: allowed (a partner's local receiver), but said.
+    """
+    if not isinstance(url, str):
+        return None
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return None
+    if not host or parts.path.startswith(_OWN_RECEIVER):
+        return None
+    for address in _addresses(host):
+        try:
+            ip = ipaddress.ip_address(address.split("%", 1)[0])
+        except ValueError:
+            continue
+        kind = (
+            "loopback"
+            if ip.is_loopback
+            else "link-local"
+            if ip.is_link_local
+            else "private"
+            if ip.is_private
+            else None
+        )
+        if kind:
+            return (
+                f"warning: {host} resolves to {ip} ({kind}): the request reaches a service "
+                "inside the sandbox's network, and its answer is kept where this tenant's "
+                "viewer can read it"
+            )
+    return None
 
 
 def session() -> requests.Session:

@@ -46,7 +46,7 @@ def zone(tenant: dict) -> ZoneInfo:
     """Return the tenant's timezone (UTC when unknown)."""
     try:
         return ZoneInfo(tenant.get("timezone") or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         return ZoneInfo("UTC")
 
 

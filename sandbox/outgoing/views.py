@@ -1,5 +1,6 @@
 """Deliveries as the admin API, the partner's failed-list and the CLI show them."""
 
+from ..masking import mask_url
 from ..store import Store, loads
 from . import schedule, settings
 
@@ -16,7 +17,7 @@ def delivery(row: dict) -> dict:
         "status": row["status"],
         "userId": row["user_id"],
         "rewardId": row["reward_id"],
-        "url": row["url"],
+        "url": mask_url(row["url"]),
         "attempts": row["attempts"],
         "lastStatus": row["last_status"],
         "lastError": row["last_error"],
@@ -35,7 +36,7 @@ def attempt(a: dict) -> dict:
         "trigger": a["trigger"],
         "at": a["at"],
         "durationMs": a["duration_ms"],
-        "url": a["url"],
+        "url": mask_url(a["url"]),
         "request": {"headers": loads(a["request_headers"], {}), "body": a["request_body"]},
         "response": {
             "status": a["response_status"],

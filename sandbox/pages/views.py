@@ -122,4 +122,13 @@ def nudge_page():
     # A link a script could run (javascript:, data:) is shown, never followed.
     if urlsplit(action.strip()).scheme.lower() in UNSAFE_SCHEMES:
         action = ""
-    return render_template("pages/nudge.html", nudge=found, action=action, token=token)
+    # The definition's Button Text (text), or the webhook's {"text", "action"} shape.
+    button = found.get("button")
+    label = button.get("text") if isinstance(button, dict) else button
+    return render_template(
+        "pages/nudge.html",
+        nudge=found,
+        action=action,
+        token=token,
+        label=label if isinstance(label, str) and label else "Open",
+    )

@@ -47,6 +47,32 @@ class RepeatedFailure:
             self.log.warning("%s works again after %d failure(s)", self.what, streak)
 
 
+class FailureLog:
+    """Failures of many kinds, each logged as RepeatedFailure does: once in full, then a count.
+
+    The kind is what failed and the exception's class ("could not record POST /server/v4"
+    with OperationalError): one line per kind per minute however many requests fail.
+    """
+
+    _MAX_KINDS = 256  # kinds come partly from input (paths): the table stays bounded
+
+    def __init__(self, log: logging.Logger):
+        self.log = log
+        self._kinds: dict[tuple, RepeatedFailure] = {}
+        self._lock = threading.Lock()
+
+    def failed(self, what: str, exc: BaseException) -> None:
+        """Log one failure of `what` (with its traceback the first time of its kind)."""
+        key = (what, type(exc).__name__)
+        with self._lock:
+            found = self._kinds.get(key)
+            if found is None:
+                if len(self._kinds) >= self._MAX_KINDS:
+                    self._kinds.clear()
+                found = self._kinds[key] = RepeatedFailure(self.log, what)
+        found.failed(exc)
+
+
 def write_problem(data_dir: str, recent: RepeatedFailure | None = None) -> str | None:
     """Return why the store cannot write now (disk full, read-only, last commit failed), or None."""
     if not os.access(data_dir, os.W_OK):

@@ -107,7 +107,7 @@ def _release(conn, nudge_id: str, now: float, now_iso: str) -> None:
         return
     c = loads(row["content"], {})
     tenant_id, user_id = row["tenant_id"], row["user_id"]
-    click = payloads.click(conn, tenant_id, user_id, nudge_id, c)
+    click = payloads.click(conn, tenant_id, user_id, nudge_id, c, now, row["expires_at"])
     states, push, delivery_id = {}, None, None
     channels = row["channels"].split(";")
     if "inapp" in channels:

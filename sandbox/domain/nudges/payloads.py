@@ -1,8 +1,7 @@
 """What a nudge sends on each channel (spec sections 8 and 9), and where a click takes the user."""
 
-from urllib.parse import quote
-
 from ...store import loads
+from .. import page_tokens
 
 
 def sse(nudge_id: str, c: dict, click: str) -> dict:
@@ -60,22 +59,24 @@ def webhook(tenant_id: str, user_id: str, c: dict, click: str, expiry) -> dict:
     }
 
 
-def click(conn, tenant_id: str, user_id: str, nudge_id: str, c: dict) -> str:
+def click(
+    conn, tenant_id: str, user_id: str, nudge_id: str, c: dict, now: float, until: float | None
+) -> str:
     """Return the click action: the definition's, else the sandbox's nudge page for the user.
 
-    The nudge page link is the one the SDK itself builds for a nudge id (spec section 4):
-    /fragment-map/?fragmentMapId=<nudgeId>&userId=<user>&writeKey=<writeKey>.
+    The nudge page is the one the SDK itself opens for a nudge id (spec section 4),
+    /fragment-map/?fragmentMapId=<nudgeId>, with a page token valid while the nudge is:
+    the link goes out on the open /sse stream and in webhooks, so it never carries the
+    writeKey (the SDK's own link does; the page accepts both).
     """
     if c.get("clickAction"):
         return c["clickAction"]
     row = conn.execute(
-        "SELECT t.write_key, s.value FROM tenants t LEFT JOIN settings s ON s.key = 'public_url' "
-        "WHERE t.id = ?",
+        "SELECT t.jwt_secret, s.value FROM tenants t LEFT JOIN settings s "
+        "ON s.key = 'public_url' WHERE t.id = ?",
         (tenant_id,),
     ).fetchone()
     base = loads(row[1], "") if row and row[1] else ""
-    key = row[0] if row else ""
-    return (
-        f"{base}/fragment-map/?fragmentMapId={nudge_id}&userId={quote(user_id)}"
-        f"&writeKey={quote(key)}"
-    )
+    seconds = (until - now) if until else page_tokens.NUDGE_LINK_SECONDS
+    token = page_tokens.page_token(tenant_id, row[0] if row else "", user_id, now, seconds)
+    return f"{base}/fragment-map/?fragmentMapId={nudge_id}&token={token}"

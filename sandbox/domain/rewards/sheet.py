@@ -3,11 +3,19 @@
 import csv
 import io
 import re
+import time
+import zipfile
 from datetime import datetime
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_ROWS = 10_000
 MAX_CODES = 100_000
+# A workbook is a zip: what its members unpack to is checked before one byte is parsed
+# (a few KB can unpack to gigabytes), and the cells read are counted as they come.
+XLSX_MAX_UNPACKED = 64 * 1024 * 1024
+XLSX_MAX_RATIO = 200  # unpacked / packed, per member: real sheets stay far below
+MAX_CELLS = 1_000_000
+READ_SECONDS = 10.0  # an import's time budget for reading the sheet
 
 # normalised header -> the column's name as the README documents it
 COLUMNS = {
@@ -51,11 +59,6 @@ class SheetUnreadable(ValueError):
     """The file is not a CSV or xlsx sheet we can read."""
 
 
-def norm(header) -> str:
-    """Return a column name as matched: lower case, without spaces, _ and -."""
-    return _norm(header)
-
-
 def _norm(header) -> str:
     return re.sub(r"[\s_\-]", "", str(header or "")).lower()
 
@@ -92,21 +95,53 @@ def read_rows(data: bytes, content_type: str, columns: dict = COLUMNS) -> list[t
     return [(0, {"__header__": header})] + rows
 
 
+def _check_zip(data: bytes) -> None:
+    """Refuse a workbook whose members would unpack past the limits, before parsing it."""
+    try:
+        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise SheetUnreadable("not a readable .xlsx workbook (not a zip file)") from None
+    unpacked = sum(m.file_size for m in members)
+    if unpacked > XLSX_MAX_UNPACKED:
+        raise SheetUnreadable(
+            f"the workbook unpacks to {unpacked:,} bytes; the sandbox reads at most "
+            f"{XLSX_MAX_UNPACKED:,} (save the sheet without empty rows and columns, or as CSV)"
+        )
+    for m in members:
+        if m.file_size > 1_000_000 and m.file_size > XLSX_MAX_RATIO * max(m.compress_size, 1):
+            raise SheetUnreadable(
+                f"{m.filename} unpacks {m.file_size // max(m.compress_size, 1):,} times its "
+                "packed size: not a sheet a partner saved (a zip bomb?)"
+            )
+
+
 def _xlsx_grid(data: bytes) -> list[list]:
     from openpyxl import load_workbook  # only when a workbook comes
 
+    _check_zip(data)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken file
         raise SheetUnreadable(f"not a readable .xlsx workbook ({type(exc).__name__})") from None
+    # Process time, not the sandbox clock: a budget on the work, not a domain time.
+    deadline, cells = time.monotonic() + READ_SECONDS, 0
     try:
         sheet = book.worksheets[0]
         grid = []
         for row in sheet.iter_rows(values_only=True):
             grid.append(list(row))
+            cells += len(row)
             if len(grid) > MAX_ROWS + 1:
                 break
+            if cells > MAX_CELLS:
+                raise SheetUnreadable(f"more than {MAX_CELLS:,} cells")
+            if time.monotonic() > deadline:
+                raise SheetUnreadable(f"reading the sheet took more than {READ_SECONDS:g} s")
         return grid
+    except SheetUnreadable:
+        raise
+    except Exception as exc:  # a sheet openpyxl opens but cannot read to its end
+        raise SheetUnreadable(f"not a readable .xlsx workbook ({type(exc).__name__})") from None
     finally:
         book.close()
 

@@ -1,0 +1,326 @@
+"""Day ten, not day one: reads that stay bounded as the record grows, and the surfaces anyone can
+reach hardened (the receiver's budget, chunked bodies, a zip bomb, secrets in paths, CSV
+formulas, non-finite numbers, the remaining 500s, the log limiter, login CSRF, warnings)."""
+
+import csv
+import io
+import json
+import logging
+import zipfile
+
+import pytest
+import requests
+
+from sandbox.masking import csv_cell
+from sandbox.store import marks
+from sandbox.store.health import FailureLog
+from tests.conftest import DEMO_KEY, DEMO_TENANT
+from tests.helpers import event, register
+
+KEY = {"x-api-key": DEMO_KEY}
+ADMIN = {"X-Sandbox-Admin-Token": "test-admin-token"}
+
+
+def _statements(app, fn):
+    """Run fn() and return every SQL statement the store's journal reader ran for it."""
+    store = app.extensions["sandbox.store"]
+    seen: list[str] = []
+    conns = [store._conn(journal=True), store._conn(journal=False)]
+    for conn in conns:
+        conn.set_trace_callback(seen.append)
+    try:
+        fn()
+    finally:
+        for conn in conns:
+            conn.set_trace_callback(None)
+    return seen
+
+
+def test_the_checklist_reads_marks_not_the_record(app, client):
+    for i in range(30):
+        client.post("/server/v4", json=event(event_id=f"dt-{i}", user_id=f"u{i}"), headers=KEY)
+    client.post("/server/v4", json=event(event_id="typo"), headers={"x-api-key": "nope"})
+    ran = _statements(
+        app, lambda: client.get(f"/_sandbox/tenants/{DEMO_TENANT}/onboarding", headers=ADMIN)
+    )
+    reads = [s for s in ran if s.lstrip().upper().startswith("SELECT")]
+    assert reads, ran
+    for sql in reads:
+        # The journal is opened by one entry's unique id only (the last refusal's hint);
+        # no join, no scan of events, attempts, draws or nudges.
+        if " journal " in f" {sql} " or "FROM journal" in sql:
+            assert "request_id = ?" in sql or "journal_marks" in sql, sql
+        for table in ("FROM events", "FROM attempts", "FROM draws", "FROM nudges"):
+            assert table not in sql, sql
+    got = client.get(f"/_sandbox/tenants/{DEMO_TENANT}/onboarding", headers=ADMIN).get_json()
+    items = {i["id"]: i for s in got["steps"] for i in s["items"]}
+    assert items["valid_event"]["done"] and items["valid_event"]["evidence"].startswith(
+        "/_sandbox/journal/req_"
+    )
+
+
+def test_marks_rebuilt_from_the_record_equal_the_ones_kept_live(app, client):
+    token, _ = register(client, "marker")
+    client.get("/reward/v1.1/user", headers={"Authorization": f"Bearer {token}"})
+    client.post("/server/v4", json=event(event_id="m-1", event_name="appOpen"), headers=KEY)
+    client.post("/server/v4", json={"user_id": "x"}, headers=KEY)  # invalid: no mark
+    client.post("/server/v4", json=event(event_id="m-2"), headers={"x-api-key": "bad"})
+    store = app.extensions["sandbox.store"]
+    live = store.marks(DEMO_TENANT)
+    assert {"request", "event:valid", "ok:user.register", "ok:campaigns.load_campaigns"} <= set(
+        live
+    )
+    assert live["event:valid"]["count"] == 1
+    store.close()
+    from sandbox.store import connect
+    from sandbox.store.shards import shard_paths
+
+    for path in shard_paths(app.config["DATA_DIR"]):
+        conn = connect(path)
+        conn.execute("BEGIN")
+        marks.rebuild_journal_marks(conn)
+        conn.execute("COMMIT")
+        conn.close()
+    rebuilt = store.marks(DEMO_TENANT)
+    for key in live:
+        assert rebuilt[key]["count"] == live[key]["count"], key
+        assert rebuilt[key]["first"] == live[key]["first"], key
+
+
+def test_the_receiver_keeps_a_byte_budget_and_refuses_big_bodies(make_app):
+    app = make_app(HOOK_KEPT_BYTES=20_000, HOOKS_KEPT_BYTES=50_000, HOOK_BODY_MAX_BYTES=8_000)
+    client = app.test_client()
+    body = "x" * 5_000
+    for name in ("a", "b", "c"):
+        for _ in range(10):
+            assert client.post(f"/_sandbox/hooks/{name}", data=body).status_code == 200
+    store = app.extensions["sandbox.store"]
+    per_name = store.all("SELECT name, sum(size) AS kept FROM hook_calls GROUP BY name")
+    assert all(r["kept"] <= 20_000 for r in per_name), per_name
+    total = store.one("SELECT sum(size) AS n FROM hook_calls")["n"]
+    assert total <= 50_000
+    # the newest calls stay, the oldest went
+    shown = client.get("/_sandbox/hooks/c", headers=ADMIN).get_json()
+    assert shown["served"] == 10 and shown["calls"][0]["id"] > shown["calls"][-1]["id"]
+    big = client.post("/_sandbox/hooks/a", data="y" * 9_000)
+    assert big.status_code == 413 and big.get_json()["reason"] == "body_too_large"
+
+
+def test_the_receiver_is_rate_limited_per_client(make_app):
+    app = make_app(HOOKS_RATE=5)
+    client = app.test_client()
+    answers = [client.post("/_sandbox/hooks/flood", data="{}").status_code for _ in range(30)]
+    assert answers.count(200) >= 5 and answers[-1] == 429
+    limited = client.post("/_sandbox/hooks/flood", data="{}")
+    assert limited.get_json()["reason"] == "rate_limited" and int(limited.headers["Retry-After"])
+
+
+def _chunks(data: bytes, size: int = 65536):
+    for i in range(0, len(data), size):
+        yield data[i : i + size]
+
+
+def test_chunked_bodies_past_the_limit_are_413_and_nothing_is_imported(live_server):
+    admin_token = (live_server.data_dir / "admin_token").read_text().strip()
+    base, headers = live_server.url, {"X-Sandbox-Admin-Token": admin_token}
+    rows = "".join(f"big-{i},scratchcard,v{i},coupons,,50\n" for i in range(120_000)).encode()
+    sheet = b"Campaign ID,Campaign Type,Reward Variant,Reward Type,Coupon Codes,"
+    sheet += b"Winning chance Percentage\n"
+    sheet += rows
+    assert len(sheet) > 4 * 1024 * 1024
+    url = f"{base}/_sandbox/tenants/{DEMO_TENANT}/campaigns/import"
+    sent = requests.post(
+        url, data=_chunks(sheet), headers={**headers, "Content-Type": "text/csv"}, timeout=30
+    )
+    assert sent.status_code == 413 and sent.json()["reason"] == "body_too_large", sent.text
+    listed = requests.get(
+        f"{base}/_sandbox/tenants/{DEMO_TENANT}/campaigns", headers=headers, timeout=10
+    ).json()
+    assert not any(c["campaignId"].startswith("big-") for c in listed["campaigns"])
+    flood = requests.post(
+        f"{base}/_sandbox/hooks/flood", data=_chunks(b"z" * (5 * 1024 * 1024)), timeout=30
+    )
+    assert flood.status_code == 413
+    small = requests.post(f"{base}/_sandbox/hooks/flood", data=_chunks(b"{}"), timeout=10)
+    assert small.status_code == 200
+
+
+def _bomb() -> bytes:
+    from openpyxl import Workbook
+
+    book, out = Workbook(), io.BytesIO()
+    book.active.append(["Campaign ID", "Campaign Type"])
+    book.save(out)
+    src = zipfile.ZipFile(io.BytesIO(out.getvalue()))
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"<sheetData>", b"<sheetData>" + b" " * 80_000_000)
+            dst.writestr(item, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
+    return bomb.getvalue()
+
+
+def test_an_xlsx_bomb_is_refused_before_it_is_parsed(client):
+    bomb = _bomb()
+    assert len(bomb) < 4 * 1024 * 1024
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    resp = client.post(
+        f"/_sandbox/tenants/{DEMO_TENANT}/campaigns/import",
+        data=bomb,
+        headers={**ADMIN, "Content-Type": xlsx},
+    )
+    assert resp.status_code == 422, resp.get_json()
+    assert "unpacks" in json.dumps(resp.get_json())
+
+
+def test_secrets_in_a_path_are_masked_in_curl_har_and_csv(client):
+    listed = client.get(f"/entrypoints/v2/list/{DEMO_KEY}")
+    rid = listed.headers["X-Sandbox-Request-Id"]
+    curl = client.get(f"/_sandbox/journal/{rid}/curl", headers=ADMIN).get_json()
+    assert DEMO_KEY not in json.dumps(curl)
+    for fmt in ("har", "csv", "json"):
+        exported = client.get(f"/_sandbox/export?format={fmt}", headers=ADMIN)
+        assert exported.status_code == 200 and DEMO_KEY.encode() not in exported.data, fmt
+    revealed = client.get(f"/_sandbox/journal/{rid}/curl?reveal=true", headers=ADMIN)
+    assert DEMO_KEY in json.dumps(revealed.get_json())  # the admin may ask for it
+
+
+def test_csv_exports_never_hold_a_formula(client):
+    formula = "=cmd|' /C calc'!A0"
+    client.post("/server/v4", json=event(event_id="+SUM(1)", user_id=formula), headers=KEY)
+    exported = client.get("/_sandbox/export?format=csv", headers=ADMIN).get_data(as_text=True)
+    for row in csv.DictReader(io.StringIO(exported)):
+        for value in row.values():
+            assert not (value or "").startswith(("=", "+", "-", "@", "\t", "\r")), row
+    assert "'=cmd" in exported and "'+SUM(1)" in exported
+    assert csv_cell("@x") == "'@x" and csv_cell(5) == 5 and csv_cell("ok") == "ok"
+
+
+def test_non_finite_numbers_are_flagged_and_meet_no_condition(client):
+    body = (
+        '{"event_id": "nan-1", "event_name": "completePurchase", "user_id": "nanny", '
+        '"timestamp": "2026-11-27T10:00:00Z", "event_properties": {"amount": 1e999, "x": NaN}}'
+    )
+    resp = client.post("/server/v4", data=body, headers={**KEY, "Content-Type": "application/json"})
+    assert resp.status_code == 200 and resp.headers["X-Sandbox-Event-Valid"] == "false"
+    assert "not a finite number" in resp.headers["X-Sandbox-Event-Problems"]
+    assert "play granted" not in resp.headers.get("X-Sandbox-Rewards", "")
+    rid = resp.headers["X-Sandbox-Request-Id"]
+    entry = client.get(f"/_sandbox/journal/{rid}", headers=ADMIN)
+    exported = client.get("/_sandbox/export?format=json", headers=ADMIN)
+
+    def strict(text):
+        return json.loads(text, parse_constant=lambda c: pytest.fail(f"bare {c} in JSON"))
+
+    strict(entry.get_data(as_text=True))
+    strict(exported.get_data(as_text=True))
+
+
+def test_the_remaining_500s_are_4xx_or_answers(client):
+    tenant = f"/_sandbox/tenants/{DEMO_TENANT}"
+    long_zone = client.patch(tenant, json={"timezone": "A" * 300}, headers=ADMIN)
+    assert long_zone.status_code == 400 and "IANA" in long_zone.get_json()["message"]
+    key = "-----BEGIN PGP PUBLIC KEY BLOCK-----\nΩ≈ç√\n-----END PGP PUBLIC KEY BLOCK-----"
+    non_latin = client.patch(tenant, json={"gpgPublicKey": key}, headers=ADMIN)
+    assert non_latin.status_code == 400 and "gpgPublicKey" in non_latin.get_json()["message"]
+    token, _ = register(client, "pager")
+    page = client.post(
+        "/reward/v2/user/reward",
+        json={"page": 2**62},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert page.status_code == 200 and page.get_json()["data"]["page"] == 1
+
+
+def test_a_nudge_with_a_click_action_and_button_text_opens(client):
+    sheet = (
+        "Nudge ID,Trigger,Trigger Event,Channel,Title,Body,Click Action,Button Text\n"
+        "btn,event,appOpen,inapp,Hello,Tap it,https://example.com/x,Go now\n"
+    )
+    imported = client.post(
+        f"/_sandbox/tenants/{DEMO_TENANT}/nudges/import",
+        data=sheet,
+        headers={**ADMIN, "Content-Type": "text/csv"},
+    )
+    assert imported.status_code == 200, imported.get_json()
+    token, _ = register(client, "tapper")
+    client.post(
+        "/server/v4",
+        json=event(event_id="tap-1", event_name="appOpen", user_id="tapper"),
+        headers=KEY,
+    )
+    sent = client.get("/_sandbox/nudges?user=tapper", headers=ADMIN).get_json()["nudges"]
+    ours = next(n for n in sent if n["definitionId"] == "btn")
+    page = client.get(f"/fragment-map/?fragmentMapId={ours['nudgeId']}&token={token}")
+    assert page.status_code == 200 and "Go now" in page.get_data(as_text=True)
+
+
+def test_a_nudge_link_carries_a_page_token_never_the_write_key(app, client):
+    sheet = "Nudge ID,Trigger,Trigger Event,Channel,Title,Body\nlink,event,appOpen,inapp,Hi,Open\n"
+    client.post(
+        f"/_sandbox/tenants/{DEMO_TENANT}/nudges/import",
+        data=sheet,
+        headers={**ADMIN, "Content-Type": "text/csv"},
+    )
+    register(client, "linked")
+    client.post(
+        "/server/v4",
+        json=event(event_id="lk-1", event_name="appOpen", user_id="linked"),
+        headers=KEY,
+    )
+    store = app.extensions["sandbox.store"]
+    frames = store.all("SELECT payload FROM nudges WHERE user_id = 'linked'")
+    assert frames
+    for frame in frames:
+        assert DEMO_KEY not in frame["payload"] and "token=" in frame["payload"]
+    link = json.loads(frames[0]["payload"])["clickAction"]
+    opened = client.get(link.replace("http://sandbox.test", ""))
+    assert opened.status_code == 200, opened.get_data(as_text=True)[:300]
+
+
+def test_repeated_failures_log_one_line_per_kind_per_interval(caplog):
+    failures = FailureLog(logging.getLogger("test.failures"))
+    with caplog.at_level(logging.ERROR, logger="test.failures"):
+        for _ in range(5_000):
+            failures.failed("could not record POST events.server_event", OSError("disk full"))
+        for _ in range(100):
+            failures.failed("could not record POST events.server_event", ValueError("bad"))
+    assert len(caplog.records) == 2  # one traceback per kind; the counts follow a minute on
+
+
+def test_a_link_from_another_site_asks_before_it_signs_the_browser_in(client):
+    crossed = client.get(
+        "/_sandbox/inspector?token=test-admin-token", headers={"Sec-Fetch-Site": "cross-site"}
+    )
+    assert crossed.status_code == 200 and "Set-Cookie" not in crossed.headers
+    assert "Open the inspector?" in crossed.get_data(as_text=True)
+    forged = client.post(
+        "/_sandbox/inspector/session",
+        data={"token": "test-admin-token"},
+        headers={"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"},
+    )
+    assert forged.status_code == 403 and forged.get_json()["reason"] == "cross_site_login"
+    confirmed = client.post(
+        "/_sandbox/inspector/session",
+        data={"token": "test-admin-token"},
+        headers={"Origin": "http://localhost", "Sec-Fetch-Site": "same-origin"},
+    )
+    assert confirmed.status_code == 303
+    assert "cglu_inspector=ses_" in confirmed.headers["Set-Cookie"]
+    assert client.get("/_sandbox/journal").status_code == 200  # the session reads
+    wrong = client.post("/_sandbox/inspector/session", data={"token": "nope"})
+    assert wrong.status_code == 401
+
+
+def test_a_delivery_url_into_the_sandboxs_network_is_warned_about(client):
+    url = "http://admin:hunter2@127.0.0.1:9/hook?api_key=sekrit&x=1"
+    patched = client.patch(
+        f"/_sandbox/tenants/{DEMO_TENANT}", json={"rewardWebhookUrl": url}, headers=ADMIN
+    )
+    assert patched.status_code == 200
+    warnings = patched.get_json()["warnings"]
+    assert warnings and "loopback" in warnings[0]
+    shown = json.dumps(client.get(f"/_sandbox/tenants/{DEMO_TENANT}", headers=ADMIN).get_json())
+    assert "hunter2" not in shown and "sekrit" not in shown and "127.0.0.1:9/hook" in shown
