@@ -444,6 +444,17 @@ def ingest(server, duration: str) -> float:
     return result["rps"]
 
 
+def _start(data: Path, tree: Path, timeout: float, what: str):
+    """Start the sandbox; None (and why, printed) when it does not serve within `timeout`."""
+    try:
+        return servers.sandbox(
+            data, harness.WORKERS, harness.THREADS, tree=tree, start_timeout=timeout
+        )
+    except RuntimeError:  # it did not serve in time: that is the finding
+        print(f"\n{what} did not serve within {timeout:.0f} s, so no read could be timed")
+        return None
+
+
 def main(argv=None) -> int:
     """Build the sandbox, restart it, time every read and ingest; print the table."""
     parser = argparse.ArgumentParser(
@@ -479,15 +490,8 @@ def main(argv=None) -> int:
 
     # A restart of the filled sandbox: start, then SIGTERM and start again.
     first_started = time.monotonic()
-    try:
-        server = servers.sandbox(
-            data, workers, threads, tree=tree, start_timeout=args.start_timeout
-        )
-    except RuntimeError:  # it did not serve in time: that is the finding
-        print(
-            f"\n{built['entries']:,} entries: the first start after the fill did not serve "
-            f"within {args.start_timeout:.0f} s, so no read could be timed"
-        )
+    server = _start(data, tree, args.start_timeout, "the first start after the fill")
+    if server is None:
         subprocess.run(["rm", "-rf", str(folder)], check=False)
         return 1
     print(f"first start of the filled sandbox: {time.monotonic() - first_started:.2f} s")
@@ -495,16 +499,10 @@ def main(argv=None) -> int:
     server.proc.send_signal(signal.SIGTERM)
     server.proc.wait(timeout=120)
     stop_s = time.monotonic() - stop_started
+    print(f"SIGTERM to exit: {stop_s:.2f} s")
     start_started = time.monotonic()
-    try:
-        server = servers.sandbox(
-            data, workers, threads, tree=tree, start_timeout=args.start_timeout
-        )
-    except RuntimeError:  # it did not serve in time: that is the finding
-        print(
-            f"\n{built['entries']:,} entries: SIGTERM to exit {stop_s:.2f} s; the restart did "
-            f"not serve within {args.start_timeout:.0f} s, so no read could be timed"
-        )
+    server = _start(data, tree, args.start_timeout, "the restart")
+    if server is None:
         subprocess.run(["rm", "-rf", str(folder)], check=False)
         return 1
     start_s = time.monotonic() - start_started

@@ -88,10 +88,15 @@ def inspector_page():
         test_mode=current_app.config["TEST_MODE"],
         version=VERSION,
     )
-    response = make_response(html)
     # The page and its script only: no frame, no outside script, no referrer with tokens.
+    return _guarded(html, "default-src 'self'; base-uri 'none'")
+
+
+def _guarded(html: str, policy: str) -> Response:
+    """Return an HTML page that no other site may frame, and that leaks no referrer."""
+    response = make_response(html)
     response.headers["Content-Security-Policy"] = (
-        "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+        f"{policy}; frame-ancestors 'none'; form-action 'self'"
     )
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Frame-Options"] = "DENY"
@@ -120,13 +125,7 @@ def _confirm_page(principal) -> Response:
     html = render_template(
         "inspector/confirm.html", viewer=tenant["name"] if tenant else None, token=principal.token
     )
-    response = make_response(html)
-    response.headers["Content-Security-Policy"] = (
-        "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; form-action 'self'"
-    )
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["X-Frame-Options"] = "DENY"
-    return response
+    return _guarded(html, "default-src 'none'; style-src 'unsafe-inline'")
 
 
 @bp.post("/inspector/session")
