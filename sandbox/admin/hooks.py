@@ -117,7 +117,9 @@ def program_hook(name):
     _store().write(
         CoreWrite(
             lambda conn: conn.execute(
-                "INSERT OR REPLACE INTO hooks VALUES (?, ?, 0)", (name, dumps(program))
+                "INSERT INTO hooks (name, program, served) VALUES (?, ?, 0) ON CONFLICT(name) "
+                "DO UPDATE SET program = excluded.program, served = 0",
+                (name, dumps(program)),
             )
         )
     )

@@ -150,7 +150,9 @@ def inspector_login():
             "Open /_sandbox/inspector?token=<token> yourself (paste it in the address bar).",
         )
     admin_token = current_app.config["ADMIN_TOKEN"]
-    principal, _by_cookie, given = access.principal_of(admin_token, {}, request.form, {})
+    principal, _by_cookie, given = access.principal_of(
+        admin_token, request.headers, request.form, {}
+    )
     if principal is None:
         raise ApiError(
             401,
