@@ -324,3 +324,18 @@ def test_a_delivery_url_into_the_sandboxs_network_is_warned_about(client):
     assert warnings and "loopback" in warnings[0]
     shown = json.dumps(client.get(f"/_sandbox/tenants/{DEMO_TENANT}", headers=ADMIN).get_json())
     assert "hunter2" not in shown and "sekrit" not in shown and "127.0.0.1:9/hook" in shown
+
+
+def test_an_export_is_a_page_with_a_link_to_the_next(client):
+    for i in range(5):
+        client.post("/server/v4", json=event(event_id=f"pg-{i}"), headers=KEY)
+    first = client.get("/_sandbox/export?format=json&limit=2", headers=ADMIN)
+    shown = [e["event_id"] for e in first.get_json()["entries"]]
+    assert shown == ["pg-4", "pg-3"]
+    link = first.headers["Link"]
+    assert link.endswith('>; rel="next"') and "before=" in link and "limit=2" in link
+    url = link[1 : link.index(">")].replace("http://localhost", "")
+    second = client.get(url, headers=ADMIN).get_json()
+    assert [e["event_id"] for e in second["entries"]] == ["pg-2", "pg-1"]
+    bad = client.get("/_sandbox/export?limit=5001", headers=ADMIN)
+    assert bad.status_code == 400 and bad.get_json()["reason"] == "bad_limit"

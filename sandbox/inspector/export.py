@@ -13,6 +13,7 @@ from ..masking import Masker, csv_cell
 from ..store import Store, loads
 
 MAX_EXPORT = 5000
+DEFAULT_EXPORT = 1000  # an export page a request builds in well under a second
 CSV_FIELDS = (
     "request_id",
     "ts",
@@ -32,9 +33,15 @@ CSV_FIELDS = (
 
 def full_rows(store: Store, request_ids: list[str]) -> list[dict]:
     """Return entries as stored (headers parsed, bodies as bytes), in the order asked."""
+    found: dict = {}
+    for start in range(0, len(request_ids), 500):  # one query per 500, by the unique index
+        chunk = request_ids[start : start + 500]
+        marks = ", ".join("?" * len(chunk))
+        for row in store.journal_all(f"SELECT * FROM journal WHERE request_id IN ({marks})", chunk):
+            found[row["request_id"]] = row
     out = []
     for rid in request_ids:
-        row = store.journal_one("SELECT * FROM journal WHERE request_id = ?", (rid,))
+        row = found.get(rid)
         if row is None:
             continue
         for col in ("headers", "response_headers", "checks", "flags", "problems"):

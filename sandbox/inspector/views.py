@@ -3,7 +3,7 @@ it?" and the causal timeline of a request. A tenant viewer gets each, scoped to 
 
 import json
 import time
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from flask import Response, current_app, g, make_response, redirect, render_template, request
 from werkzeug.test import Client
@@ -250,17 +250,30 @@ def _replayed(entry: dict, headers: list):
     )
 
 
-def _search_ids(args) -> list[str]:
+def _search_ids(args, limit: int) -> tuple[list[str], str | None]:
+    """Return the request ids of a search, newest first, up to `limit`; and the cursor of more."""
     filters = checked_filters({k: v for k, v in args.items() if k not in OWN_KEYS})
-    filters.limit = 500
+    filters.limit = min(500, limit)
     ids: list[str] = []
-    while len(ids) < export.MAX_EXPORT:
+    while len(ids) < limit:
         page = journal.search(_store(), filters, _masker())
         ids += [r["request_id"] for r in page["entries"]]
         if not page["next"]:
-            break
+            return ids[:limit], None
         filters.before = page["next"]["before"]
-    return ids[: export.MAX_EXPORT]
+    return ids[:limit], str(filters.before)
+
+
+def _export_limit() -> int:
+    raw = request.args.get("limit", str(export.DEFAULT_EXPORT))
+    if not raw.isdigit() or not 1 <= int(raw) <= export.MAX_EXPORT:
+        raise ApiError(
+            400,
+            f"limit must be a whole number from 1 to {export.MAX_EXPORT:,}",
+            "bad_limit",
+            "Page through more with the Link header's next URL (?before=).",
+        )
+    return int(raw)
 
 
 @bp.get("/export")
@@ -274,17 +287,23 @@ def _search_ids(args) -> list[str]:
     params=[
         param("format", schema={"enum": ["json", "csv", "har"]}),
         param("reveal", schema={"enum": ["", "true", "false"]}),
-        *(param(k, schema=journal_filters.SCHEMAS[k]) for k in ("tenant", "user", "status")),
+        param("limit", schema={"type": "integer", "minimum": 1, "maximum": 5000}),
+        *(
+            param(k, schema=journal_filters.SCHEMAS[k])
+            for k in ("tenant", "user", "status", "before")
+        ),
     ],
     ok_type=("application/json", "text/csv"),
 )
 def export_journal():
-    """Download the entries of a search (newest first, at most 5,000)."""
+    """Download the entries of a search, newest first: `limit` of them (1,000; at most 5,000),
+    with a Link header to the next page when there are more."""
     fmt = request.args.get("format", "json")
     if fmt not in ("json", "csv", "har"):
         raise ApiError(400, "format must be json, csv or har", "bad_format")
     masker = None if _reveal() else _masker()
-    rows = export.full_rows(_store(), _search_ids(request.args))
+    ids, more = _search_ids(request.args, _export_limit())
+    rows = export.full_rows(_store(), ids)
     if fmt == "csv":
         body, kind = export.as_csv(rows, masker), "text/csv"
     elif fmt == "har":
@@ -298,9 +317,11 @@ def export_journal():
             ]
         body, kind = json.dumps({"entries": shown}, indent=1, default=str), "application/json"
     name = f"sandbox-journal.{'har' if fmt == 'har' else fmt}"
-    return Response(
-        body, mimetype=kind, headers={"Content-Disposition": f'attachment; filename="{name}"'}
-    )
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if more:  # the next page: the same search, older than the last entry given
+        args = {k: v for k, v in request.args.items() if k not in ("before", "token")}
+        headers["Link"] = f'<{request.base_url}?{urlencode({**args, "before": more})}>; rel="next"'
+    return Response(body, mimetype=kind, headers=headers)
 
 
 @bp.get("/received")
