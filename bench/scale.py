@@ -17,6 +17,7 @@ In --smoke, any non-2xx answer or a p99 over --bound-ms exits 1: a quadratic rea
 """
 
 import argparse
+import io
 import os
 import signal
 import sqlite3
@@ -25,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 import harness
@@ -32,6 +34,7 @@ import requests
 import servers
 
 ADMIN = {"X-Sandbox-Admin-Token": "bench-admin"}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DAYS = 10
 USERS_PER_SEED = 100  # each seed user becomes this many users (several thousand in all)
 
@@ -438,6 +441,48 @@ def uncovered(server) -> list[str]:
     ]
 
 
+def bomb(megabytes: int = 1024) -> bytes:
+    """Return an .xlsx whose sheet unpacks to `megabytes` of whitespace (a few MB packed)."""
+    members = {
+        "[Content_Types].xml": b'<?xml version="1.0"?><Types xmlns="http://schemas.'
+        b'openxmlformats.org/package/2006/content-types"/>',
+        "xl/workbook.xml": b'<?xml version="1.0"?><workbook/>',
+    }
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+        with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+            sheet.write(b"<worksheet><sheetData>")
+            chunk = b" " * (1024 * 1024)
+            for _ in range(megabytes):
+                sheet.write(chunk)
+            sheet.write(b"</sheetData></worksheet>")
+    return out.getvalue()
+
+
+def try_bomb(server, tenant: str) -> dict:
+    """Post the bomb to the import; return its status, seconds and the workers' RSS around it."""
+    data = bomb()
+    before = server.memory_mb()
+    started = time.perf_counter()
+    resp = requests.post(
+        f"{server.url}/_sandbox/tenants/{tenant}/campaigns/import",
+        data=data,
+        headers={**ADMIN, "Content-Type": XLSX},
+        timeout=120,
+    )
+    seconds = time.perf_counter() - started
+    after = server.memory_mb()
+    return {
+        "packed_mb": round(len(data) / 1e6, 1),
+        "status": resp.status_code,
+        "seconds": round(seconds, 2),
+        "rss_before_mb": before["rss_mb"],
+        "rss_after_mb": after["rss_mb"],
+    }
+
+
 def ingest(server, duration: str) -> float:
     """Return ingest req/s (wrk, post.lua) against a server."""
     result = harness.wrk(server.url + "/server/v4", "post.lua", duration, args=(harness.nonce(),))
@@ -511,6 +556,7 @@ def main(argv=None) -> int:
         x = samples(server, data, tenants(data)[0])
         missing = uncovered(server)
         timed = time_routes(server, x, args.reps, args.timeout)
+        bombed = try_bomb(server, x["tenant"])
         full_rps = ingest(server, args.ingest)
         server.stop()
         empty = servers.sandbox(folder / "empty", workers, threads, tree=tree)
@@ -540,6 +586,11 @@ def main(argv=None) -> int:
         f"{built['entries']:,} entries, {empty_rps:,.0f} on an empty sandbox: "
         f"ratio {full_rps / empty_rps:.2f}"
     )
+    print(
+        f"xlsx bomb ({bombed['packed_mb']} MB packed, 1 GiB unpacked): {bombed['status']} in "
+        f"{bombed['seconds']} s; RSS of the server {bombed['rss_before_mb']} MB before, "
+        f"{bombed['rss_after_mb']} MB after"
+    )
     if missing:
         print(f"not timed (add them to bench/scale.py): {', '.join(missing)}")
     if args.json:
@@ -547,6 +598,7 @@ def main(argv=None) -> int:
             args.json,
             {
                 "built": built,
+                "bomb": bombed,
                 "stop_s": stop_s,
                 "start_s": start_s,
                 "routes": timed,
@@ -555,6 +607,8 @@ def main(argv=None) -> int:
         )
     bad = [r for r in timed if any(not s.startswith("2") for s in r["statuses"])]
     slow = [r for r in timed if r["p99_ms"] > args.bound_ms]
+    if bombed["status"] != 422:
+        bad.append({"url": "the xlsx bomb", "statuses": [bombed["status"]], "p99_ms": 0})
     if args.smoke and (bad or slow or missing):
         for r in bad + slow:
             print(f"FAIL {r['url']}: {r['statuses']} p99 {r['p99_ms']} ms", file=sys.stderr)
