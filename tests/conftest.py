@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -20,12 +21,32 @@ _DEMO = json.loads((ROOT / "fixtures" / "tenants.json").read_text())["tenants"][
 DEMO_TENANT, DEMO_KEY = _DEMO["id"], _DEMO["writeKey"]
 
 
+@pytest.fixture(scope="session")
+def data_template(tmp_path_factory):
+    """A data dir migrated and seeded once per session (as Datasette's session fixtures do).
+
+    Making one costs ~150 ms of migrations and seeding; a copy, ~20 ms. It holds no admin
+    token file, so each app makes its own, as on a fresh start.
+    """
+    folder = tmp_path_factory.mktemp("template") / "data"
+    app = create_app({"TESTING": True, "DATA_DIR": str(folder), "TEST_MODE": True})
+    app.extensions["sandbox.store"].close()
+    for leftover in ("admin_token",):
+        (folder / leftover).unlink(missing_ok=True)
+    return folder
+
+
 @pytest.fixture
-def make_app(tmp_path):
+def make_app(tmp_path, data_template):
     """Return a factory of apps with their own data dir, in test mode, config overridable."""
     made = []
 
     def make(**config):
+        data_dir = Path(config.get("DATA_DIR") or tmp_path / "data")
+        # A fresh data dir starts as a copy of the session's template: the same files a first
+        # start makes (other fixtures: a first start of their own).
+        if not data_dir.exists() and "FIXTURES_DIR" not in config:
+            shutil.copytree(data_template, data_dir)
         app = create_app(
             {
                 "TESTING": True,

@@ -21,13 +21,19 @@ def _writer(tmp_path) -> Writer:
     return Writer(path, connect)
 
 
-def _wait_for(predicate, timeout: float = 5.0) -> bool:
+def _wait_for(predicate, timeout: float = 10.0) -> bool:
+    def holds() -> bool:
+        try:
+            return bool(predicate())
+        except (AttributeError, OSError):  # the thread is not there yet (a loaded machine)
+            return False
+
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if predicate():
+        if holds():
             return True
         time.sleep(0.02)
-    return predicate()
+    return holds()
 
 
 def test_commits_do_not_checkpoint_below_the_fallback(tmp_path):
