@@ -148,10 +148,14 @@ def test_exports_parse_and_mask_credentials_unless_asked(client):
 def test_did_you_receive_it_answers_yes_or_no_with_the_record(client):
     client.post("/server/v4", json=event(event_id="got-1", user_id="buyer"), headers=KEY)
     yes = client.get("/_sandbox/received?event_id=got-1", headers=ADMIN).get_json()
-    assert yes["received"] is True and yes["events"][0]["user_id"] == "buyer"
+    assert yes["received"] is True and yes["events"][0]["userId"] == "buyer"
+    assert yes["events"][0]["case"] == "received" and yes["events"][0]["valid"] is True
     client.post("/server/v4", json=event(event_id="lost-1"), headers={"x-api-key": "typo"})
     no = client.get("/_sandbox/received?event_id=lost-1", headers=ADMIN).get_json()
     assert no["received"] is False and "refused" in no["answer"]
+    refusal = no["events"][0]["refused"][0]
+    assert no["events"][0]["case"] == "refused" and refusal["reason"] == "writekey_unknown"
+    assert refusal["journal"].endswith(refusal["requestId"]) and refusal["hint"]
     anything = client.get("/_sandbox/received", headers=ADMIN).get_json()
     assert anything["received"] is True  # no filter: did anything arrive at all?
 

@@ -83,7 +83,11 @@ def _text(event: dict, key: str) -> str | None:
 
 def journal_fields(event: dict) -> dict:
     """Return the journal entry fields an event object names (user_id, event_id) as text."""
-    return {"user_id": _text(event, "user_id"), "event_id": _text(event, "event_id")}
+    return {
+        "user_id": _text(event, "user_id"),
+        "event_id": _text(event, "event_id"),
+        "event_name": _text(event, "event_name"),
+    }
 
 
 def row_for(

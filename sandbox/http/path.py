@@ -23,6 +23,7 @@ from ..masking import Masker
 from ..store import Write, dumps, settings
 from ..store.health import FailureLog
 from ..streams import Hub
+from .attribution import attribute
 from .capture import capture_environ
 
 log = logging.getLogger(__name__)
@@ -208,6 +209,7 @@ def finish(call: Call, status: int, headers: dict, body: bytes | None) -> dict:
     if call.chain is not None:
         entry.update(call.chain.verdict())
     entry["status"] = status
+    attribute(call)  # whose it evidently is, refused or not (attribution.py)
     entry["response_headers"] = headers
     entry["response_body"] = None if body is None else body[: call.rt.body_max]
     entry["latency_ms"] = round((time.perf_counter() - call.t0) * 1000, 3)

@@ -67,6 +67,8 @@ def _request(row: dict) -> dict:
         "tenant": row["tenant_id"],
         "user": row["user_id"],
         "event": row["event_id"],
+        "eventName": row.get("event_name"),
+        "attribution": row.get("attribution"),
         "method": row["method"],
         "path": row["path"],
         "status": row["status"],

@@ -1,7 +1,5 @@
 """What followed from a request, step by step, and "did you receive it?" answered from the store."""
 
-from ..journal.filters import Filters
-from ..masking import Masker
 from ..store import Store, loads
 
 
@@ -104,91 +102,3 @@ def _reward_steps(store: Store, reward_id: str) -> list[dict]:
         if d["status"] == "failed":
             steps.append({"step": "dead_letter", "deliveryId": d["delivery_id"]})
     return steps
-
-
-# The newest entries of each journal file a question without an indexed filter (an event
-# name, a time window alone) looks through: its cost never grows with the journal.
-RECENT_WINDOW = 50_000
-# Refusals are matched by no index (the tenant of a refused request is often unknown): the
-# answer names those among the newest entries of each file.
-REFUSED_WINDOW = 10_000
-
-
-def _window(shard: str, where: list[str]) -> str:
-    """Return a subquery of a journal file's newest matching entries (by index where it can)."""
-    clause = " AND ".join(where) or "1"
-    return f"(SELECT * FROM {shard}.journal WHERE {clause} ORDER BY id DESC LIMIT {RECENT_WINDOW})"
-
-
-def received(store: Store, filters: Filters, masker: Masker) -> dict:
-    """Answer whether events matching the filters arrived, with the records (newest first).
-
-    Each journal file is asked through its indexes (event id, user, tenant) or, failing
-    those, through its newest RECENT_WINDOW entries; an event's row is in the same file
-    as its request's entry, found by its unique (tenant, event id).
-    """
-    where, params = [], []
-    for column in ("event_id", "user_id", "tenant_id"):
-        if column in filters.exact:
-            where.append(f"{column} = ?")
-            params.append(filters.exact[column])
-    if filters.since is not None:
-        where.append("ts_epoch >= ?")
-        params.append(filters.since)
-    if filters.until is not None:
-        where.append("ts_epoch <= ?")
-        params.append(filters.until)
-    shards = store.shards()
-    if not shards:
-        return masker.json(
-            {"received": False, "answer": "no: no event matches", "events": [], "refused": []}
-        )
-    named = " AND e.event_name = ?" if filters.event_name else ""
-    parts, all_params = [], []
-    for shard in shards:
-        parts.append(
-            "SELECT e.event_id, e.event_name, e.user_id, e.valid, e.problems, j.request_id, "
-            f"j.ts, j.status, j.id AS seq FROM {_window(shard, where)} j JOIN {shard}.events e "
-            "ON e.tenant_id = j.tenant_id AND e.event_id = j.event_id "
-            f"AND e.request_id = j.request_id WHERE 1{named}"
-        )
-        all_params += params + ([filters.event_name] if filters.event_name else [])
-    found = store.journal_all(
-        " UNION ALL ".join(parts) + " ORDER BY seq DESC LIMIT 100", all_params
-    )
-    refused_where = ["auth_result = 'fail'"]
-    refused_params: list = []
-    if "tenant_id" in filters.exact:
-        refused_where.insert(0, "tenant_id = ?")
-        refused_params.append(filters.exact["tenant_id"])
-    for cond, value in (("ts_epoch >= ?", filters.since), ("ts_epoch <= ?", filters.until)):
-        if value is not None:
-            refused_where.append(cond)
-            refused_params.append(value)
-    refused = store.journal_all(
-        " UNION ALL ".join(
-            "SELECT request_id, ts, path, status, auth_reason, id AS seq FROM "
-            f"(SELECT * FROM {shard}.journal ORDER BY id DESC LIMIT {REFUSED_WINDOW}) "
-            f"WHERE {' AND '.join(refused_where)}"
-            for shard in shards
-        )
-        + " ORDER BY seq DESC LIMIT 20",
-        refused_params * len(shards),
-    )
-    for row in (*found, *refused):
-        row.pop("seq", None)
-    for row in found:
-        row["problems"] = loads(row["problems"], [])
-    if found:
-        many = "+" if len(found) == 100 else ""
-        answer = f"yes: {len(found)}{many} event(s), the last at {found[0]['ts']}"
-    else:
-        answer = "no: no event matches"
-        if refused:
-            answer += (
-                f"; {len(refused)} request(s) were refused in that window, the last "
-                f"{refused[0]['status']} {refused[0]['auth_reason']}"
-            )
-    return masker.json(
-        {"received": bool(found), "answer": answer, "events": found, "refused": refused}
-    )

@@ -5,7 +5,16 @@ import json
 import time
 from urllib.parse import urlencode, urlsplit
 
-from flask import Response, current_app, g, make_response, redirect, render_template, request
+from flask import (
+    Response,
+    current_app,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from werkzeug.test import Client
 
 from ..admin import OPEN_ENDPOINTS, access, bp, viewer_allowed
@@ -14,6 +23,7 @@ from ..config import VERSION, public_url
 from ..domain import sessions, tenants
 from ..errors import ApiError
 from ..journal import filters as journal_filters
+from ..journal import received as received_model
 from ..journal import search as journal
 from ..openapi.declare import ADMIN, NONE, declare, param
 from ..store import loads
@@ -339,18 +349,26 @@ def export_journal():
         param("event_name", schema=journal_filters.SCHEMAS["event_name"]),
         param("since", schema=journal_filters.SCHEMAS["since"]),
         param("until", schema=journal_filters.SCHEMAS["until"]),
+        param("before", schema=journal_filters.SCHEMAS["before"]),
     ],
 )
 def received():
-    """Answer yes or no, the matching events, and what was refused in the same window."""
-    keys = ("tenant", "event_id", "user", "event_name", "since", "until")
+    """Answer per event: received, refused (each refusal and why) or not seen (and what is
+    nearest); scoped to the tenant asked, or the viewer's."""
+    keys = ("tenant", "event_id", "user", "event_name", "since", "until", "before")
     unknown = sorted(k for k in request.args if k not in (*keys, "token"))
     if unknown:
         raise ApiError(
             400, f"unknown key(s) {', '.join(unknown)}", "unknown_filter", f"Use {', '.join(keys)}."
         )
     filters = checked_filters({k: v for k, v in request.args.items() if k in keys})
-    return timeline.received(_store(), filters, _masker())
+    tenant_id = filters.exact.get("tenant_id")
+    tenant_id = None if tenant_id == "\x00none" else tenant_id
+
+    def link(request_id: str) -> str:
+        return url_for("admin.journal_entry", request_id=request_id, _external=True)
+
+    return _masker().json(received_model.received(_store(), filters, tenant_id, link))
 
 
 @bp.get("/journal/<request_id>/timeline")

@@ -34,6 +34,8 @@ COLUMNS = (
     "checks",
     "flags",
     "problems",
+    "event_name",
+    "attribution",
 )
 JSON_COLUMNS = ("headers", "response_headers", "checks", "flags", "problems")
 SUMMARY = (
@@ -50,6 +52,8 @@ SUMMARY = (
     "auth_result",
     "auth_reason",
     "flags",
+    "event_name",
+    "attribution",
 )
 
 
@@ -100,11 +104,8 @@ def search(store: Store, filters: Filters, masker: Masker) -> dict:
     for shard in shards:
         clauses, values = list(where), list(params)
         if filters.event_name is not None:
-            # The event's row lives in the same file as its request's entry.
-            clauses.append(
-                f"journal.request_id IN (SELECT request_id FROM {shard}.events "
-                "WHERE event_name = ?)"
-            )
+            # The entry's own column: a refused request that named the event matches too.
+            clauses.append("journal.event_name = ?")
             values.append(filters.event_name)
         if positions is not None:
             # Forward paging resumes per file: one global id could skip a late commit.

@@ -18,7 +18,17 @@ INSPECTOR_SCHEMAS = {
     "Replayed": obj(
         {"replayOf": STR, "requestId": NSTR, "status": INT, "body": STR, "bodySha256": STR}
     ),
-    "Received": obj({"received": BOOL, "answer": STR, "events": ARRAY, "refused": ARRAY}),
+    "Received": obj(
+        {
+            "received": BOOL,
+            "answer": STR,
+            "events": {
+                "type": "array",
+                "items": obj({"case": {"enum": ["received", "refused"]}, "refused": ARRAY}),
+            },
+            "more": {"type": ["object", "null"]},
+        }
+    ),
     "Onboarding": obj(
         {
             "steps": {"type": "array", "items": obj({"step": INT, "name": STR, "done": BOOL})},

@@ -212,8 +212,10 @@ def m007_journal_to_shards(db):
     try:
         db.execute("BEGIN IMMEDIATE")
         try:
-            db.execute("INSERT INTO shard.journal SELECT * FROM main.journal")
-            db.execute("INSERT INTO shard.events SELECT * FROM main.events")
+            # By name: later shard migrations add columns the old tables never had.
+            for table in ("journal", "events"):
+                cols = ", ".join(c.name for c in db[table].columns)
+                db.execute(f"INSERT INTO shard.{table} ({cols}) SELECT {cols} FROM main.{table}")
             for table in ("journal_fts", "journal", "events"):
                 db.execute(f"DROP TABLE main.{table}")
             db.execute("COMMIT")

@@ -108,6 +108,20 @@ def s003_journal_marks(db):
     marks.rebuild_journal_marks(db.conn)
 
 
+@SHARD_MIGRATIONS()
+def s004_attribution(db):
+    """Each entry's event name and how far its tenant, user and event are to be trusted.
+
+    Entries from before take their event's name (by the unique request id, one update each).
+    """
+    db.execute("ALTER TABLE journal ADD COLUMN event_name TEXT")
+    db.execute("ALTER TABLE journal ADD COLUMN attribution TEXT")
+    named = db.execute(
+        "SELECT event_name, request_id FROM events WHERE event_name IS NOT NULL"
+    ).fetchall()
+    db.conn.executemany("UPDATE journal SET event_name = ? WHERE request_id = ?", named)
+
+
 def ensure_shard(data_dir: str | Path, slot: int, connect) -> Path:
     """Create shard `slot` with its schema if missing, else migrate it; return its path.
 

@@ -98,7 +98,10 @@
     };
   }
   function describe(item) {
-    if (item.kind === "request") { return item.method + " " + item.path + (item.event ? " · " + item.event : ""); }
+    if (item.kind === "request") {
+      var named = item.eventName ? item.eventName + (item.event ? " " + item.event : "") : item.event;
+      return item.method + " " + item.path + (named ? " · " + named : "");
+    }
     if (item.kind === "draw") { return item.campaign + " #" + item.seq + " roll " + item.roll + " → " + (item.variant || "no reward"); }
     if (item.kind === "attempt") { return item.deliveryKind + " try " + item.n + " (" + item.trigger + ") → " + (item.status || item.errorClass); }
     if (item.kind === "clock") { return "clock moved: " + JSON.stringify(item.state); }
@@ -113,7 +116,7 @@
       el("td", { text: item.kind }),
       el("td", { text: (item.tenant || "").slice(0, 8) }),
       el("td", { text: describe(item) }),
-      el("td", { text: item.user || "" }),
+      el("td", { text: (item.user || "") + (item.user && /user:claimed/.test(item.attribution || "") ? " (claimed)" : ""), title: item.attribution || "" }),
       el("td", { text: item.status === undefined || item.status === null ? "" : String(item.status) }),
       el("td", { text: item.auth ? item.auth + (item.reason ? " · " + item.reason : "") : "" }),
       el("td", { text: (item.flags || []).join(", ") })
@@ -306,7 +309,40 @@
     api("GET", "/_sandbox/received?" + q.toString()).then(function (r) {
       box.textContent = "";
       box.appendChild(el("h3", { "data-testid": "answer", text: r.answer }));
-      box.appendChild(el("pre", { text: JSON.stringify(r.events, null, 2) }));
+      function link(url, text) { return el("a", { href: url.replace(/^https?:\/\/[^/]+/, ""), target: "_blank", rel: "noopener", text: text }); }
+      function refusals(list) {
+        return el("ul", {}, list.map(function (x) {
+          var who = x.userId ? " for " + x.userId + (/user:claimed/.test(x.attribution || "") ? " (claimed)" : "") : "";
+          return el("li", { "data-testid": "refusal" }, [
+            el("strong", { text: x.status + " " + (x.reason || "") }), " at " + x.at + who + ": " + (x.hint || "") + " ",
+            link(x.journal, "journal entry")
+          ]);
+        }));
+      }
+      r.events.forEach(function (e) {
+        var head = (e.eventName ? e.eventName + " " : "") + (e.eventId || "(no event id)") + (e.userId ? " · " + e.userId : "");
+        var card = el("section", { "class": "card", "data-case": e.case }, [el("h4", { text: head + ": " + e.case })]);
+        if (e.case === "received") {
+          card.appendChild(el("p", {}, [
+            "received at " + e.receivedAt + (e.valid ? " (valid)" : " (invalid: " + e.problems.join("; ") + ")") +
+            (e.duplicates ? ", " + e.duplicates + " duplicate(s)" : "") + " ",
+            link(e.journal, "journal entry")
+          ]));
+        }
+        if (e.refused && e.refused.length) { card.appendChild(refusals(e.refused)); }
+        box.appendChild(card);
+      });
+      if (r.candidates) {
+        var near = r.candidates, parts = [];
+        (near.sameEventOtherUser || []).forEach(function (c) { parts.push(el("li", {}, ["the same event id for " + c.userId + " at " + c.at + " ", link(c.journal, "entry")])); });
+        (near.sameUserOtherEvents || []).forEach(function (c) { parts.push(el("li", {}, ["the user's " + (c.eventName || "") + " " + c.eventId + " at " + c.at + " ", link(c.journal, "entry")])); });
+        box.appendChild(el("section", { "class": "card", "data-case": "not_seen" }, [el("h4", { text: "not seen; nearest:" }), el("ul", {}, parts)]));
+        if (near.refusedForUser && near.refusedForUser.length) { box.appendChild(refusals(near.refusedForUser)); }
+      }
+      if (r.more) {
+        var next = new URLSearchParams(q); next.set("before", r.more.before);
+        box.appendChild(el("p", {}, [link("/_sandbox/received?" + next.toString(), "more (older)")]));
+      }
     }, function (err) { box.textContent = err.message; });
   });
   Array.prototype.forEach.call(document.querySelectorAll("nav button"), function (b) {
