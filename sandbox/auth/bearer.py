@@ -113,12 +113,35 @@ def require_bearer(store: Store, sent: Sent, now: float) -> tuple[dict, dict, di
     if not auth and headers.get("X-GLU-AUTH"):
         auth, source = headers["X-GLU-AUTH"], "X-GLU-AUTH"
     if not auth or not auth.strip():
-        got = "only an x-api-key header" if headers.get("x-api-key") else "nothing"
+        got, message, hint = "nothing", "no Authorization header", REGISTER_HINT
+        key = headers.get("x-api-key") or ""
+        if key:
+            got = "only an x-api-key header"
+            owner = tenants.by_write_key(store, key.strip())
+            if tokens.looks_like_jwt(key.strip()):
+                got = "a user token (JWT) in the x-api-key header"
+                message = "no Authorization header; the x-api-key header holds a user token"
+                hint = "Send the token as 'Authorization: Bearer <token>', not as x-api-key."
+                claimed = tokens.unverified_claims(key.strip()) or {}
+                if tenants.by_id(store, str(claimed.get("client"))):
+                    chain.tenant_id = str(claimed.get("client"))
+            elif owner is not None:
+                # Plainly the tenant's own key, in the place of the user's token: the
+                # refusal counts for that tenant (onboarding, "did you receive it?").
+                chain.tenant_id = owner["id"]
+                got = f"{owner['name']}'s writeKey in the x-api-key header"
+                message = (
+                    "no Authorization header; your writeKey was sent where the user's token goes"
+                )
+                hint = (
+                    "This route reads the user's token: register the user (POST "
+                    "/user/v1/user/sdk?token=true) and send 'Authorization: Bearer <data.token>'."
+                )
         chain.fail(
             "authorization_present",
             "bearer_missing",
-            "no Authorization header",
-            REGISTER_HINT,
+            message,
+            hint,
             "Authorization: Bearer <token>",
             got,
         )
@@ -261,8 +284,8 @@ def check_event_user(chain: Chain, tenant: dict, event_user_id, headers) -> None
         chain.fail(
             "event_user",
             "event_user_mismatch",
-            f"the event is about user {event_user_id!r} but the token is "
-            f"{claims.get('userId')!r}'s",
+            f"the event is about user {event_user_id!r} but the token was issued for user "
+            f"{claims.get('userId')!r}",
             "Send events with the user_id the token was issued for, or drop the token.",
             f"user_id {claims.get('userId')!r}",
             f"user_id {event_user_id!r}",

@@ -46,8 +46,9 @@ class Chain:
         self.reason = reason
         headers = {}
         if self.kind == "bearer":
-            # RFC 6750: say which scheme and why, in the header as well as the body.
-            description = message.replace('"', "'")
+            # RFC 6750: say which scheme and why, in the header as well as the body: the
+            # same words, quotes escaped as a quoted-string allows (RFC 9110 5.6.4).
+            description = message.replace("\\", "\\\\").replace('"', '\\"')
             headers["WWW-Authenticate"] = (
                 f'{REALM}, error="invalid_token", error_description="{description}"'
             )

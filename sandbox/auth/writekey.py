@@ -43,13 +43,21 @@ def _key_at(sent: Sent, place: str, body, path_key: str | None):
     return value if value and not tokens.looks_like_jwt(value.strip()) else None
 
 
+# Header names a key is sent under by mistake (lower case, without "-" and "_").
+_WRONG_HEADER_NAMES = {"writekey", "apikey", "xwritekey", "xapikey", "key", "xkey"}
+
+
 def _found_places(sent: Sent, body, path_key: str | None) -> dict:
-    """Return every place a writeKey-like value was sent: {place: value} (the slow path)."""
+    """Return every place a writeKey-like value was sent: {label: value} (the slow path)."""
     found = {}
     for place in (HEADER, QUERY, BODY, PATH, "authorization"):
         value = _key_at(sent, place, body, path_key)
         if value is not None:
-            found[place] = value
+            found[PLACE_LABELS[place]] = value
+    for name, value in sent.headers.items():
+        squashed = name.lower().replace("-", "").replace("_", "")
+        if squashed in _WRONG_HEADER_NAMES and name.lower() != "x-api-key" and value:
+            found[f"a header named {name!r}"] = value
     return found
 
 
@@ -71,10 +79,10 @@ def _likely_tenant(store: Store, key: str, reason: str) -> str | None:
     if reason == "writekey_revoked":
         row = store.one("SELECT tenant_id FROM retired_keys WHERE secret = ?", (key,))
         return row["tenant_id"] if row else None
-    if reason in ("writekey_truncated", "writekey_typo"):
+    if reason in ("writekey_truncated", "writekey_typo", "writekey_extra_characters"):
         for t in tenants.list_tenants(store):
             real = t["write_key"]
-            if real.startswith(key) or _one_edit_apart(key, real):
+            if real.startswith(key) or _one_edit_apart(key, real) or real in key:
                 return t["id"]
     return None
 
@@ -136,6 +144,15 @@ def _diagnose_unknown(store: Store, key: str, admin_token: str) -> tuple[str, st
                 f"the writeKey is one character off {t['name']}'s key",
                 "Copy the writeKey again from the dashboard or `tenants show`.",
             )
+        if real in key and len(key) <= 2 * len(real):
+            before, after = key.index(real), len(key) - key.index(real) - len(real)
+            return (
+                "writekey_extra_characters",
+                f"the writeKey is {t['name']}'s key with {before + after} extra character(s) "
+                f"around it ({before} before, {after} after)",
+                "Send the key's characters only: check the template or concatenation that "
+                "builds the header.",
+            )
     return (
         "writekey_unknown",
         "no tenant of this sandbox has this writeKey",
@@ -166,13 +183,16 @@ def require_write_key(
         found = _found_places(sent, body, path_key)
         if found:
             place = next(iter(found))
+            owner = tenants.by_write_key(store, found[place].strip())
+            if owner is not None:  # plainly this tenant's key: the refusal is about it
+                chain.tenant_id = owner["id"]
             chain.fail(
                 "key_present",
                 "writekey_wrong_place",
-                f"the writeKey was sent in {PLACE_LABELS[place]}, not in {expected_where}",
+                f"the writeKey was sent in {place}, not in {expected_where}",
                 f"Move the writeKey to {expected_where}.",
                 expected_where,
-                f"{PLACE_LABELS[place]}: {mask(found[place])}",
+                f"{place}: {mask(found[place])}",
             )
         chain.fail(
             "key_present",

@@ -1,14 +1,20 @@
 """What followed from a request, step by step, and "did you receive it?" answered from the store."""
 
+import re
+
 from ..store import Store, loads
+
+_ONE = r"([^;:]+): ((?:play granted|no play) \(.*?\))"
+_VERDICT = re.compile(rf"(?:^|; ){_ONE}(?=; [^;:]+: (?:play granted|no play) \(|$)")
 
 
 def _rules(entry: dict) -> list[dict]:
     headers = loads(entry.get("response_headers"), {}) or {}
     said = next((v for k, v in headers.items() if k.lower() == "x-sandbox-rewards"), "")
     steps = []
-    for part in filter(None, (p.strip() for p in said.split("; "))):
-        campaign, _, verdict = part.partition(": ")
+    # One "<campaign>: play granted|no play (<reason>)" per campaign; a reason may hold "; ".
+    for match in _VERDICT.finditer(said):
+        campaign, verdict = match.group(1), match.group(2)
         steps.append(
             {
                 "step": "rule",

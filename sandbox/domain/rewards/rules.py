@@ -66,7 +66,7 @@ def verdict(
             "user outside the segment: the campaign's audience is its segment; add them with "
             f"POST /segment/{campaign['campaign_id']}/user/add"
         )
-    return True, f"{event_name!r} met the trigger; {why}"
+    return True, f"{event_name!r} met the trigger, {why}"
 
 
 def evaluate(campaigns: list[dict], event_name, props, now: str, in_segment=None) -> list[dict]:
