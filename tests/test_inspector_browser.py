@@ -92,4 +92,26 @@ def test_the_inspector_shows_traffic_live_explains_and_reproduces_it(server, bro
     page.click("nav button[data-tab=received]")
     page.fill("#received-form input[name=event_id]", "browser-1")
     page.click("#received-form button")
-    assert page.locator("[data-testid=answer]").inner_text().startswith("yes")
+    page.locator("[data-case=received]").wait_for(timeout=5_000)
+    assert "received at" in page.locator("[data-testid=answer]").inner_text()
+    # browser-2 was refused (a cut key), then got through by the corrected cURL: the event
+    # is received, and the refusal before it is listed with its reason and journal link.
+    page.fill("#received-form input[name=event_id]", "browser-2")
+    page.click("#received-form button")
+    page.locator("[data-testid=refusal]").first.wait_for(timeout=5_000)
+    refusal = page.locator("[data-testid=refusal]").first.inner_text()
+    assert "401 writekey_truncated" in refusal and "journal entry" in refusal
+    # One refused and never corrected: the answer itself is the refusal.
+    requests.post(
+        f"{server.url}/server/v4",
+        json=event(event_id="browser-3", user_id="dave"),
+        headers={"x-api-key": DEMO_KEY + "x"},
+        timeout=5,
+    )
+    page.fill("#received-form input[name=event_id]", "browser-3")
+    page.click("#received-form button")
+    page.locator("[data-case=refused]").wait_for(timeout=5_000)
+    answer = page.locator("[data-testid=answer]").inner_text()
+    assert "refused (401 writekey_typo)" in answer, answer
+    assert "for dave (claimed)" in page.locator("[data-testid=refusal]").first.inner_text()
+    page.screenshot(path=str(SHOTS / "inspector-received.png"))

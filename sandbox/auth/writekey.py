@@ -213,6 +213,8 @@ def require_write_key(
             mask(key),
             mask(header_key),
         )
+    # The key is this tenant's: a later check that fails is still about its traffic.
+    chain.tenant_id = tenant["id"]
     check_region(chain, tenant, sent.headers.get("Host"))
     check_token_tenant(store, chain, tenant, sent.headers)
     return tenant, chain

@@ -215,7 +215,14 @@ def _commands() -> tuple:
     from . import onboarding, outgoing, tail
 
     tenants_group.add_command(outgoing.tenants_set)
-    commands = (init_command, serve_command, tenants_group, campaigns_group, tail.tail_command)
+    commands = (
+        init_command,
+        serve_command,
+        tenants_group,
+        campaigns_group,
+        tail.tail_command,
+        tail.received_command,
+    )
     return (*commands, *outgoing.COMMANDS, *onboarding.COMMANDS)
 
 

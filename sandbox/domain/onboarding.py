@@ -155,8 +155,10 @@ def _last_refusal(store: Store, marked: dict) -> str | None:
         said = loads(body.decode(errors="replace") if isinstance(body, bytes) else body, {})
     except ValueError:
         said = {}
-    hint = said.get("hint") if isinstance(said, dict) else None
-    return f"your last request was refused ({row['status']} {row['auth_reason']}): {hint or ''}"
+    said = said if isinstance(said, dict) else {}
+    message = str(said.get("message") or "").removeprefix("Unauthorized: ")
+    reason = f"{row['status']} {row['auth_reason']}" + (f": {message}" if message else "")
+    return f"your last request was refused ({reason}). {said.get('hint') or ''}"
 
 
 def _last_failed_delivery(marked: dict, kind: str) -> str | None:

@@ -10,6 +10,8 @@ Read only from what the request itself says, never guessed across tenants:
 Support's "did dave's event arrive?" needs the refused requests found by user and event.
 """
 
+import re
+
 from ..auth import tokens
 from ..domain import tenants
 
@@ -20,15 +22,28 @@ _READ_BODY_MAX = 65_536  # a refused body larger than this is not parsed for a c
 
 def _text(value) -> str | None:
     if isinstance(value, str | int) and not isinstance(value, bool):
-        text = str(value).strip()
-        return text[:200] or None
+        text = str(value).strip()[:200]
+        try:
+            text.encode("utf-8")  # a lone surrogate is no character: the store cannot keep it
+        except UnicodeEncodeError:
+            return None
+        return text or None
     return None
+
+
+# In a body that is not JSON (a missing brace, a trailing comma), a field still reads plainly.
+_PLAIN_FIELD = re.compile(rb'"(user_id|userId|event_id|event_name)"\s*:\s*"([^"\\]{1,200})"')
 
 
 def _from_body(call) -> dict:
     if len(call.body) > _READ_BODY_MAX:
         return {}
     data = call.sent.json()  # any content type: a text/plain event still says whose it is
+    if data is None:
+        data = {
+            m.group(1).decode(): m.group(2).decode("utf-8", "replace")
+            for m in _PLAIN_FIELD.finditer(call.body)
+        }
     if not isinstance(data, dict):
         return {}
     found = {}
