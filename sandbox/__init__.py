@@ -7,6 +7,7 @@ to monkey-patch for gevent before they load (__main__.py).
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import time
 from pathlib import Path
@@ -63,6 +64,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         )
 
     store = Store(db_path)
+    # Test mode is a property of the data, set by the server's start (server/__init__.py):
+    # a process whose own start does not say (a CLI command) follows it.
+    said = "TEST_MODE" in (test_config or {}) or os.environ.get("SANDBOX_TEST_MODE", "") != ""
+    stored_mode = settings.get(store, "test_mode")
+    if not said and stored_mode is not None:
+        app.config["TEST_MODE"] = bool(stored_mode)
     clock = make_clock(app.config["TEST_MODE"])
     store.writer.maintenance = Maintenance(
         clock,
@@ -77,13 +84,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["sandbox.clock"] = clock
     # Uptime is about this process, not domain time: the real monotonic clock.
     app.extensions["sandbox.started"] = time.monotonic()
-    app.config["ADMIN_TOKEN"] = admin.token_file.load_or_create(data_dir, app.config["ADMIN_TOKEN"])
+    app.config["ADMIN_TOKEN"] = admin.token_file.load(data_dir, app.config["ADMIN_TOKEN"])
     _seeded, write = tenants.seed_from_fixtures(
         store, app.config["FIXTURES_DIR"], clock.isoformat()
     )
     store.write(write)
     # Links made where no request is at hand (a delayed nudge's click action) use this base.
-    settings.put(store, "public_url", config_module.public_url(app.config))
+    # The server's start sets it; another process only fills it in on a data dir never served.
+    if settings.get(store, "public_url") is None:
+        settings.put(store, "public_url", config_module.public_url(app.config))
 
     cfg = app.config
     hub = Hub(cfg["STREAMS_MAX"], cfg["STREAM_HEARTBEAT_SECONDS"])

@@ -67,3 +67,13 @@ def assert_masked(resp, *secrets):
     text = resp.get_data(as_text=True) + str(dict(resp.headers))
     for secret in secrets:
         assert secret not in text, "a secret was echoed in full"
+
+
+def viewer_headers(app, tenant_id=DEMO_TENANT, ttl_days: float = 30.0):
+    """Return headers carrying a new viewer token of the tenant (made in the app's store)."""
+    from sandbox.domain import viewer_tokens
+
+    store = app.extensions["sandbox.store"]
+    made, write = viewer_tokens.issue(store, tenant_id, time.time(), ttl_days)
+    store.write(write)
+    return {"X-Sandbox-Admin-Token": made["token"]}

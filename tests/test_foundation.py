@@ -94,7 +94,12 @@ def test_wrong_method_gets_json_405_naming_allowed(client):
 def test_restart_keeps_tenants_and_admin_token(tmp_path):
     data = tmp_path / "data"
     first = create_app({"DATA_DIR": str(data)})
-    token = first.config["ADMIN_TOKEN"]
+    # A process that is not the server (a CLI command, this test) never makes the token:
+    # the server's start does (server.serve), and every later process reads it.
+    assert first.config["ADMIN_TOKEN"] == "" and not (data / "admin_token").exists()
+    from sandbox.admin import token_file
+
+    token = token_file.load_or_create(data)
     assert token.startswith("adm_") and (data / "admin_token").stat().st_mode & 0o077 == 0
     from sandbox.domain.tenants import create_tenant, list_tenants
 

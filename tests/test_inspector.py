@@ -6,14 +6,13 @@ import json
 
 import pytest
 
-from sandbox.admin.access import viewer_token
 from sandbox.inspector import feed
 from sandbox.journal.filters import Filters
 from sandbox.masking import Masker
 from sandbox.store import connect
 from sandbox.store.shards import SLOT_BITS, shard_path
 from tests.conftest import DEMO_KEY, DEMO_TENANT
-from tests.helpers import event, other_tenant, register
+from tests.helpers import event, other_tenant, register, viewer_headers
 
 KEY = {"x-api-key": DEMO_KEY}
 ADMIN = {"X-Sandbox-Admin-Token": "test-admin-token"}
@@ -187,7 +186,7 @@ def test_a_viewer_sees_only_its_tenant_everywhere(app, client):
         "/server/v4", json=event(event_id="theirs"), headers={"x-api-key": other["write_key"]}
     )
     their_id = theirs.headers["X-Sandbox-Request-Id"]
-    viewer = {"X-Sandbox-Admin-Token": viewer_token("test-admin-token", DEMO_TENANT)}
+    viewer = viewer_headers(app)
     found = client.get("/_sandbox/journal", headers=viewer).get_json()["entries"]
     assert found and all(e["tenant_id"] == DEMO_TENANT for e in found)
     # Another tenant's id, name or key answers as an unknown one does: no oracle.

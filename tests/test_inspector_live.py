@@ -96,7 +96,6 @@ def test_a_viewer_feed_carries_only_its_tenant(tmp_path):
     import subprocess
     import sys
 
-    from sandbox.admin.access import viewer_token
     from tests.conftest import DEMO_TENANT, ROOT
 
     server = LiveServer(tmp_path / "data", {"SANDBOX_ADMIN_TOKEN": ADMIN})
@@ -115,7 +114,11 @@ def test_a_viewer_feed_carries_only_its_tenant(tmp_path):
         )
         assert made.returncode == 0, made.stderr
         other_key = made.stdout.split("writeKey")[1].split()[0].strip(":= ")
-        token = viewer_token(ADMIN, DEMO_TENANT)
+        token = requests.post(
+            f"{server.url}/_sandbox/tenants/{DEMO_TENANT}/viewer-tokens",
+            headers={"X-Sandbox-Admin-Token": ADMIN},
+            timeout=5,
+        ).json()["token"]
         ws = Client.connect(
             server.url.replace("http://", "ws://") + f"/_sandbox/feed?token={token}&backfill=0"
         )

@@ -6,9 +6,8 @@ import time
 
 import pytest
 
-from sandbox.admin.access import viewer_token
 from tests.conftest import DEMO_KEY, DEMO_TENANT
-from tests.helpers import event, mint, other_tenant, register, tenant
+from tests.helpers import event, mint, other_tenant, register, tenant, viewer_headers
 
 KEY = {"x-api-key": DEMO_KEY}
 ADMIN = {"X-Sandbox-Admin-Token": "test-admin-token"}
@@ -126,11 +125,11 @@ def test_the_journal_finds_refused_entries_by_claimed_user_and_event(client, sce
 
 
 def test_a_viewer_sees_its_tenants_claimed_refusals_and_no_one_elses(app, client, scenario):
-    mine = {"X-Sandbox-Admin-Token": viewer_token("test-admin-token", DEMO_TENANT)}
+    mine = viewer_headers(app)
     seen = client.get("/_sandbox/received?event_id=sup-06", headers=mine).get_json()
     assert seen["events"][0]["case"] == "refused"  # a near miss of this tenant's key
     other = other_tenant(app)
-    theirs = {"X-Sandbox-Admin-Token": viewer_token("test-admin-token", other["id"])}
+    theirs = viewer_headers(app, other["id"])
     for event_id in scenario:
         got = client.get(f"/_sandbox/received?event_id={event_id}", headers=theirs).get_json()
         assert got["events"] == [], (event_id, got)

@@ -4,7 +4,7 @@ import time
 
 from flask import Blueprint, Flask, current_app, g, request
 
-from ..domain import sessions
+from ..domain import sessions, viewer_tokens
 from ..errors import ApiError
 from . import access, token_file  # noqa: F401 (create_app reads admin.token_file)
 
@@ -24,9 +24,19 @@ def require_token():
     if request.endpoint in OPEN_ENDPOINTS:
         return None
     admin_token = current_app.config["ADMIN_TOKEN"]
-    principal, by_cookie, given = access.principal_of(
-        admin_token, request.headers, request.args, request.cookies, _session_token
-    )
+    try:
+        principal, by_cookie, given = access.principal_of(
+            admin_token, request.headers, request.args, request.cookies, _session_token, viewer_of
+        )
+    except viewer_tokens.ViewerTokenError as exc:
+        raise ApiError(
+            401,
+            str(exc),
+            exc.reason,
+            "Ask the sandbox's admin for a new viewer token "
+            "(`python -m sandbox tenants viewer-token <ref>`).",
+            headers={"WWW-Authenticate": 'Bearer realm="sandbox-admin"'},
+        ) from exc
     if principal is None:
         reason = "admin_token_missing" if not given else "admin_token_invalid"
         raise ApiError(
@@ -66,6 +76,13 @@ def _session_token(session_id: str) -> str | None:
     return sessions.token_of(store, session_id, time.time())
 
 
+def viewer_of(token: str) -> str:
+    """Return the tenant of a live viewer token (wall time: a token's lifetime is real time)."""
+    store = current_app.extensions["sandbox.store"]
+    tenant_id, _token_id = viewer_tokens.verify(store, token, time.time())
+    return tenant_id
+
+
 def viewer_allowed(view):
     """Mark a view as open to tenant viewers (it must scope what it answers to their tenant)."""
     VIEWER_ENDPOINTS.add(f"admin.{view.__name__}")
@@ -81,6 +98,7 @@ def init_app(app: Flask) -> None:
         nudges,
         rewards,
         sockets,
+        viewers,
         views,
     )
 

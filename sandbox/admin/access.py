@@ -1,15 +1,13 @@
 """Who is asking on the admin surface: the admin, or a tenant's viewer; by header, query or cookie.
 
-A viewer token (`tenants viewer-token <ref>`) is an HMAC of the tenant id under the admin
-token: it opens what the admin token opens for that tenant's traffic only, and changes no
-setting. The inspector trades a token in its URL for an HttpOnly, SameSite=Strict cookie holding a
+A viewer token (`tenants viewer-token <ref>`, domain/viewer_tokens.py) opens what the admin
+token opens for one tenant's traffic only, changes no setting, expires and can be revoked.
+The inspector trades a token in its URL for an HttpOnly, SameSite=Strict cookie holding a
 session id (domain/sessions.py), only on a navigation the user made (not another site's
 link: login CSRF); a request authenticated by that cookie that changes state must carry
 the page's CSRF token (a browser sends cookies cross-site, never a header).
 """
 
-import base64
-import binascii
 import hashlib
 import hmac
 from dataclasses import dataclass
@@ -39,28 +37,14 @@ def _mac(admin_token: str, text: str) -> str:
     return hmac.new(admin_token.encode(), text.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def viewer_token(admin_token: str, tenant_id: str) -> str:
-    """Return the viewer token of a tenant (the same until the admin token changes)."""
-    encoded = base64.urlsafe_b64encode(tenant_id.encode()).decode().rstrip("=")
-    return f"{VIEWER_PREFIX}{encoded}.{_mac(admin_token, 'viewer:' + tenant_id)}"
-
-
-def _viewer(admin_token: str, token: str) -> str | None:
-    body, _, mac = token[len(VIEWER_PREFIX) :].partition(".")
-    try:
-        tenant_id = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)).decode()
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        return None
-    expected = _mac(admin_token, "viewer:" + tenant_id)
-    return tenant_id if hmac.compare_digest(expected.encode(), mac.encode()) else None
-
-
 def principal_of(
-    admin_token: str, headers, args, cookies, session_token=None
+    admin_token: str, headers, args, cookies, session_token=None, viewer=None
 ) -> tuple[Principal | None, bool, str]:
     """Return (who, whether by cookie, what was presented) for a request.
 
     The cookie holds a session id; `session_token(id)` returns the token its session holds.
+    `viewer(token)` returns the tenant of a live viewer token, or raises why it is not one
+    (domain/viewer_tokens.py).
     """
     given = token_file.presented(headers, args)
     by_cookie = False
@@ -72,10 +56,8 @@ def principal_of(
         return None, False, ""
     if token_file.matches(admin_token, given):
         return Principal(given), by_cookie, given
-    if given.startswith(VIEWER_PREFIX) and len(given) < 600:
-        tenant_id = _viewer(admin_token, given)
-        if tenant_id is not None:
-            return Principal(given, tenant_id), by_cookie, given
+    if given.startswith(VIEWER_PREFIX) and viewer is not None:
+        return Principal(given, viewer(given)), by_cookie, given
     return None, by_cookie, given
 
 

@@ -8,15 +8,24 @@ from pathlib import Path
 TOKEN_FILE = "admin_token"
 
 
-def load_or_create(data_dir: Path, configured: str = "") -> str:
-    """Return the configured token, else the stored one, else a new stored one."""
+def load(data_dir: Path, configured: str = "") -> str:
+    """Return the configured token, else the stored one, else "" (the admin surface closed).
+
+    Only the server's start makes one (load_or_create): a command line run beside it
+    never writes a token of its own that the server would not know.
+    """
     if configured:
         return configured
     path = Path(data_dir) / TOKEN_FILE
-    if path.exists():
-        token = path.read_text().strip()
-        if token:
-            return token
+    return path.read_text().strip() if path.exists() else ""
+
+
+def load_or_create(data_dir: Path, configured: str = "") -> str:
+    """Return the configured token, else the stored one, else a new stored one."""
+    found = load(data_dir, configured)
+    if found:
+        return found
+    path = Path(data_dir) / TOKEN_FILE
     token = "adm_" + secrets.token_urlsafe(24)
     # Written with owner-only permissions: it opens every tenant's journal.
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

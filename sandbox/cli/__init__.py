@@ -6,7 +6,6 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
-from ..config import public_url
 from ..domain import tenants as tenants_mod
 
 tenants_group = AppGroup("tenants", help="Create, list and show tenants (CustomerGlu clients).")
@@ -123,21 +122,6 @@ def tenants_rotate_key(ref):
     click.echo(f"New writeKey of {t['name']}: {new_key}")
 
 
-@tenants_group.command("viewer-token")
-@click.argument("ref")
-@with_appcontext
-def tenants_viewer_token(ref):
-    """Print a token that opens the inspector and the admin API's reads for one tenant only."""
-    from ..admin.access import viewer_token
-
-    t = _tenant(ref)
-    token = viewer_token(current_app.config["ADMIN_TOKEN"], t["id"])
-    click.echo(token)
-    click.echo(
-        f"inspector: {public_url(current_app.config)}/_sandbox/inspector?token={token}", err=True
-    )
-
-
 def _tenant(ref: str) -> dict:
     t = tenants_mod.get_tenant(_store(), ref)
     if t is None:
@@ -212,9 +196,11 @@ def campaigns_list(tenant, as_json):
 
 
 def _commands() -> tuple:
-    from . import onboarding, outgoing, tail
+    from . import onboarding, outgoing, tail, viewers
 
     tenants_group.add_command(outgoing.tenants_set)
+    for command in viewers.COMMANDS:
+        tenants_group.add_command(command)
     commands = (
         init_command,
         serve_command,

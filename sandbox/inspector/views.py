@@ -17,10 +17,10 @@ from flask import (
 )
 from werkzeug.test import Client
 
-from ..admin import OPEN_ENDPOINTS, access, bp, viewer_allowed
+from ..admin import OPEN_ENDPOINTS, access, bp, viewer_allowed, viewer_of
 from ..admin.views import _masker, checked_filters, in_scope, scope
 from ..config import VERSION, public_url
-from ..domain import sessions, tenants
+from ..domain import sessions, tenants, viewer_tokens
 from ..errors import ApiError
 from ..journal import filters as journal_filters
 from ..journal import received as received_model
@@ -160,9 +160,12 @@ def inspector_login():
             "Open /_sandbox/inspector?token=<token> yourself (paste it in the address bar).",
         )
     admin_token = current_app.config["ADMIN_TOKEN"]
-    principal, _by_cookie, given = access.principal_of(
-        admin_token, request.headers, request.form, {}
-    )
+    try:
+        principal, _by_cookie, given = access.principal_of(
+            admin_token, request.headers, request.form, {}, viewer=viewer_of
+        )
+    except viewer_tokens.ViewerTokenError as exc:
+        raise ApiError(401, str(exc), exc.reason) from exc
     if principal is None:
         raise ApiError(
             401,

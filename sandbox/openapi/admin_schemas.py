@@ -133,6 +133,19 @@ ADMIN_SCHEMAS = {
         }
     ),
     "Tenants": obj({"tenants": {"type": "array", "items": ref("Tenant")}}),
+    "ViewerTokenAsk": {
+        "type": "object",
+        "description": "ttlDays (how long it opens the tenant's traffic; 30 by default), note.",
+        "properties": {
+            "ttlDays": {"type": "number", "exclusiveMinimum": 0, "maximum": 366},
+            "note": {"type": "string", "maxLength": 200},
+        },
+    },
+    "ViewerToken": obj({"tokenId": STR, "token": STR, "expiresAt": NUM, "inspector": STR}),
+    "ViewerTokens": obj(
+        {"viewerTokens": _array(obj({"tokenId": STR, "expiresAt": NUM, "revokedAt": NNUM}))}
+    ),
+    "Revoked": obj({"tokenId": STR, "revoked": BOOL}),
     "JournalSummary": obj(
         {
             "id": INT,

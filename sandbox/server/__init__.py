@@ -7,10 +7,13 @@ import sys
 
 from flask import Flask
 
+from ..admin import token_file
 from ..config import VERSION, public_url
 from ..domain import tenants
 from ..masking import SecretFilter
+from ..store import settings
 from ..streams import Board
+from . import discovery
 
 
 def banner(app: Flask, server: str) -> str:
@@ -82,9 +85,18 @@ def port_in_use(host: str, port: int) -> bool:
 def serve(app: Flask) -> None:
     """Serve `app` with the production server until interrupted."""
     cfg = app.config
+    # The server is the one authority over what its start decides: the URL apps reach it
+    # by and the clock's mode are kept in the data for every other process (a CLI, a test).
+    store = app.extensions["sandbox.store"]
+    if not cfg["ADMIN_TOKEN"]:  # made once, by the first start, and kept in the data dir
+        cfg["ADMIN_TOKEN"] = token_file.load_or_create(cfg["DATA_DIR"])
+        app.extensions["sandbox.runtime"].admin_token = cfg["ADMIN_TOKEN"]
+        store.forget()  # the masker knows the token now
+    settings.put(store, "public_url", public_url(cfg))
+    settings.put(store, "test_mode", bool(cfg["TEST_MODE"]))
     # The master created the app (migrations, seeding); close its store so that no
     # SQLite connection or writer thread is shared with the forked workers.
-    app.extensions["sandbox.store"].close()
+    store.close()
     try:
         import gunicorn  # noqa: F401
     except ImportError:  # Windows: gunicorn cannot run there
@@ -123,8 +135,15 @@ def serve(app: Flask) -> None:
     }
     options.update(worker_options(app))
     server = options.pop("description")
-    options["when_ready"] = lambda _server: print(banner(app, server), flush=True)
+    options["when_ready"] = lambda _server: _ready(app, banner(app, server))
+    options["on_exit"] = lambda _server: discovery.remove(cfg["DATA_DIR"])
     _gunicorn_app(app, options).run()
+
+
+def _ready(app: Flask, text: str) -> None:
+    """Listening: announce the server in its data dir, print the banner."""
+    discovery.write(app.config["DATA_DIR"], public_url(app.config), VERSION)
+    print(text, flush=True)
 
 
 def worker_options(app: Flask) -> dict:
@@ -201,9 +220,12 @@ def _serve_werkzeug(app: Flask) -> None:
     from werkzeug.serving import run_simple
 
     cfg = app.config
-    print(banner(app, "werkzeug threaded (gunicorn unavailable)"), flush=True)
+    _ready(app, banner(app, "werkzeug threaded (gunicorn unavailable)"))
     scrub_logs(app)
     start_delivery(app)
-    run_simple(cfg["BIND"], cfg["PORT"], app, threaded=True)
+    try:
+        run_simple(cfg["BIND"], cfg["PORT"], app, threaded=True)
+    finally:
+        discovery.remove(cfg["DATA_DIR"])
 
     sys.exit(0)

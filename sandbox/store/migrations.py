@@ -414,3 +414,14 @@ def m015_inspector_sessions(db):
         "CREATE TABLE inspector_sessions (session_hash TEXT PRIMARY KEY, token TEXT NOT NULL, "
         "created_at REAL NOT NULL, expires_at REAL NOT NULL)"
     )
+
+
+@MIGRATIONS()
+def m016_viewer_tokens(db):
+    """Viewer tokens with an id, an expiry and a revocation (domain/viewer_tokens.py)."""
+    db.execute(
+        "CREATE TABLE viewer_tokens (token_id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, "
+        "created_at REAL NOT NULL, expires_at REAL NOT NULL, revoked_at REAL, "
+        "last_used_at REAL, note TEXT)"
+    )
+    db.execute("CREATE INDEX idx_viewer_tokens_tenant ON viewer_tokens (tenant_id, created_at)")

@@ -1,0 +1,89 @@
+"""Tenant viewer tokens on the admin surface: make one, list a tenant's, revoke one (admin only)."""
+
+import time
+
+from flask import current_app
+
+from ..config import public_url
+from ..domain import viewer_tokens
+from ..errors import ApiError
+from ..http.body import request_json_body
+from ..openapi.declare import ADMIN, declare, param
+from . import bp
+from .views import tenant_or_404
+
+REF = [param("ref", "path", True)]
+
+
+def _store():
+    return current_app.extensions["sandbox.store"]
+
+
+@bp.post("/tenants/<ref>/viewer-tokens")
+@declare(
+    "Make a viewer token: one tenant's traffic, read-only, for ttlDays (30 by default)",
+    "admin",
+    ADMIN,
+    "ViewerToken",
+    errors=(400, 401, 404),
+    body="ViewerTokenAsk",
+    body_required=False,
+    example={"ttlDays": 7, "note": "for the partner's QA"},
+    params=REF,
+)
+def make_viewer_token(ref):
+    """Return a new viewer token of the tenant (shown once: the sandbox keeps only its id)."""
+    tenant = tenant_or_404(ref)
+    body = request_json_body(types={"ttlDays": "number", "note": "string"})
+    ttl = body.get("ttlDays", viewer_tokens.DEFAULT_TTL_DAYS)
+    if not 0 < ttl <= viewer_tokens.MAX_TTL_DAYS:
+        raise ApiError(
+            400,
+            f"ttlDays must be above 0 and at most {viewer_tokens.MAX_TTL_DAYS:g}",
+            "bad_ttl",
+            "Ask for a shorter lifetime; make a new token when it expires.",
+        )
+    note = body.get("note")
+    made, write = viewer_tokens.issue(
+        _store(), tenant["id"], time.time(), float(ttl), note[:200] if note else None
+    )
+    _store().write(write)
+    base = public_url(current_app.config)
+    return {**made, "inspector": f"{base}/_sandbox/inspector?token={made['token']}"}
+
+
+@bp.get("/tenants/<ref>/viewer-tokens")
+@declare(
+    "A tenant's viewer tokens (ids, expiry, revocation; never the tokens)",
+    "admin",
+    ADMIN,
+    "ViewerTokens",
+    errors=(401, 404),
+    params=REF,
+)
+def list_viewer_tokens(ref):
+    """List the tenant's viewer tokens, newest first."""
+    return {"viewerTokens": viewer_tokens.listed(_store(), tenant_or_404(ref)["id"])}
+
+
+@bp.delete("/viewer-tokens/<token_id>")
+@declare(
+    "Revoke a viewer token: it answers 401 viewer_token_revoked from now on",
+    "admin",
+    ADMIN,
+    "Revoked",
+    errors=(401, 404),
+    params=[param("token_id", "path", True)],
+    expect=(200, 404),
+)
+def revoke_viewer_token(token_id):
+    """Revoke one viewer token by its id."""
+    if not viewer_tokens.exists(_store(), token_id):
+        raise ApiError(
+            404,
+            f"No viewer token {token_id!r}",
+            "viewer_token_not_found",
+            "List them with GET /_sandbox/tenants/<ref>/viewer-tokens.",
+        )
+    revoked = _store().write(viewer_tokens.revoke(token_id, time.time()))
+    return {"tokenId": token_id, "revoked": bool(revoked)}
