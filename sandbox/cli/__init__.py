@@ -7,19 +7,12 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
 from ..domain import tenants as tenants_mod
+from . import common
 
 tenants_group = AppGroup("tenants", help="Create, list and show tenants (CustomerGlu clients).")
 campaigns_group = AppGroup(
     "campaigns", help="Import reward campaigns from an input sheet; list them."
 )
-
-
-def _store():
-    return current_app.extensions["sandbox.store"]
-
-
-def _now() -> str:
-    return current_app.extensions["sandbox.clock"].isoformat()
 
 
 @click.command("init")
@@ -62,8 +55,8 @@ def tenants_create(name, region, timezone, reward_webhook, nudge_webhook, empty)
     data = None if empty else Path(current_app.config["FIXTURES_DIR"]) / "demo"
     try:
         t, write = tenants_mod.create_tenant(
-            _store(),
-            _now(),
+            common.store(),
+            common.now(),
             name,
             region,
             timezone,
@@ -71,7 +64,7 @@ def tenants_create(name, region, timezone, reward_webhook, nudge_webhook, empty)
             nudge_webhook_url=nudge_webhook,
             data_dir=data,
         )
-        _store().write(write)
+        common.store().write(write)
     except tenants_mod.TenantError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Created tenant {t['name']}")
@@ -87,7 +80,7 @@ def tenants_list(as_json):
     """List tenants: id, name, region, writeKey."""
     from ..admin.views import tenant_view
 
-    rows = [tenant_view(t) for t in tenants_mod.list_tenants(_store())]
+    rows = [tenant_view(t) for t in tenants_mod.list_tenants(common.store())]
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
@@ -103,7 +96,7 @@ def tenants_show(ref, reveal):
     """Show one tenant (by id, name or writeKey); secrets masked unless --reveal."""
     from ..admin.views import tenant_view
 
-    t = tenants_mod.get_tenant(_store(), ref)
+    t = tenants_mod.get_tenant(common.store(), ref)
     if t is None:
         raise click.ClickException(f"no tenant {ref!r}; see `tenants list`")
     click.echo(json.dumps(tenant_view(t, reveal), indent=2))
@@ -114,19 +107,12 @@ def tenants_show(ref, reveal):
 @with_appcontext
 def tenants_rotate_key(ref):
     """Give a tenant a new writeKey; the old one answers 401 writekey_revoked from now on."""
-    t = tenants_mod.get_tenant(_store(), ref)
+    t = tenants_mod.get_tenant(common.store(), ref)
     if t is None:
         raise click.ClickException(f"no tenant {ref!r}; see `tenants list`")
-    new_key, write = tenants_mod.rotate_write_key(t["id"], _now())
-    _store().write(write)
+    new_key, write = tenants_mod.rotate_write_key(t["id"], common.now())
+    common.store().write(write)
     click.echo(f"New writeKey of {t['name']}: {new_key}")
-
-
-def _tenant(ref: str) -> dict:
-    t = tenants_mod.get_tenant(_store(), ref)
-    if t is None:
-        raise click.ClickException(f"no tenant {ref!r}; see `tenants list`")
-    return t
 
 
 @campaigns_group.command("import")
@@ -140,15 +126,15 @@ def campaigns_import(tenant, sheet_file, dry_run):
 
     from ..domain.rewards import importer
 
-    t = _tenant(tenant)
+    t = common.tenant(tenant)
     data = Path(sheet_file).read_bytes()
     kind = sheet_kind(sheet_file)
     pools = Path(current_app.config["FIXTURES_DIR"]) / "pools"
-    found, errors = importer.check(_store(), t["id"], data, kind, pools)
+    found, errors = importer.check(common.store(), t["id"], data, kind, pools)
     if errors:
         refuse_sheet(errors)
     if not dry_run:
-        _store().write(importer.import_campaigns(t["id"], found, _now()))
+        common.store().write(importer.import_campaigns(t["id"], found, common.now()))
     verb = "would import" if dry_run else "imported"
     click.echo(f"{verb} {len(found)} campaign(s) for {t['name']}")
     _print_campaigns(importer.view(found))
@@ -186,7 +172,7 @@ def campaigns_list(tenant, as_json):
     """List TENANT's sheet campaigns: odds, coupon stock, wins so far."""
     from ..domain.rewards import odds
 
-    found = odds.summary(_store(), _tenant(tenant)["id"])
+    found = odds.summary(common.store(), common.tenant(tenant)["id"])
     if as_json:
         click.echo(json.dumps(found, indent=2))
         return

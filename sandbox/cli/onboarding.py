@@ -9,20 +9,9 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from ..domain import tenants as tenants_mod
+from . import common
 
 secrets_group = AppGroup("secrets", help="Exchange a tenant's secrets under GPG, never in clear.")
-
-
-def _store():
-    return current_app.extensions["sandbox.store"]
-
-
-def _tenant(ref: str) -> dict:
-    found = tenants_mod.get_tenant(_store(), ref)
-    if found is None:
-        raise click.ClickException(f"no tenant {ref!r}; `python -m sandbox tenants list`")
-    return tenants_mod.fresh(_store(), found["id"])
 
 
 @click.command("conformance")
@@ -34,7 +23,7 @@ def conformance_command(tenant, junit_path, url):
     """Run the receiver conformance kit; exit 1 if the receiver fails a case."""
     from ..outgoing import conformance
 
-    t = _tenant(tenant)
+    t = common.tenant(tenant)
     target = url or t.get("reward_webhook_url")
     if not target:
         raise click.ClickException(
@@ -44,7 +33,7 @@ def conformance_command(tenant, junit_path, url):
     clock = current_app.extensions["sandbox.clock"]
     results = conformance.run(t, target, clock.time())
     _run_id, write = conformance.store_run(t["id"], target, results, clock.isoformat())
-    _store().write(write)
+    common.store().write(write)
     for r in results:
         mark = click.style("pass", fg="green") if r["passed"] else click.style("FAIL", fg="red")
         click.echo(f"{mark}  {r['case']:<22} expected {r['expected']}  {r['note'] or ''}")
@@ -70,9 +59,9 @@ def readiness_command(tenant, fmt, encrypt_to, output):
     from ..inspector import readiness
     from ..outgoing import gpg
 
-    t = _tenant(tenant)
+    t = common.tenant(tenant)
     clock = current_app.extensions["sandbox.clock"]
-    report = readiness.build(_store(), t, clock.time(), clock.isoformat())
+    report = readiness.build(common.store(), t, clock.time(), clock.isoformat())
     if fmt == "md":
         text = readiness.markdown(report)
     elif fmt == "json":
@@ -103,7 +92,7 @@ def secrets_export(tenant, key_file, output):
     """Export the writeKey and webhook secrets encrypted to the partner's key."""
     from ..outgoing import gpg, signing
 
-    t = _tenant(tenant)
+    t = common.tenant(tenant)
     payload = {
         "tenant": t["name"],
         "tenantId": t["id"],
@@ -136,9 +125,9 @@ def secrets_import(tenant, message_file, show):
     from ..outgoing import gpg
     from ..store import CachedWrite
 
-    t = _tenant(tenant)
+    t = common.tenant(tenant)
     try:
-        text = gpg.decrypt_own(_store().data_dir, Path(message_file).read_bytes()).strip()
+        text = gpg.decrypt_own(common.store().data_dir, Path(message_file).read_bytes()).strip()
     except gpg.GpgError as exc:
         raise click.ClickException(str(exc)) from exc
     try:
@@ -151,7 +140,7 @@ def secrets_import(tenant, message_file, show):
         or any(c.isspace() for c in secret)
     ):
         raise click.ClickException("the message holds no webhook secret of 16-200 characters")
-    _store().write(
+    common.store().write(
         CachedWrite(
             lambda conn: conn.execute(
                 "UPDATE tenants SET webhook_secret = ? WHERE id = ?", (secret, t["id"])
@@ -168,7 +157,7 @@ def secrets_public_key():
     """Print the sandbox's own public key (made on first use): encrypt secrets to it."""
     from ..outgoing import gpg
 
-    fingerprint, armored = gpg.own_public_key(_store().data_dir)
+    fingerprint, armored = gpg.own_public_key(common.store().data_dir)
     click.echo(armored)
     click.echo(f"fingerprint {fingerprint}", err=True)
 

@@ -8,6 +8,7 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
 from ..domain import tenants as tenants_mod
+from . import common
 
 deliveries_group = AppGroup(
     "deliveries", help="Outgoing requests: list, show, resend, retry the failed ones."
@@ -15,27 +16,11 @@ deliveries_group = AppGroup(
 reports_group = AppGroup("reports", help="Failure reports of the end-of-day retries.")
 
 
-def _store():
-    return current_app.extensions["sandbox.store"]
-
-
 def _engine():
     from ..outgoing.engine import Engine
 
     ext = current_app.extensions
     return Engine(ext["sandbox.store"], ext["sandbox.clock"], current_app.config["SEED"])
-
-
-def _masked(data):
-    """Return stored data as every view shows it: this sandbox's secrets masked."""
-    return current_app.extensions["sandbox.runtime"].masker().json(data)
-
-
-def _tenant(ref: str) -> dict:
-    found = tenants_mod.get_tenant(_store(), ref)
-    if found is None:
-        raise click.ClickException(f"no tenant {ref!r}; `python -m sandbox tenants list`")
-    return found
 
 
 def _line(d: dict) -> str:
@@ -60,12 +45,12 @@ def deliveries_list(tenant, status, kind, user, limit, as_json):
 
     where = {}
     if tenant:
-        where["tenant_id"] = _tenant(tenant)["id"]
+        where["tenant_id"] = common.tenant(tenant)["id"]
     for col, value in (("status", status), ("kind", kind), ("user_id", user)):
         if value:
             where[col] = value
-    found, total = views.search(_store(), where, max(1, min(limit, 500)))
-    found = _masked(found)
+    found, total = views.search(common.store(), where, max(1, min(limit, 500)))
+    found = common.masked(found)
     if as_json:
         click.echo(json.dumps({"deliveries": found, "total": total}, indent=2))
         return
@@ -81,10 +66,10 @@ def deliveries_show(delivery_id):
     """Show a delivery with every attempt (JSON)."""
     from ..outgoing import views
 
-    found = views.get(_store(), delivery_id)
+    found = views.get(common.store(), delivery_id)
     if found is None:
         raise click.ClickException(f"no delivery {delivery_id!r}")
-    click.echo(json.dumps(_masked(found), indent=2))
+    click.echo(json.dumps(common.masked(found), indent=2))
 
 
 @deliveries_group.command("resend")
@@ -95,7 +80,7 @@ def deliveries_resend(delivery_id, url):
     """Send a delivery now (a new attempt of the same delivery id)."""
     from ..outgoing import configure, views
 
-    if views.row(_store(), delivery_id) is None:
+    if views.row(common.store(), delivery_id) is None:
         raise click.ClickException(f"no delivery {delivery_id!r}")
     problem = configure.url_problem(url)
     if problem:
@@ -111,9 +96,9 @@ def deliveries_retry_failed(tenant):
     """Try every failed request once more, now."""
     sql, params = "SELECT * FROM outbox WHERE status = 'failed'", ()
     if tenant:
-        sql, params = sql + " AND tenant_id = ?", (_tenant(tenant)["id"],)
+        sql, params = sql + " AND tenant_id = ?", (common.tenant(tenant)["id"],)
     engine = _engine()
-    rows = _store().all(sql + " ORDER BY id", params)
+    rows = common.store().all(sql + " ORDER BY id", params)
     for row in rows:
         attempt = engine.send_now(row["delivery_id"])
         click.echo(f"{row['delivery_id']}  {attempt['decision'] if attempt else 'in flight'}")
@@ -129,9 +114,9 @@ def trigger_command(kind, tenant, user_id):
     """Fire a signed reward or nudge webhook with a realistic payload, without playing."""
     from ..outgoing import trigger
 
-    t = _tenant(tenant)
+    t = common.tenant(tenant)
     clock = current_app.extensions["sandbox.clock"]
-    delivery_id = _store().write(trigger.fire(t, kind, user_id, clock.isoformat()))
+    delivery_id = common.store().write(trigger.fire(t, kind, user_id, clock.isoformat()))
     attempt = _engine().send_now(delivery_id, trigger="schedule")
     said = attempt["decision"] if attempt else "sent by the running sandbox's delivery loop"
     click.echo(f"{delivery_id}  {said}")
@@ -146,8 +131,8 @@ def reports_list(tenant):
 
     sql, params = "SELECT * FROM reports", ()
     if tenant:
-        sql, params = sql + " WHERE tenant_id = ?", (_tenant(tenant)["id"],)
-    for r in _store().all(sql + " ORDER BY created_at DESC LIMIT 500", params):
+        sql, params = sql + " WHERE tenant_id = ?", (common.tenant(tenant)["id"],)
+    for r in common.store().all(sql + " ORDER BY created_at DESC LIMIT 500", params):
         v = report.view(r)
         to = f"encrypted to {v['recipient']}" if v["encrypted"] else "NOT encrypted (no GPG key)"
         click.echo(f"{v['reportId']}  {v['date']}  {v['rows']} row(s)  {to}")
@@ -160,7 +145,7 @@ def reports_list(tenant):
 @with_appcontext
 def reports_get(report_id, fmt, output):
     """Print or save a report as stored (a PGP message when encrypted)."""
-    row = _store().one("SELECT * FROM reports WHERE report_id = ?", (report_id,))
+    row = common.store().one("SELECT * FROM reports WHERE report_id = ?", (report_id,))
     if row is None:
         raise click.ClickException(f"no report {report_id!r}")
     if output:
@@ -206,13 +191,13 @@ def tenants_set(ref, **opts):
         body["delivery"] = delivery
     if opts["gpg_key"]:
         body["gpgPublicKey"] = Path(opts["gpg_key"]).read_text()
-    t = _tenant(ref)
+    t = common.tenant(ref)
     changes, problems = configure.check(body)
     if problems:
         raise click.ClickException("; ".join(problems))
     clock = current_app.extensions["sandbox.clock"]
-    _store().write(configure.apply(t["id"], changes, clock.isoformat()))
-    shown = settings_view(tenants_mod.get_tenant(_store(), t["id"]))
+    common.store().write(configure.apply(t["id"], changes, clock.isoformat()))
+    shown = settings_view(tenants_mod.get_tenant(common.store(), t["id"]))
     click.echo(json.dumps(shown, indent=2))
 
 
@@ -229,13 +214,13 @@ def nudges_import(tenant, sheet_file, dry_run):
     from ..domain.nudges import definitions
     from . import refuse_sheet, sheet_kind
 
-    t = _tenant(tenant)
+    t = common.tenant(tenant)
     found, errors = definitions.check(Path(sheet_file).read_bytes(), sheet_kind(sheet_file))
     if errors:
         refuse_sheet(errors)
     if not dry_run:
         clock = current_app.extensions["sandbox.clock"]
-        _store().write(definitions.store_write(t["id"], found, clock.isoformat()))
+        common.store().write(definitions.store_write(t["id"], found, clock.isoformat()))
     verb = "checked" if dry_run else "imported"
     click.echo(f"{verb} {len(found)} nudge(s) for {t['name']}")
     for d in found:
@@ -250,7 +235,10 @@ def nudges_list(tenant, as_json):
     """List a tenant's nudge definitions."""
     from ..domain.nudges import definitions
 
-    found = [definitions.view(d) for d in definitions.of_tenant(_store(), _tenant(tenant)["id"])]
+    found = [
+        definitions.view(d)
+        for d in definitions.of_tenant(common.store(), common.tenant(tenant)["id"])
+    ]
     if as_json:
         click.echo(json.dumps(found, indent=2))
         return

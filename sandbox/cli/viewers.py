@@ -9,20 +9,9 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from ..config import public_url
-from ..domain import tenants as tenants_mod
 from ..domain import viewer_tokens
 from ..server import discovery
-
-
-def _store():
-    return current_app.extensions["sandbox.store"]
-
-
-def _tenant(ref: str) -> dict:
-    t = tenants_mod.get_tenant(_store(), ref)
-    if t is None:
-        raise click.ClickException(f"no tenant {ref!r}; see `tenants list`")
-    return t
+from . import common
 
 
 @click.command("viewer-token")
@@ -43,9 +32,9 @@ def tenants_viewer_token(ref, ttl, note, as_json):
         raise click.ClickException(
             f"--ttl must be above 0 and at most {viewer_tokens.MAX_TTL_DAYS:g}"
         )
-    t = _tenant(ref)
-    made, write = viewer_tokens.issue(_store(), t["id"], time.time(), ttl, note)
-    _store().write(write)
+    t = common.tenant(ref)
+    made, write = viewer_tokens.issue(common.store(), t["id"], time.time(), ttl, note)
+    common.store().write(write)
     inspector = f"{_server_url()}/_sandbox/inspector?token={made['token']}"
     if as_json:
         click.echo(json.dumps({**made, "inspector": inspector}))
@@ -61,19 +50,19 @@ def tenants_viewer_token(ref, ttl, note, as_json):
 @with_appcontext
 def tenants_viewer_tokens(ref, revoke_id, as_json):
     """List a tenant's viewer tokens (ids, expiry, last use; never the tokens), or revoke one."""
-    t = _tenant(ref)
+    t = common.tenant(ref)
     if revoke_id:
-        listed = {v["tokenId"] for v in viewer_tokens.listed(_store(), t["id"])}
+        listed = {v["tokenId"] for v in viewer_tokens.listed(common.store(), t["id"])}
         if revoke_id not in listed:
             raise click.ClickException(f"{t['name']} has no viewer token {revoke_id!r}")
-        revoked = _store().write(viewer_tokens.revoke(revoke_id, time.time()))
+        revoked = common.store().write(viewer_tokens.revoke(revoke_id, time.time()))
         click.echo(
             json.dumps({"tokenId": revoke_id, "revoked": revoked})
             if as_json
             else f"{revoke_id}: {'revoked' if revoked else 'was revoked already'}"
         )
         return
-    rows = viewer_tokens.listed(_store(), t["id"])
+    rows = viewer_tokens.listed(common.store(), t["id"])
     if as_json:
         click.echo(json.dumps({"viewerTokens": rows}))
         return
