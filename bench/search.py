@@ -110,6 +110,8 @@ def entry(i: int, rng: random.Random, t0: float) -> tuple:
         "checks": dumps(CHECKS),
         "flags": None,
         "problems": None,
+        "event_name": name,
+        "attribution": "tenant:verified user:verified event:verified",
     }
     return tuple(row[c] for c in journal.COLUMNS)
 
