@@ -339,6 +339,7 @@ def routes(x: dict) -> list[tuple[str, str]]:
         ),
         ("/_sandbox/openapi.json", "/_sandbox/openapi.json"),
         ("/_sandbox/tenants/{ref}/onboarding", f"/_sandbox/tenants/{t}/onboarding"),
+        ("/_sandbox/tenants/{ref}/viewer-tokens", f"/_sandbox/tenants/{t}/viewer-tokens"),
         ("/_sandbox/tenants/{ref}/readiness", f"/_sandbox/tenants/{t}/readiness"),
         ("/_sandbox/tenants/{ref}/readiness", f"/_sandbox/tenants/{t}/readiness?format=html"),
         ("/_sandbox/gpg/public-key", "/_sandbox/gpg/public-key"),
