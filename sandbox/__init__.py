@@ -58,10 +58,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     except (OSError, sqlite3.Error) as exc:
         problem = f"{type(exc).__name__}: {exc}"
     if problem:
-        raise DataDirError(
-            f"cannot use the data dir {data_dir}: {problem}. Fix: make it writable with free "
-            "space, or point SANDBOX_DATA_DIR at another folder."
-        )
+        fix = "make it writable with free space, or point SANDBOX_DATA_DIR at another folder"
+        if not os.access(data_dir, os.W_OK) and hasattr(os, "getuid"):
+            # In the container: a bind mount owned by root, and the image runs as its own user.
+            fix = (
+                f"it is not writable by this user (uid {os.getuid()}): chown it "
+                f"(`sudo chown -R {os.getuid()} <host folder>`), run the container with "
+                "`--user $(id -u):$(id -g)`, or use a named volume (compose.yaml)"
+            )
+        raise DataDirError(f"cannot use the data dir {data_dir}: {problem}. Fix: {fix}.")
 
     store = Store(db_path)
     # Test mode is a property of the data, set by the server's start (server/__init__.py):

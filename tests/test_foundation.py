@@ -263,7 +263,23 @@ def test_dockerfile_runs_as_non_root_with_healthcheck_and_readme_command():
 
     start = " ".join(json.loads(cmd))
     assert start in _readme_command("Run it"), "the container starts what the README runs"
-    assert re.search(r"^FROM python:3\.11-slim", text, re.M)
+    # An exact base tag, not a floating one; gpg in the image (encrypted reports and secrets).
+    assert re.search(r"^FROM python:3\.11\.\d+-slim-\w+$", text, re.M)
+    assert re.search(r"apt-get install -y --no-install-recommends gnupg", text)
+
+
+def test_the_images_health_check_follows_sandbox_port(live_server):
+    text = (ROOT / "Dockerfile").read_text()
+    check = re.search(r"^\s+CMD\s+(\[.*\])\s*$", text.split("HEALTHCHECK", 1)[1], re.M)
+    import json
+
+    argv = json.loads(check.group(1))
+    assert argv[0] == "python"
+    env = {**os.environ, "SANDBOX_PORT": str(live_server.port)}
+    ran = subprocess.run([sys.executable, *argv[1:]], env=env, timeout=30)
+    assert ran.returncode == 0  # healthy on the port the run set
+    env["SANDBOX_PORT"] = "1"
+    assert subprocess.run([sys.executable, *argv[1:]], env=env, timeout=30).returncode == 1
 
 
 def test_live_server_answers_health_and_prints_banner(live_server):

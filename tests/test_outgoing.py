@@ -308,3 +308,45 @@ def test_the_open_receiver_keeps_a_bounded_number_of_names(client, monkeypatch):
     refused = client.post("/_sandbox/hooks/three", json={})
     assert refused.status_code == 404 and refused.get_json()["reason"] == "hook_not_found"
     assert client.post("/_sandbox/hooks/one", json={}).status_code == 200  # known names answer
+
+
+@responses.activate(registry=OrderedRegistry)
+def test_a_reward_won_nudge_waits_for_the_coupon_code(app, client):
+    responses.post(COUPON_API, status=500)
+    responses.post(COUPON_API, status=200, json={"data": {"code": "PARTNER-7"}})
+    responses.post(HOOK, status=200)
+    _patch(client, rewardWebhookUrl=HOOK)
+    _import(client)
+    sheet = "Nudge ID,Trigger,Channel,Title,Body\nwon,reward_won,inapp,You won,See your code\n"
+    imported = client.post(
+        f"/_sandbox/tenants/{DEMO_TENANT}/nudges/import",
+        data=sheet.encode(),
+        headers={**ADMIN, "Content-Type": "text/csv"},
+    )
+    assert imported.status_code == 200, imported.get_json()
+    played = _play(client, user="dora")
+
+    def won_nudges():
+        listed = client.get("/_sandbox/nudges?user=dora", headers=ADMIN).get_json()["nudges"]
+        return [n for n in listed if n["definitionId"] == "won"]
+
+    assert won_nudges() == []  # "see your code" while there is no code yet: not sent
+    _advance(client, 1800)
+    reward, _hooks = _rewards(app, played["rewardId"])
+    assert reward["code"] == "PARTNER-7"
+    assert [n["trigger"] for n in won_nudges()] == ["reward_won"]  # sent with the code
+
+
+@responses.activate(registry=OrderedRegistry)
+def test_a_delivery_shows_the_url_it_goes_to_and_a_dead_letter_says_what_is_next(client):
+    responses.post(HOOK, status=500)
+    responses.post(HOOK, status=500)
+    responses.post(HOOK, status=500)
+    _patch(client, rewardWebhookUrl=HOOK)
+    delivery_id = _trigger(client)["deliveryId"]
+    shown = _delivery(client, delivery_id)
+    assert shown["url"] == HOOK and shown["urlFrom"] == "tenant"
+    _advance(client, 3600)
+    dead = _delivery(client, delivery_id)
+    assert dead["status"] == "failed"
+    assert "to be tried once more at the end of the day" in dead["decision"]

@@ -125,3 +125,34 @@ def test_the_log_filter_masks_secrets_in_lines_and_tracebacks(caplog):
         log.removeHandler(handler)
     text = "\n".join(lines)
     assert secret not in text and token not in text and "sha256:" in text
+
+
+def test_the_readmes_gpg_snippet_runs_as_written(tmp_path, partner_gpg):
+    """The secrets exchange, copied from the README into bash, works on a partner's machine."""
+    import re
+
+    text = (ROOT / "README.md").read_text()
+    block = re.search(r"\*\*Secrets without clear text\*\*.*?```bash\n(.*?)```", text, re.S).group(
+        1
+    )
+    gpg, _fingerprint, public = partner_gpg
+    env = {
+        **{k: v for k, v in __import__("os").environ.items() if not k.startswith("SANDBOX_")},
+        "SANDBOX_DATA_DIR": str(tmp_path / "data"),
+        "GNUPGHOME": gpg.gnupghome,  # the partner's keyring
+        "PYTHON": sys.executable,
+    }
+    script = block.replace("python -m sandbox", '"$PYTHON" -m sandbox')
+    ran = subprocess.run(
+        ["bash", "-e", "-c", script],
+        cwd=public.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    with sqlite3.connect(tmp_path / "data" / "sandbox.db") as db:
+        secret = db.execute("SELECT webhook_secret FROM tenants WHERE name = 'Demo Partner'")
+        assert secret.fetchone()[0] == "a-new-secret-of-at-least-16-chars"
+    assert "a-new-secret-of-at-least-16-chars" not in ran.stdout  # printed masked

@@ -28,7 +28,7 @@ def init_command():
 @click.command("serve")
 @with_appcontext
 def serve_command():
-    """Start the production server (gunicorn gthread; werkzeug threaded on Windows)."""
+    """Start the production server (gunicorn, gevent workers; werkzeug threaded on Windows)."""
     from ..server import serve
 
     serve(current_app._get_current_object())

@@ -35,7 +35,14 @@ def conformance_command(tenant, junit_path, url):
     _run_id, write = conformance.store_run(t["id"], target, results, clock.isoformat())
     common.store().write(write)
     for r in results:
-        mark = click.style("pass", fg="green") if r["passed"] else click.style("FAIL", fg="red")
+        skipped = (r["note"] or "").startswith("skipped")
+        mark = (
+            click.style("skip", fg="yellow")
+            if skipped
+            else click.style("pass", fg="green")
+            if r["passed"]
+            else click.style("FAIL", fg="red")
+        )
         click.echo(f"{mark}  {r['case']:<22} expected {r['expected']}  {r['note'] or ''}")
     if junit_path:
         Path(junit_path).write_text(conformance.junit(t["name"], results))

@@ -62,7 +62,7 @@ def decide(s: dict, tried: int, outcome, now: float, wait: float) -> tuple[str, 
             None,
             (
                 f"failed: {tried} of {s['tries']} tries failed ({outcome.summary}); dead letter, "
-                f"tried once more at the end of the day ({s['endOfDay']} tenant time)"
+                f"to be tried once more at the end of the day ({s['endOfDay']} tenant time)"
             ),
         )
     asked = retry_after(outcome.headers, now) if outcome.status in (429, 503) else None

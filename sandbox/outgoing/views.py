@@ -1,5 +1,6 @@
 """Deliveries as the admin API, the partner's failed-list and the CLI show them."""
 
+from ..domain import outbox
 from ..masking import mask_url
 from ..store import Store, loads
 from . import schedule, settings
@@ -69,8 +70,13 @@ def get(store: Store, delivery_id: str) -> dict | None:
         return None
     tried = store.all("SELECT * FROM attempts WHERE delivery_id = ? ORDER BY id", (delivery_id,))
     tenant = store.one("SELECT * FROM tenants WHERE id = ?", (row["tenant_id"],)) or {}
+    column = outbox.URL_COLUMNS.get(row["kind"])
+    # A delivery without its own URL goes to the tenant's current one: say which, and whence.
+    target = row["url"] or (tenant.get(column) if column else None)
     return {
         **delivery(row),
+        "url": mask_url(target),
+        "urlFrom": "delivery" if row["url"] else ("tenant" if target else None),
         "schedule": schedule.describe(settings.of(tenant)),
         "attemptList": [attempt(a) for a in tried],
     }

@@ -22,9 +22,13 @@ def _definitions(conn, tenant_id: str, kinds: tuple) -> list[dict]:
     return out
 
 
-def reward_nudges(conn, r: dict, won_at: float, now: str) -> None:
-    """Make the nudges of a reward won, and schedule those of its expiry (before it expires)."""
-    kinds = ("reward_won", "reward_expiring")
+def reward_nudges(
+    conn, r: dict, won_at: float, now: str, won: bool = True, expiring: bool = True
+) -> None:
+    """Make the nudges of a reward won (`won`), and schedule those of its expiry (`expiring`)."""
+    kinds = (("reward_won",) if won else ()) + (("reward_expiring",) if expiring else ())
+    if not kinds:
+        return
     for d in _definitions(conn, r["tenant_id"], kinds):
         if d["campaign_id"] and d["campaign_id"] != r["campaign_id"]:
             continue

@@ -7,6 +7,7 @@ reward webhook, once (complete() only moves a pending reward).
 
 import base64
 import secrets
+from datetime import datetime
 
 from .. import outbox
 from ..nudges import triggers
@@ -85,7 +86,9 @@ def record(conn, r: dict, variant: dict, now: str, won_at: float | None = None) 
             r["reward_id"],
         )
     if won_at is not None:
-        triggers.reward_nudges(conn, r, won_at, now)
+        # A coupon still on its way has no code to see yet: its "reward won" nudge waits for
+        # the code (complete()); the expiry reminders are scheduled now.
+        triggers.reward_nudges(conn, r, won_at, now, won=not api)
 
 
 def complete(conn, tenant_id: str, reward_id: str, code: str, now: str) -> bool:
@@ -105,4 +108,6 @@ def complete(conn, tenant_id: str, reward_id: str, code: str, now: str) -> bool:
     outbox.queue(
         conn, tenant_id, "reward_webhook", webhook_payload(row), now, row["user_id"], reward_id
     )
+    issued = datetime.fromisoformat(now.replace("Z", "+00:00")).timestamp()
+    triggers.reward_nudges(conn, row, issued, now, won=True, expiring=False)
     return True
