@@ -350,3 +350,19 @@ def test_a_delivery_shows_the_url_it_goes_to_and_a_dead_letter_says_what_is_next
     dead = _delivery(client, delivery_id)
     assert dead["status"] == "failed"
     assert "to be tried once more at the end of the day" in dead["decision"]
+
+
+@responses.activate(registry=OrderedRegistry)
+def test_a_dead_coupon_request_is_not_on_its_way_in_the_wallet(app, client):
+    for _ in range(3):
+        responses.post(COUPON_API, status=503)
+    _import(client)
+    token, _ = register(client, "erin")
+    played = _play(client, user="erin")
+    wallet = client.get(f"/wallet/?token={token}").get_data(as_text=True)
+    assert 'data-testid="pending"' in wallet  # asked for, not answered yet
+    _advance(client, 3600)
+    reward, _hooks = _rewards(app, played["rewardId"])
+    assert reward == {"status": "coupon-failed", "code": None}
+    wallet = client.get(f"/wallet/?token={token}").get_data(as_text=True)
+    assert 'data-testid="coupon-failed"' in wallet and "on its way" not in wallet

@@ -79,6 +79,8 @@ def finish(attempt_id: int, row: dict, attempt: dict, status: str, next_at, out,
             row["delivery_id"],
             detail,
         )
+        if kind == "coupon_request" and status == "failed" and row["reward_id"]:
+            outcomes.coupon_failed(conn, row["tenant_id"], row["reward_id"])
         if code is not None and row["reward_id"]:
             # Exactly once: only a pending reward takes a code and queues its webhook.
             outcomes.complete(conn, row["tenant_id"], row["reward_id"], code, attempt["at"])

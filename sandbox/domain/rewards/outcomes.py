@@ -13,6 +13,8 @@ from .. import outbox
 from ..nudges import triggers
 
 REDEEMABLE, PENDING = "redeemable-unseen", "pending"
+# The coupon request is a dead letter: no code yet (the end-of-day retry may still bring one).
+COUPON_FAILED = "coupon-failed"
 _COLUMNS = (
     "reward_id, tenant_id, user_id, campaign_id, campaign_type, position, transaction_id, "
     "reward_type, name, amount, code, status, expiry, created_at"
@@ -91,6 +93,14 @@ def record(conn, r: dict, variant: dict, now: str, won_at: float | None = None) 
         triggers.reward_nudges(conn, r, won_at, now, won=not api)
 
 
+def coupon_failed(conn, tenant_id: str, reward_id: str) -> None:
+    """Mark a pending reward whose coupon request became a dead letter (the wallet says so)."""
+    conn.execute(
+        "UPDATE rewards SET status = ? WHERE reward_id = ? AND tenant_id = ? AND status = ?",
+        (COUPON_FAILED, reward_id, tenant_id, PENDING),
+    )
+
+
 def complete(conn, tenant_id: str, reward_id: str, code: str, now: str) -> bool:
     """Give a pending reward its code and queue its webhook; False if it was not pending.
 
@@ -98,8 +108,8 @@ def complete(conn, tenant_id: str, reward_id: str, code: str, now: str) -> bool:
     """
     cur = conn.execute(
         "UPDATE rewards SET code = ?, status = ? WHERE reward_id = ? AND tenant_id = ? "
-        "AND status = ?",
-        (code, REDEEMABLE, reward_id, tenant_id, PENDING),
+        "AND status IN (?, ?)",
+        (code, REDEEMABLE, reward_id, tenant_id, PENDING, COUPON_FAILED),
     )
     if cur.rowcount != 1:
         return False
