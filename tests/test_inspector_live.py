@@ -14,8 +14,13 @@ from tests.helpers import event
 ADMIN = "feed-admin"
 
 
-def _frames(ws, until, timeout=15.0):
-    """Collect frames until `until(frames)` holds; return them."""
+def _frames(ws, until, timeout=30.0):
+    """Collect frames until `until(frames)` holds; return them.
+
+    30 s: under the parallel suite a socket's first frames now and then come ~15 s late
+    (seen 1 run in 4 with schemathesis beside it; not reproduced alone): an open problem
+    of the feed under CPU starvation, which this test is not the place to hide or to fail on.
+    """
     frames, deadline = [], time.monotonic() + timeout
     while time.monotonic() < deadline:
         raw = ws.receive(timeout=0.5)
@@ -152,7 +157,7 @@ def test_a_connected_inspector_gets_every_entry_of_a_burst_exactly_once(tmp_path
         with ThreadPoolExecutor(12) as pool:  # while they follow the shared tail
             sent = set(pool.map(lambda n: _post(server, f"burst-{n}"), range(300)))
         for ws in watchers:
-            frames = _frames(ws, lambda f: len(_items(f)) >= 300, timeout=20)
+            frames = _frames(ws, lambda f: len(_items(f)) >= 300, timeout=30)
             ids = [i["id"] for i in _items(frames)]
             assert len(ids) == 300 and set(ids) == sent
             ws.close()
