@@ -181,13 +181,13 @@ def _sentence(filters: Filters, events: list[dict], near: dict | None) -> str:
     )
     if not events:
         said = f"{asked}: not seen"
+        if near and near.get("sameEventOtherUser"):  # the likeliest: another user id sent
+            said += f"; the same event id arrived for {near['sameEventOtherUser'][0]['userId']}"
         if near and near.get("refusedForUser"):
             last = near["refusedForUser"][0]
             said += (
                 f"; a request claimed for the user was refused: {last['status']} {last['reason']}"
             )
-        elif near and near.get("sameEventOtherUser"):
-            said += f"; the same event id arrived for {near['sameEventOtherUser'][0]['userId']}"
         return said
     got = [e for e in events if e["case"] == "received"]
     refused = [e for e in events if e["case"] == "refused"]
