@@ -171,7 +171,8 @@ def live_server(tmp_path):
 @pytest.fixture
 def partner_gpg(tmp_path):
     """A partner's GPG key in a temporary GNUPGHOME: (gpg, fingerprint, armored public key file)."""
-    gnupg = pytest.importorskip("gnupg")
+    import gnupg  # python-gnupg is a dependency of the sandbox: never skipped
+
     home = tmp_path / "partner-gnupg"
     home.mkdir(mode=0o700)
     gpg = gnupg.GPG(gnupghome=str(home))

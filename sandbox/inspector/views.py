@@ -19,9 +19,10 @@ from werkzeug.test import Client
 
 from ..admin import OPEN_ENDPOINTS, access, bp, viewer_allowed, viewer_of
 from ..admin.views import _masker, checked_filters, in_scope, scope
-from ..config import VERSION, public_url
+from ..config import VERSION
 from ..domain import sessions, tenants, viewer_tokens
 from ..errors import ApiError
+from ..http.current import base_url
 from ..journal import filters as journal_filters
 from ..journal import received as received_model
 from ..journal import search as journal
@@ -36,12 +37,6 @@ OWN_KEYS = ("format", "reveal", "limit", "cursor", "backfill", "kinds")
 
 def _store():
     return current_app.extensions["sandbox.store"]
-
-
-def _base() -> str:
-    if current_app.config.get("PUBLIC_URL"):
-        return public_url(current_app.config)
-    return request.host_url.rstrip("/")
 
 
 def _reveal() -> bool:
@@ -196,8 +191,8 @@ def entry_curl(request_id):
     masker = None if _reveal() else _masker()
     fixed, why = curl.corrected(entry, _store(), current_app.extensions["sandbox.clock"].time())
     return {
-        "curl": curl.command(entry, _base(), masker),
-        "corrected": curl.command(fixed, _base(), masker) if fixed else None,
+        "curl": curl.command(entry, base_url(), masker),
+        "corrected": curl.command(fixed, base_url(), masker) if fixed else None,
         "fix": why,
         "bodySize": entry["body_size"],
         "bodySha256": export.digest(entry["body"]),
@@ -320,7 +315,7 @@ def export_journal():
     if fmt == "csv":
         body, kind = export.as_csv(rows, masker), "text/csv"
     elif fmt == "har":
-        body, kind = json.dumps(export.har(rows, _base(), masker), indent=1), "application/json"
+        body, kind = json.dumps(export.har(rows, base_url(), masker), indent=1), "application/json"
     else:
         shown = [journal.get_entry(_store(), r["request_id"], _masker()) for r in rows]
         if masker is None:
