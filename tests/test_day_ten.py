@@ -339,3 +339,14 @@ def test_an_export_is_a_page_with_a_link_to_the_next(client):
     assert [e["event_id"] for e in second["entries"]] == ["pg-2", "pg-1"]
     bad = client.get("/_sandbox/export?limit=5001", headers=ADMIN)
     assert bad.status_code == 400 and bad.get_json()["reason"] == "bad_limit"
+
+
+def test_an_export_page_past_500_skips_nothing_to_the_next(client):
+    for i in range(503):
+        client.post("/server/v4", json=event(event_id=f"pp-{i:03d}"), headers=KEY)
+    first = client.get("/_sandbox/export?format=csv&limit=501", headers=ADMIN)
+    assert first.get_data(as_text=True).count("pp-") == 501
+    link = first.headers["Link"]
+    url = link[1 : link.index(">")].replace("http://localhost", "")
+    rest = client.get(url, headers=ADMIN).get_data(as_text=True)
+    assert rest.count("pp-") == 2 and "pp-000" in rest and "pp-001" in rest

@@ -117,7 +117,6 @@ def require_bearer(store: Store, sent: Sent, now: float) -> tuple[dict, dict, di
         key = headers.get("x-api-key") or ""
         if key:
             got = "only an x-api-key header"
-            owner = tenants.by_write_key(store, key.strip())
             if tokens.looks_like_jwt(key.strip()):
                 got = "a user token (JWT) in the x-api-key header"
                 message = "no Authorization header; the x-api-key header holds a user token"
@@ -125,7 +124,7 @@ def require_bearer(store: Store, sent: Sent, now: float) -> tuple[dict, dict, di
                 claimed = tokens.unverified_claims(key.strip()) or {}
                 if tenants.by_id(store, str(claimed.get("client"))):
                     chain.tenant_id = str(claimed.get("client"))
-            elif owner is not None:
+            elif (owner := tenants.by_write_key(store, key.strip())) is not None:
                 # Plainly the tenant's own key, in the place of the user's token: the
                 # refusal counts for that tenant (onboarding, "did you receive it?").
                 chain.tenant_id = owner["id"]

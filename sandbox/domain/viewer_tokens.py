@@ -7,6 +7,7 @@ process of the sandbox (the server, the CLI) makes tokens the others accept, wha
 token each was started with. This module owns the `viewer_tokens` table.
 """
 
+import functools
 import hashlib
 import hmac
 import os
@@ -30,8 +31,9 @@ class ViewerTokenError(ValueError):
         self.reason = reason
 
 
+@functools.lru_cache(maxsize=16)
 def _key(data_dir: str) -> bytes:
-    """Return the data dir's viewer key, made on first use (owner-only)."""
+    """Return the data dir's viewer key, made on first use (owner-only); read once a process."""
     path = Path(data_dir) / KEY_FILE
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

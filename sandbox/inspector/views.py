@@ -261,9 +261,10 @@ def _replayed(entry: dict, headers: list):
 def _search_ids(args, limit: int) -> tuple[list[str], str | None]:
     """Return the request ids of a search, newest first, up to `limit`; and the cursor of more."""
     filters = checked_filters({k: v for k, v in args.items() if k not in OWN_KEYS})
-    filters.limit = min(500, limit)
     ids: list[str] = []
     while len(ids) < limit:
+        # Never more than asked: the next page's cursor is the last entry given.
+        filters.limit = min(500, limit - len(ids))
         page = journal.search(_store(), filters, _masker())
         ids += [r["request_id"] for r in page["entries"]]
         if not page["next"]:
@@ -304,7 +305,7 @@ def _export_limit() -> int:
     ok_type=("application/json", "text/csv"),
 )
 def export_journal():
-    """Download the entries of a search, newest first: `limit` of them (1,000; at most 5,000),
+    """Download the entries of a search, newest first: `limit` of them (500; at most 5,000),
     with a Link header to the next page when there are more."""
     fmt = request.args.get("format", "json")
     if fmt not in ("json", "csv", "har"):

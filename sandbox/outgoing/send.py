@@ -61,13 +61,15 @@ def internal_address(url) -> str | None:
         host = parts.hostname
     except ValueError:
         return None
-    if not host or parts.path.startswith(_OWN_RECEIVER):
+    if not host:
         return None
     for address in _addresses(host):
         try:
             ip = ipaddress.ip_address(address.split("%", 1)[0])
         except ValueError:
             continue
+        if ip.is_loopback and parts.path.startswith(_OWN_RECEIVER):
+            return None  # the sandbox's own receiver, as documented
         kind = (
             "loopback"
             if ip.is_loopback
