@@ -25,11 +25,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     """Create the sandbox app: config, store (migrated), clock, tenants, blueprints, CLI."""
     from flask import Flask
 
-    from . import admin, api, cli, inspector, pages
+    from . import admin, api, cli, pages
     from .clock import make_clock
     from .domain import nudges, tenants
     from .errors import DataDirError
-    from .http import errors, hooks
+    from .http import errors, request_hooks
     from .http.door import Door
     from .http.jsonprovider import FastJSONProvider
     from .http.path import Runtime
@@ -105,8 +105,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     rt = Runtime(store, clock, cfg, hub)
     app.extensions["sandbox.runtime"] = rt
     errors.init_app(app)
-    hooks.init_app(app, rt)
-    inspector.init_app(app)  # before admin's: its routes join the admin blueprint
+    request_hooks.init_app(app, rt)
     admin.init_app(app)
     api.init_app(app)
     pages.init_app(app)

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from sandbox.inspector import feed
+from sandbox.journal import feed
 from sandbox.journal.filters import Filters
 from sandbox.masking import Masker
 from sandbox.store import connect

@@ -31,3 +31,12 @@ def test_every_layer_has_a_room_in_the_readme_code_map_and_the_page():
             assert (ROOT / "sandbox" / package).is_dir(), package
             assert f"sandbox/{package}/" in readme, f"the README's code map lacks {package}/"
             assert f"**{package}/**" in page, f"docs/architecture.md lacks a {package}/ entry"
+
+
+def test_every_package_of_the_sandbox_is_a_layer_of_the_map():
+    layered = {p.strip() for layer in _contract_layers() for p in layer.split("|")}
+    packages = {p.parent.name for p in (ROOT / "sandbox").glob("*/__init__.py")}
+    assert packages == layered, (
+        "a room outside the map (or a layer without a room): "
+        f"{sorted(packages ^ layered)}; add it to the contract in pyproject.toml"
+    )

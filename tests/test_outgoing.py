@@ -300,7 +300,7 @@ def test_settings_are_checked_all_at_once_and_change_nothing_when_wrong(client):
 
 
 def test_the_open_receiver_keeps_a_bounded_number_of_names(client, monkeypatch):
-    from sandbox.admin import hooks
+    from sandbox.outgoing import receiver as hooks
 
     monkeypatch.setattr(hooks, "MAX_HOOKS", 2)
     for name in ("one", "two"):

@@ -94,15 +94,22 @@ def init_app(app: Flask) -> None:
     from . import (  # noqa: F401  (their routes join bp)
         clock,
         deliveries,
-        hooks,
+        export,
+        health,
+        inspector,
+        journal,
         nudges,
+        onboarding,
+        receiver,
+        reports,
         rewards,
         sockets,
+        tenants,
         viewers,
-        views,
     )
 
     app.config["SOCK_SERVER_OPTIONS"] = sockets.server_options(
         app.config["STREAM_HEARTBEAT_SECONDS"]
     )
+    inspector.init_app(app)
     app.register_blueprint(bp)

@@ -4,22 +4,15 @@ import json
 import math
 import time
 
-from flask import current_app, request
+from flask import request
 
 from ..clock import MAX_ADVANCE_SECONDS, MAX_OFFSET_SECONDS
 from ..errors import ApiError
+from ..http.current import runtime
 from ..openapi.declare import ADMIN, declare
-from ..outgoing import timeline
-from ..store import settings
+from ..outgoing import advance
 from . import bp, viewer_allowed
-
-
-def _store():
-    return current_app.extensions["sandbox.store"]
-
-
-def _clock():
-    return current_app.extensions["sandbox.clock"]
+from .common import engine
 
 
 @bp.get("/clock")
@@ -27,7 +20,7 @@ def _clock():
 @declare("The clock", "admin", ADMIN, "Clock", errors=(401,))
 def clock_state():
     """Show the clock: real, or virtual with its offset."""
-    return _clock().describe()
+    return runtime().clock.describe()
 
 
 @bp.post("/clock/advance")
@@ -43,7 +36,7 @@ def clock_state():
 )
 def clock_advance():
     """Move the virtual clock forward (test mode only): {"seconds": N}."""
-    clock = _clock()
+    clock = runtime().clock
     if not clock.virtual:
         raise ApiError(
             409,
@@ -60,13 +53,12 @@ def clock_advance():
             "bad_seconds",
             limits=_CLOCK_LIMITS,
         )
-    from .deliveries import engine  # the outgoing room: due requests are sent on the way
 
     try:
         # Stops at every retry and end-of-day run on the way, each at its own time, and
         # returns once everything that became due was attempted (the request path adopted
         # the shared clock state first).
-        ran = timeline.advance(engine(), seconds, lambda: settings.save_clock(_store(), clock))
+        ran = advance.advance(engine(), seconds, runtime().save_clock)
     except ValueError as exc:
         raise ApiError(400, str(exc), "bad_seconds", limits=_CLOCK_LIMITS) from exc
     return {**clock.describe(), "deliveries": ran}

@@ -1,25 +1,17 @@
 """Nudges on the admin surface: import definitions, list them, see every nudge's life, send one."""
 
-from flask import current_app, request
+from flask import request
 
 from ..domain.nudges import definitions, life
 from ..domain.rewards.sheet import XLSX
 from ..errors import ApiError
 from ..http.body import request_json_body
+from ..http.current import runtime
 from ..openapi.declare import ADMIN, declare, param
-from ..store import CoreWrite
 from . import bp, viewer_allowed
-from .views import _masker, in_scope, invalid_sheet, scope, tenant_or_404
+from .common import in_scope, invalid_sheet, not_found, scope, tenant_or_404, whole_number
 
 REF = [param("ref", "path", True)]
-
-
-def _store():
-    return current_app.extensions["sandbox.store"]
-
-
-def _clock():
-    return current_app.extensions["sandbox.clock"]
 
 
 @bp.post("/tenants/<ref>/nudges/import")
@@ -41,7 +33,9 @@ def import_nudges(ref):
     if errors:
         raise invalid_sheet(errors)
     if not dry:
-        _store().write(definitions.store_write(tenant["id"], found, _clock().isoformat()))
+        runtime().store.write(
+            definitions.store_write(tenant["id"], found, runtime().clock.isoformat())
+        )
     shown = [definitions.view({**d, "channels": d["channels"]}) for d in found]
     return {"nudges": shown, "imported": not dry}
 
@@ -58,7 +52,7 @@ def import_nudges(ref):
 )
 def list_definitions(ref):
     """List the tenant's nudge definitions: trigger, audience, content, channels, timing."""
-    found = definitions.of_tenant(_store(), tenant_or_404(ref)["id"])
+    found = definitions.of_tenant(runtime().store, tenant_or_404(ref)["id"])
     return {"nudges": [definitions.view(d) for d in found]}
 
 
@@ -79,26 +73,15 @@ def list_definitions(ref):
 )
 def list_nudges():
     """List nudges with their state and the time of each step."""
-    where, params = [], []
     tenant = request.args.get("tenant") or scope()
-    if tenant:
-        where.append("tenant_id = ?")
-        params.append(tenant_or_404(tenant)["id"])
-    if request.args.get("user"):
-        where.append("user_id = ?")
-        params.append(request.args["user"][:256])
+    tenant_id = tenant_or_404(tenant)["id"] if tenant else None
     state = request.args.get("state", "")
-    if state:
-        if state not in life.STATES:
-            raise ApiError(400, f"state must be one of {', '.join(life.STATES)}", "bad_state")
-        where.append("state = ?")
-        params.append(state)
-    raw = request.args.get("limit", "") or "100"
-    if not raw.isdigit() or not 1 <= int(raw) <= 500:
-        raise ApiError(400, "limit must be a whole number from 1 to 500", "bad_limit")
-    sql = "SELECT * FROM nudge_log" + (" WHERE " + " AND ".join(where) if where else "")
-    rows = _store().all(sql + " ORDER BY created_at DESC, rowid DESC LIMIT ?", (*params, int(raw)))
-    return _masker().json({"nudges": [life.view(r) for r in rows]})
+    if state and state not in life.STATES:
+        raise ApiError(400, f"state must be one of {', '.join(life.STATES)}", "bad_state")
+    limit = whole_number("limit", 100, 1, 500) if request.args.get("limit") else 100
+    user = request.args.get("user", "")[:256]
+    rows = life.search(runtime().store, tenant_id, user, state, limit)
+    return runtime().masker().json({"nudges": [life.view(r) for r in rows]})
 
 
 @bp.get("/nudges/<nudge_id>")
@@ -114,10 +97,10 @@ def list_nudges():
 )
 def show_nudge(nudge_id):
     """Show one nudge's life."""
-    row = _store().one("SELECT * FROM nudge_log WHERE nudge_id = ?", (nudge_id,))
+    row = life.get(runtime().store, nudge_id)
     if row is None or not in_scope(row["tenant_id"]):
-        raise ApiError(404, f"No nudge {nudge_id!r}", "nudge_not_found", "GET /_sandbox/nudges")
-    return _masker().json(life.view(row))
+        raise not_found("nudge", nudge_id, "nudge_not_found", "List them: GET /_sandbox/nudges")
+    return runtime().masker().json(life.view(row))
 
 
 SEND_TYPES = {
@@ -150,7 +133,7 @@ SEND_TYPES = {
 def send_nudge(ref):
     """Make and release a nudge for a user: {userId, title, body, ...} -> {nudgeId}."""
     tenant = tenant_or_404(ref)
-    if not _clock().virtual:
+    if not runtime().clock.virtual:
         raise ApiError(
             409,
             "Sending nudges on demand needs test mode",
@@ -193,11 +176,7 @@ def send_nudge(ref):
             "button": (body.get("button") or "")[:200],
         },
     }
-    clock = _clock()
+    clock = runtime().clock
     now, now_iso = clock.time(), clock.isoformat()
-    nudge_id = _store().write(
-        CoreWrite(
-            lambda conn: life.create(conn, tenant["id"], user_id, d, "manual", None, now, now_iso)
-        )
-    )
+    nudge_id = runtime().store.write(life.create_write(tenant["id"], user_id, d, now, now_iso))
     return {"nudgeId": nudge_id}

@@ -8,19 +8,12 @@ from ..domain.rewards import importer, odds, plays, rules
 from ..domain.rewards.sheet import XLSX
 from ..errors import ApiError
 from ..http.body import request_json_body
+from ..http.current import runtime
 from ..openapi.declare import ADMIN, declare, param
 from . import bp, viewer_allowed
-from .views import invalid_sheet, tenant_or_404
+from .common import invalid_sheet, tenant_or_404
 
 MAX_PLAYS = 1000  # per request: a test asks for a few hundred at most
-
-
-def _store():
-    return current_app.extensions["sandbox.store"]
-
-
-def _now() -> str:
-    return current_app.extensions["sandbox.clock"].isoformat()
 
 
 @bp.post("/tenants/<ref>/campaigns/import")
@@ -40,12 +33,14 @@ def import_sheet(ref):
     dry = request.args.get("dryRun", "").strip().lower() in ("1", "true", "yes")
     pools = Path(current_app.config["FIXTURES_DIR"]) / "pools"
     found, errors = importer.check(
-        _store(), tenant["id"], request.get_data(), request.content_type or "", pools
+        runtime().store, tenant["id"], request.get_data(), request.content_type or "", pools
     )
     if errors:
         raise invalid_sheet(errors)
     if not dry:
-        _store().write(importer.import_campaigns(tenant["id"], found, _now()))
+        runtime().store.write(
+            importer.import_campaigns(tenant["id"], found, runtime().clock.isoformat())
+        )
     return {"campaigns": importer.view(found), "imported": not dry}
 
 
@@ -61,7 +56,7 @@ def import_sheet(ref):
 )
 def list_campaigns(ref):
     """List the tenant's sheet campaigns with each variant's chance, stock and wins."""
-    return {"campaigns": odds.summary(_store(), tenant_or_404(ref)["id"])}
+    return {"campaigns": odds.summary(runtime().store, tenant_or_404(ref)["id"])}
 
 
 @bp.post("/tenants/<ref>/plays")
@@ -79,7 +74,7 @@ def list_campaigns(ref):
 def play(ref):
     """Draw `count` times for the user (test mode only); answer every draw, explained."""
     tenant = tenant_or_404(ref)
-    if not current_app.extensions["sandbox.clock"].virtual:
+    if not runtime().clock.virtual:
         raise ApiError(
             409,
             "Plays on demand need test mode",
@@ -102,7 +97,9 @@ def play(ref):
     seed = current_app.config["SEED"]
     results = []
     for _ in range(count):
-        result = _store().write(plays.play(tenant, campaign_id, user_id, seed, _now()))
+        result = runtime().store.write(
+            plays.play(tenant, campaign_id, user_id, seed, runtime().clock.isoformat())
+        )
         if result is None:
             raise ApiError(
                 404,
@@ -132,7 +129,7 @@ def play(ref):
 def campaign_draws(ref, campaign_id):
     """Show a campaign's draws with their rolls, and the counts per variant beside the odds."""
     tenant = tenant_or_404(ref)
-    if not odds.summary(_store(), tenant["id"], campaign_id):
+    if not odds.summary(runtime().store, tenant["id"], campaign_id):
         raise ApiError(
             404,
             f"No sheet campaign {campaign_id!r}",
@@ -142,7 +139,7 @@ def campaign_draws(ref, campaign_id):
     raw = request.args.get("limit", "100")
     if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= 1000):
         raise ApiError(400, "limit must be a whole number from 1 to 1000", "bad_limit")
-    return odds.draws(_store(), tenant["id"], campaign_id, int(raw))
+    return odds.draws(runtime().store, tenant["id"], campaign_id, int(raw))
 
 
 @bp.get("/tenants/<ref>/explain")
@@ -180,7 +177,7 @@ def explain(ref):
     campaign = next(
         (
             c
-            for c in rules.sheet_campaigns(_store(), tenant["id"])
+            for c in rules.sheet_campaigns(runtime().store, tenant["id"])
             if c["campaign_id"] == campaign_id
         ),
         None,
@@ -192,4 +189,4 @@ def explain(ref):
             "campaign_not_found",
             "List them: GET /_sandbox/tenants/<ref>/campaigns.",
         )
-    return rules.explain(_store(), tenant["id"], user_id, campaign)
+    return rules.explain(runtime().store, tenant["id"], user_id, campaign)

@@ -5,10 +5,11 @@ against the worker's cap (a JSON 503 with Retry-After past it, before the handsh
 is pinged every heartbeat, and is closed with 1001 when the sandbox shuts down.
 """
 
-from flask import current_app, g, request
+from flask import g, request
 from flask_sock import Sock
 from simple_websocket import ConnectionClosed
 
+from ..http.current import runtime
 from ..http.streams import open_stream
 from . import bp
 
@@ -17,15 +18,11 @@ MAX_MESSAGE_BYTES = 64 * 1024  # a larger message closes the socket with 1009
 SOCKET_ENDPOINTS = {"admin.ws_echo"}
 
 
-def _runtime():
-    return current_app.extensions["sandbox.runtime"]
-
-
 @bp.before_request
 def reserve_stream():
     """Take a stream slot before the handshake, so that a refusal is a plain JSON 503."""
     if request.endpoint in SOCKET_ENDPOINTS:
-        g.sandbox_stream = open_stream(_runtime(), "ws")
+        g.sandbox_stream = open_stream(runtime(), "ws")
 
 
 @bp.teardown_request

@@ -8,15 +8,12 @@ from ..config import public_url
 from ..domain import viewer_tokens
 from ..errors import ApiError
 from ..http.body import request_json_body
+from ..http.current import runtime
 from ..openapi.declare import ADMIN, declare, param
 from . import bp
-from .views import tenant_or_404
+from .common import tenant_or_404
 
 REF = [param("ref", "path", True)]
-
-
-def _store():
-    return current_app.extensions["sandbox.store"]
 
 
 @bp.post("/tenants/<ref>/viewer-tokens")
@@ -45,9 +42,9 @@ def make_viewer_token(ref):
         )
     note = body.get("note")
     made, write = viewer_tokens.issue(
-        _store(), tenant["id"], time.time(), float(ttl), note[:200] if note else None
+        runtime().store, tenant["id"], time.time(), float(ttl), note[:200] if note else None
     )
-    _store().write(write)
+    runtime().store.write(write)
     base = public_url(current_app.config)
     return {**made, "inspector": f"{base}/_sandbox/inspector?token={made['token']}"}
 
@@ -63,7 +60,7 @@ def make_viewer_token(ref):
 )
 def list_viewer_tokens(ref):
     """List the tenant's viewer tokens, newest first."""
-    return {"viewerTokens": viewer_tokens.listed(_store(), tenant_or_404(ref)["id"])}
+    return {"viewerTokens": viewer_tokens.listed(runtime().store, tenant_or_404(ref)["id"])}
 
 
 @bp.delete("/viewer-tokens/<token_id>")
@@ -78,12 +75,12 @@ def list_viewer_tokens(ref):
 )
 def revoke_viewer_token(token_id):
     """Revoke one viewer token by its id."""
-    if not viewer_tokens.exists(_store(), token_id):
+    if not viewer_tokens.exists(runtime().store, token_id):
         raise ApiError(
             404,
             f"No viewer token {token_id!r}",
             "viewer_token_not_found",
             "List them with GET /_sandbox/tenants/<ref>/viewer-tokens.",
         )
-    revoked = _store().write(viewer_tokens.revoke(token_id, time.time()))
+    revoked = runtime().store.write(viewer_tokens.revoke(token_id, time.time()))
     return {"tokenId": token_id, "revoked": bool(revoked)}

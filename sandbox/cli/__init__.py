@@ -78,9 +78,8 @@ def tenants_create(name, region, timezone, reward_webhook, nudge_webhook, empty)
 @with_appcontext
 def tenants_list(as_json):
     """List tenants: id, name, region, writeKey."""
-    from ..admin.views import tenant_view
 
-    rows = [tenant_view(t) for t in tenants_mod.list_tenants(common.store())]
+    rows = [tenants_mod.public_view(t) for t in tenants_mod.list_tenants(common.store())]
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
@@ -94,12 +93,11 @@ def tenants_list(as_json):
 @with_appcontext
 def tenants_show(ref, reveal):
     """Show one tenant (by id, name or writeKey); secrets masked unless --reveal."""
-    from ..admin.views import tenant_view
 
     t = tenants_mod.get_tenant(common.store(), ref)
     if t is None:
         raise click.ClickException(f"no tenant {ref!r}; see `tenants list`")
-    click.echo(json.dumps(tenant_view(t, reveal), indent=2))
+    click.echo(json.dumps(tenants_mod.public_view(t, reveal), indent=2))
 
 
 @tenants_group.command("rotate-key")

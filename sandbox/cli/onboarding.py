@@ -21,7 +21,7 @@ secrets_group = AppGroup("secrets", help="Exchange a tenant's secrets under GPG,
 @with_appcontext
 def conformance_command(tenant, junit_path, url):
     """Run the receiver conformance kit; exit 1 if the receiver fails a case."""
-    from ..outgoing import conformance
+    from ..onboarding import conformance
 
     t = common.tenant(tenant)
     target = url or t.get("reward_webhook_url")
@@ -63,7 +63,7 @@ def conformance_command(tenant, junit_path, url):
 @with_appcontext
 def readiness_command(tenant, fmt, encrypt_to, output):
     """Print or save the tenant's readiness report."""
-    from ..inspector import readiness
+    from ..onboarding import readiness
     from ..outgoing import gpg
 
     t = common.tenant(tenant)
@@ -130,7 +130,7 @@ def secrets_import(tenant, message_file, show):
     """
     from ..masking import mask
     from ..outgoing import gpg
-    from ..store import CachedWrite
+    from ..domain import tenants
 
     t = common.tenant(tenant)
     try:
@@ -147,13 +147,7 @@ def secrets_import(tenant, message_file, show):
         or any(c.isspace() for c in secret)
     ):
         raise click.ClickException("the message holds no webhook secret of 16-200 characters")
-    common.store().write(
-        CachedWrite(
-            lambda conn: conn.execute(
-                "UPDATE tenants SET webhook_secret = ? WHERE id = ?", (secret, t["id"])
-            )
-        )
-    )
+    common.store().write(tenants.set_webhook_secret(t["id"], secret))
     shown = secret if show else mask(secret)
     click.echo(f"{t['name']}'s webhook secret is now {shown}")
 

@@ -170,8 +170,8 @@ def reports_get(report_id, fmt, output):
 @with_appcontext
 def tenants_set(ref, **opts):
     """Change a tenant's webhook URLs, timezone, retry schedule, signing or GPG key."""
-    from ..admin.deliveries import settings_view
     from ..outgoing import configure
+    from ..outgoing.configure import settings_view
 
     body, delivery = {}, {}
     for opt, field in (

@@ -122,7 +122,7 @@ def received_command(event_id, user, event_name, tenant, since, until, before, a
 @with_appcontext
 def tail_command(tenant, user, status, kinds, cursor, backfill, as_json, once):
     """Stream requests, draws and outgoing attempts as they are recorded (as `stripe logs tail`)."""
-    from ..inspector import feed
+    from ..journal import feed
     from ..journal import filters as journal_filters
 
     store = current_app.extensions["sandbox.store"]

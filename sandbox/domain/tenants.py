@@ -5,6 +5,7 @@ import secrets
 import uuid
 from pathlib import Path
 
+from ..masking import mask, mask_url
 from ..store import CachedWrite, Store
 from ..store.writes import Bundle
 from . import catalog
@@ -181,3 +182,25 @@ def seed_from_fixtures(store: Store, fixtures_dir: str | Path, now: str) -> tupl
         )
     )
     return created, Bundle(writes)
+
+
+def public_view(t: dict, reveal: bool = False) -> dict:
+    """Return a tenant for display: writeKey shown, other secrets masked unless revealed."""
+    view = {k: t[k] for k in PUBLIC_FIELDS}
+    view["writeKey"] = t["write_key"]
+    for key, col in (("jwtSecret", "jwt_secret"), ("webhookSecret", "webhook_secret")):
+        view[key] = t[col] if reveal else mask(t[col])
+    if not reveal:  # a webhook URL may carry a password or a key of the partner's
+        for key in ("reward_webhook_url", "nudge_webhook_url"):
+            if key in view:
+                view[key] = mask_url(view[key])
+    return view
+
+
+def set_webhook_secret(tenant_id: str, secret: str) -> CachedWrite:
+    """Return the write that replaces a tenant's webhook secret (imported from the partner)."""
+    return CachedWrite(
+        lambda conn: conn.execute(
+            "UPDATE tenants SET webhook_secret = ? WHERE id = ?", (secret, tenant_id)
+        )
+    )

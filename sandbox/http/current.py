@@ -1,9 +1,15 @@
-"""The current request's Call and the base URL of links, for every surface's views."""
+"""What every surface's views read: the runtime (store, clock, config, masker), the current
+request's Call and the base URL of links."""
 
 from flask import current_app, g, request
 
 from ..config import public_url
-from .path import Call
+from .path import Call, Runtime
+
+
+def runtime() -> Runtime:
+    """Return the app's runtime: its store, clock, config, streams and masker."""
+    return current_app.extensions["sandbox.runtime"]
 
 
 def call() -> Call:

@@ -35,10 +35,21 @@ _NOT_HEADER_SAFE = re.compile(r"[^\x20-\x7e]")
 class Runtime:
     """What every request needs from the app, read once when the app is made."""
 
-    __slots__ = ("store", "clock", "config", "admin_token", "body_max", "body_limit", "streams")
+    __slots__ = (
+        "store",
+        "clock",
+        "config",
+        "admin_token",
+        "body_max",
+        "body_limit",
+        "streams",
+        "started",
+    )
 
     def __init__(self, store, clock, config: dict, streams: Hub):
         self.store, self.clock, self.config, self.streams = store, clock, config, streams
+        # Uptime is about this process, not domain time: the real monotonic clock.
+        self.started = time.monotonic()
         self.admin_token = config["ADMIN_TOKEN"]
         self.body_max = config["BODY_MAX"]  # what the journal keeps of a body
         self.body_limit = config["BODY_MAX_BYTES"]  # what a request may send
@@ -51,6 +62,10 @@ class Runtime:
         return self.store.cached(
             ("masker",), lambda: Masker([self.admin_token, *tenants.known_secrets(self.store)])
         )
+
+    def save_clock(self) -> None:
+        """Store the virtual clock's state for every other process (after a move)."""
+        settings.save_clock(self.store, self.clock)
 
     def sync_clock(self) -> None:
         """Adopt the virtual clock's shared state: another worker may have moved it."""

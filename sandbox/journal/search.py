@@ -208,3 +208,17 @@ def count(store: Store, tenant_id: str | None = None) -> int:
         return 0
     sql = " + ".join(f"(SELECT count(*) FROM {shard}.journal {where})" for shard in shards)
     return store.journal_one(f"SELECT {sql} AS n", params * len(shards))["n"]
+
+
+def raw_entry(store: Store, request_id: str) -> dict | None:
+    """Return a journal entry as stored: the headers and body bytes as they arrived."""
+    row = store.journal_one("SELECT * FROM journal WHERE request_id = ?", (request_id,))
+    if row is None:
+        return None
+    row["headers"] = loads(row["headers"], {}) or {}
+    row["checks"] = loads(row["checks"], []) or []
+    row["response_headers"] = loads(row.get("response_headers"), {}) or {}
+    body = row["body"]
+    row["body"] = body.encode() if isinstance(body, str) else (body or b"")
+    row["truncated"] = (row["body_size"] or 0) > len(row["body"])
+    return row

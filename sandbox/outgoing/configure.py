@@ -6,9 +6,9 @@ held for want of it.
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ..domain import outbox
+from ..domain import outbox, tenants
 from ..store import CachedWrite, dumps, loads
-from . import gpg, schedule, settings
+from . import delivery_settings, gpg, schedule
 
 URL_FIELDS = {"rewardWebhookUrl": "reward_webhook", "nudgeWebhookUrl": "nudge_webhook"}
 FIELDS = (*URL_FIELDS, "timezone", "delivery", "gpgPublicKey")
@@ -47,7 +47,7 @@ def check(body: dict) -> tuple[dict, list[str]]:
         if not isinstance(body["delivery"], dict):
             problems.append("delivery must be an object of settings")
         else:
-            found, wrong = settings.check(body["delivery"])
+            found, wrong = delivery_settings.check(body["delivery"])
             changes["delivery"], problems = found, problems + wrong
     if "gpgPublicKey" in body:
         key = body["gpgPublicKey"]
@@ -100,10 +100,15 @@ def apply(tenant_id: str, changes: dict, now: str) -> CachedWrite:
 
 def view(tenant: dict) -> dict:
     """Return a tenant's delivery configuration for display (the GPG key by fingerprint)."""
-    s = settings.of(tenant)
+    s = delivery_settings.of(tenant)
     shown = {k: v for k, v in s.items() if k != "gpgPublicKey"}
     return {
         **shown,
         "schedule": schedule.describe(s),
         "reportsEncrypted": bool(s["gpgPublicKey"]),
     }
+
+
+def settings_view(tenant: dict) -> dict:
+    """Return a tenant with its delivery configuration (secrets masked)."""
+    return {**tenants.public_view(tenant), "delivery": view(tenant)}

@@ -10,14 +10,16 @@ from datetime import datetime, timedelta
 
 from ..domain import outbox, tenants
 from ..store import CoreWrite, Store
-from . import gpg, report, settings
+from . import delivery_settings, gpg, report
 
 log = logging.getLogger(__name__)
 
 
 def _at(tenant: dict, s: dict, day) -> float:
     hour, minute = (int(p) for p in s["endOfDay"].split(":"))
-    local = datetime(day.year, day.month, day.day, hour, minute, tzinfo=settings.zone(tenant))
+    local = datetime(
+        day.year, day.month, day.day, hour, minute, tzinfo=delivery_settings.zone(tenant)
+    )
     return local.timestamp()
 
 
@@ -31,8 +33,8 @@ def _done(store: Store, tenant_id: str, local_date: str) -> bool:
 
 def next_run(store: Store, tenant: dict, now: float) -> tuple[float, str]:
     """Return (when, local date) of the tenant's next end-of-day run on the sandbox clock."""
-    s = settings.of(tenant)
-    today = datetime.fromtimestamp(now, settings.zone(tenant)).date()
+    s = delivery_settings.of(tenant)
+    today = datetime.fromtimestamp(now, delivery_settings.zone(tenant)).date()
     if not _done(store, tenant["id"], today.isoformat()):
         return _at(tenant, s, today), today.isoformat()
     tomorrow = today + timedelta(days=1)
@@ -119,7 +121,7 @@ def _finish(engine, tenant: dict, local_date: str, ids: list[int]) -> dict:
     if still:
         urls = {k: tenant.get(c) for k, c in outbox.URL_COLUMNS.items()}
         rows = report.rows_of(still, urls)
-        key = settings.of(tenant)["gpgPublicKey"]
+        key = delivery_settings.of(tenant)["gpgPublicKey"]
         try:
             report_id, write = report.build(tenant, key, rows, local_date, engine.clock.isoformat())
         except gpg.GpgError as exc:  # gpg gone since the key was accepted: say so, keep it

@@ -14,7 +14,7 @@ from ..domain import outbox, tenants
 from ..domain.nudges import life
 from ..masking import mask
 from ..store import CoreWrite, Store, dumps, loads
-from . import attempts, coupons, schedule, send, settings, signing
+from . import attempts, coupons, delivery_settings, schedule, send, signing
 
 # Leases outlive an attempt (connect + read timeouts) by this margin: a row claimed by a
 # process that died goes again this soon after its timeouts.
@@ -145,7 +145,7 @@ class Engine:
         tenant = tenants.fresh(self.store, row["tenant_id"])
         if tenant is None:
             return self._hold(row, "its tenant was deleted")
-        s = settings.of(tenant)
+        s = delivery_settings.of(tenant)
         kind = row["kind"]
         column = outbox.URL_COLUMNS.get(kind)
         target = url or row["url"] or (tenant.get(column) if column else None)
@@ -249,7 +249,7 @@ class Engine:
 def _lease(conn, tenant_id: str) -> float:
     """Return how long a claim of this tenant's rows lasts, read on the claim's transaction."""
     row = conn.execute("SELECT delivery FROM tenants WHERE id = ?", (tenant_id,)).fetchone()
-    s = settings.of({"delivery": row[0] if row else None})
+    s = delivery_settings.of({"delivery": row[0] if row else None})
     return s["connectTimeout"] + s["readTimeout"] + LEASE_MARGIN
 
 

@@ -10,7 +10,7 @@ import json
 import secrets
 
 from ..masking import csv_cell
-from ..store import CoreWrite, loads
+from ..store import CoreWrite, Store, loads
 from . import gpg
 
 FIELDS = ("deliveryId", "kind", "rewardId", "userId", "url", "attempts", "lastError", "createdAt")
@@ -92,3 +92,16 @@ def view(r: dict) -> dict:
 def parsed(r: dict) -> list | None:
     """Return a clear report's rows (None when encrypted)."""
     return None if r["encrypted"] else loads(r["json"], {}).get("rows")
+
+
+def newest(store: Store, tenant_id: str | None = None, limit: int = 500) -> list[dict]:
+    """Return the reports (of one tenant), newest first."""
+    where, params = ("tenant_id = ?", (tenant_id,)) if tenant_id else ("1", ())
+    return store.all(
+        f"SELECT * FROM reports WHERE {where} ORDER BY created_at DESC LIMIT ?", (*params, limit)
+    )
+
+
+def get(store: Store, report_id: str) -> dict | None:
+    """Return one report as stored, or None."""
+    return store.one("SELECT * FROM reports WHERE report_id = ?", (report_id,))

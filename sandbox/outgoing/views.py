@@ -3,7 +3,7 @@
 from ..domain import outbox
 from ..masking import mask_url
 from ..store import Store, loads
-from . import schedule, settings
+from . import delivery_settings, schedule
 
 STATUSES = ("queued", "retrying", "delivered", "failed", "disabled", "held")
 FILTERS = {"tenant": "tenant_id", "status": "status", "kind": "kind", "user": "user_id"}
@@ -77,7 +77,7 @@ def get(store: Store, delivery_id: str) -> dict | None:
         **delivery(row),
         "url": mask_url(target),
         "urlFrom": "delivery" if row["url"] else ("tenant" if target else None),
-        "schedule": schedule.describe(settings.of(tenant)),
+        "schedule": schedule.describe(delivery_settings.of(tenant)),
         "attemptList": [attempt(a) for a in tried],
     }
 
@@ -108,3 +108,16 @@ def failed_page(store: Store, tenant_id: str, page: int, limit: int) -> dict:
         "limit": limit,
         "total": total,
     }
+
+
+def failed_ids(store: Store, tenant_id: str | None = None, limit: int = 10_000) -> list[str]:
+    """Return the ids of the dead letters (of one tenant), oldest first."""
+    where, params = (
+        ("status = 'failed' AND tenant_id = ?", (tenant_id,))
+        if tenant_id
+        else ("status = 'failed'", ())
+    )
+    rows = store.all(
+        f"SELECT delivery_id FROM outbox WHERE {where} ORDER BY id LIMIT ?", (*params, limit)
+    )
+    return [r["delivery_id"] for r in rows]

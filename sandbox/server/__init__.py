@@ -43,11 +43,11 @@ def banner(app: Flask, server: str) -> str:
 
 def _onboarding(app: Flask, tenant: dict) -> str:
     """Return which onboarding steps a tenant has done, in a few words."""
-    from ..domain import onboarding
-    from ..outgoing import settings
+    from ..onboarding import checklist
+    from ..outgoing import delivery_settings
 
     store, clock = app.extensions["sandbox.store"], app.extensions["sandbox.clock"]
-    result = onboarding.checklist(store, tenant, settings.zone(tenant), clock.time())
+    result = checklist.of(store, tenant, delivery_settings.zone(tenant), clock.time())
     done = [s["name"].lower() for s in result["steps"] if s["done"]]
     if result["ready"]:
         return "ready (all four steps done)"

@@ -175,6 +175,12 @@ class Store:
         conn = self._conn(journal=True)
         return marks.read(conn, tenant_id, self._local.shards.schemas)
 
+    def write_problem(self) -> str | None:
+        """Return why this store cannot commit now (full disk, read-only folder), or None."""
+        from .health import write_problem
+
+        return write_problem(self.data_dir, self.writer.failures)
+
     def cached(self, key, fn, ttl: float = 1.0):
         """Return fn() memoised for `ttl` seconds in this process (for rarely changing rows).
 

@@ -237,3 +237,24 @@ def view(r: dict) -> dict:
         "push": loads(r["push"], None),
         "deliveryId": r["delivery_id"],
     }
+
+
+def search(store: Store, tenant_id: str | None, user_id: str | None, state: str | None, limit: int):
+    """Return nudges newest first, filtered by tenant, user and state."""
+    where, params = [], []
+    for col, value in (("tenant_id", tenant_id), ("user_id", user_id), ("state", state)):
+        if value:
+            where.append(f"{col} = ?")
+            params.append(value)
+    sql = "SELECT * FROM nudge_log" + (" WHERE " + " AND ".join(where) if where else "")
+    return store.all(sql + " ORDER BY created_at DESC, rowid DESC LIMIT ?", (*params, limit))
+
+
+def get(store: Store, nudge_id: str) -> dict | None:
+    """Return one nudge as stored, or None."""
+    return store.one("SELECT * FROM nudge_log WHERE nudge_id = ?", (nudge_id,))
+
+
+def create_write(tenant_id: str, user_id: str, d: dict, now: float, now_iso: str) -> CoreWrite:
+    """Return the write that creates a nudge sent by hand (its id is the write's result)."""
+    return CoreWrite(lambda conn: create(conn, tenant_id, user_id, d, "manual", None, now, now_iso))

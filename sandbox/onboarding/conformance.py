@@ -20,8 +20,8 @@ import secrets
 import time
 from xml.sax.saxutils import escape, quoteattr
 
-from ..store import CoreWrite, dumps, marks
-from . import send, settings, signing
+from ..outgoing import delivery_settings, send, signing
+from ..store import CoreWrite, Store, dumps, loads, marks
 
 STALE_SECONDS = 600
 
@@ -48,7 +48,7 @@ class Kit:
 
     def __init__(self, tenant: dict, url: str, now: float):
         self.tenant, self.url, self.now = tenant, url, now
-        self.s = settings.of(tenant)
+        self.s = delivery_settings.of(tenant)
         self.session = send.session()
 
     def post(self, payload: dict, body: bytes | None = None, sign=None, read=None, stamp=None):
@@ -294,3 +294,18 @@ def junit(tenant_name: str, results: list[dict]) -> str:
         f"<testsuite name={quoteattr('webhook receiver of ' + tenant_name)} "
         f'tests="{len(results)}" failures="{failures}">\n' + "\n".join(cases) + "\n</testsuite>\n"
     )
+
+
+def get_run(store: Store, run_id: str) -> dict | None:
+    """Return a kept run of the kit as the admin API shows it (with its tenant id), or None."""
+    row = store.one("SELECT * FROM conformance_runs WHERE run_id = ?", (run_id,))
+    if row is None:
+        return None
+    return {
+        "runId": row["run_id"],
+        "tenantId": row["tenant_id"],
+        "at": row["at"],
+        "url": row["url"],
+        "passed": bool(row["passed"]),
+        "results": loads(row["results"], []),
+    }

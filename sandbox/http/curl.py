@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl
 from ..auth import tokens
 from ..domain import tenants, users
 from ..masking import Masker
-from ..store import Store, loads
+from ..store import Store
 
 SKIPPED = ("host", "content-length", "connection", "transfer-encoding", "accept-encoding")
 KEY_HEADER = "x-api-key"
@@ -25,19 +25,6 @@ KEY_LOOKALIKES = (
     "x-write-key",
     "writekey",
 )
-
-
-def raw_entry(store: Store, request_id: str) -> dict | None:
-    """Return a journal entry as stored: the headers and body bytes as they arrived."""
-    row = store.journal_one("SELECT * FROM journal WHERE request_id = ?", (request_id,))
-    if row is None:
-        return None
-    row["headers"] = loads(row["headers"], {}) or {}
-    row["checks"] = loads(row["checks"], []) or []
-    body = row["body"]
-    row["body"] = body.encode() if isinstance(body, str) else (body or b"")
-    row["truncated"] = (row["body_size"] or 0) > len(row["body"])
-    return row
 
 
 def command(entry: dict, base_url: str, masker: Masker | None) -> str:

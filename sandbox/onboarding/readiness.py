@@ -1,14 +1,14 @@
 """The readiness report: the checklist, the conformance kit's last run, the failed deliveries and
 the open problems of a tenant, as JSON, Markdown or an HTML page."""
 
-from ..domain import onboarding
-from ..outgoing import settings
+from ..outgoing import delivery_settings
 from ..store import Store, loads
+from . import checklist
 
 
 def build(store: Store, tenant: dict, now: float, at: str) -> dict:
     """Return the report's content."""
-    checklist = onboarding.checklist(store, tenant, settings.zone(tenant), now)
+    steps = checklist.of(store, tenant, delivery_settings.zone(tenant), now)
     run = store.one(
         "SELECT run_id, at, url, passed, results FROM conformance_runs WHERE tenant_id = ? "
         "ORDER BY at DESC LIMIT 1",
@@ -40,8 +40,8 @@ def build(store: Store, tenant: dict, now: float, at: str) -> dict:
         "tenant": tenant["name"],
         "tenantId": tenant["id"],
         "generatedAt": at,
-        "ready": checklist["ready"],
-        "checklist": checklist,
+        "ready": steps["ready"],
+        "checklist": steps,
         "conformance": None
         if run is None
         else {

@@ -3,26 +3,18 @@ report (JSON, Markdown, HTML; optionally encrypted to the partner's key), the sa
 
 import json
 
-from flask import Response, current_app, render_template, request
+from flask import Response, render_template, request
 
-from ..admin import bp, viewer_allowed
-from ..admin.views import in_scope, tenant_or_404
-from ..domain import onboarding, tenants
+from ..domain import tenants
 from ..errors import ApiError
+from ..http.current import runtime
+from ..onboarding import checklist, conformance, readiness
 from ..openapi.declare import ADMIN, declare, param
-from ..outgoing import conformance, gpg, settings
-from ..store import loads
-from . import readiness
+from ..outgoing import delivery_settings, gpg
+from . import bp, viewer_allowed
+from .common import in_scope, not_found, tenant_or_404
 
 REF = [param("ref", "path", True)]
-
-
-def _store():
-    return current_app.extensions["sandbox.store"]
-
-
-def _clock():
-    return current_app.extensions["sandbox.clock"]
 
 
 @bp.get("/tenants/<ref>/onboarding")
@@ -37,8 +29,10 @@ def _clock():
 )
 def onboarding_checklist(ref):
     """Answer {steps: [{step, name, done, items: [...]}], businessDays, ready}."""
-    tenant = tenants.fresh(_store(), tenant_or_404(ref)["id"])
-    return onboarding.checklist(_store(), tenant, settings.zone(tenant), _clock().time())
+    tenant = tenants.fresh(runtime().store, tenant_or_404(ref)["id"])
+    return checklist.of(
+        runtime().store, tenant, delivery_settings.zone(tenant), runtime().clock.time()
+    )
 
 
 @bp.post("/tenants/<ref>/conformance")
@@ -53,7 +47,7 @@ def onboarding_checklist(ref):
 )
 def run_conformance(ref):
     """Run every case; keep the run with the tenant; answer the table (or JUnit XML)."""
-    tenant = tenants.fresh(_store(), tenant_or_404(ref)["id"])
+    tenant = tenants.fresh(runtime().store, tenant_or_404(ref)["id"])
     url = tenant.get("reward_webhook_url")
     if not url:
         raise ApiError(
@@ -62,9 +56,9 @@ def run_conformance(ref):
             "no_webhook_url",
             'Set it first: PATCH /_sandbox/tenants/<ref> {"rewardWebhookUrl": "https://..."}.',
         )
-    results = conformance.run(tenant, url, _clock().time())
-    run_id, write = conformance.store_run(tenant["id"], url, results, _clock().isoformat())
-    _store().write(write)
+    results = conformance.run(tenant, url, runtime().clock.time())
+    run_id, write = conformance.store_run(tenant["id"], url, results, runtime().clock.isoformat())
+    runtime().store.write(write)
     if request.args.get("format") == "junit":
         return Response(conformance.junit(tenant["name"], results), mimetype="application/xml")
     return {
@@ -92,11 +86,13 @@ def run_conformance(ref):
 )
 def readiness_report(ref):
     """Serve the report in the format asked, encrypted to the tenant's GPG key if asked."""
-    tenant = tenants.fresh(_store(), tenant_or_404(ref)["id"])
+    tenant = tenants.fresh(runtime().store, tenant_or_404(ref)["id"])
     fmt = request.args.get("format") or "json"
     if fmt not in ("json", "md", "html"):
         raise ApiError(400, "format must be json, md or html", "bad_format")
-    report = readiness.build(_store(), tenant, _clock().time(), _clock().isoformat())
+    report = readiness.build(
+        runtime().store, tenant, runtime().clock.time(), runtime().clock.isoformat()
+    )
     if fmt == "html":
         body, kind = render_template("inspector/readiness.html", r=report), "text/html"
     elif fmt == "md":
@@ -104,7 +100,7 @@ def readiness_report(ref):
     else:
         body, kind = json.dumps(report, indent=1, default=str), "application/json"
     if request.args.get("encrypt") == "true":
-        key = settings.of(tenant)["gpgPublicKey"]
+        key = delivery_settings.of(tenant)["gpgPublicKey"]
         if not key:
             raise ApiError(
                 409,
@@ -128,7 +124,7 @@ def readiness_report(ref):
 def sandbox_public_key():
     """Serve the sandbox's armored public key."""
     try:
-        fingerprint, armored = gpg.own_public_key(_store().data_dir)
+        fingerprint, armored = gpg.own_public_key(runtime().store.data_dir)
     except gpg.GpgError as exc:
         raise ApiError(503, str(exc), "gpg_unavailable") from exc
     return Response(armored, mimetype="text/plain", headers={"X-GPG-Fingerprint": fingerprint})
@@ -147,19 +143,12 @@ def sandbox_public_key():
 )
 def conformance_run(run_id):
     """Show a kept run of the kit."""
-    row = _store().one("SELECT * FROM conformance_runs WHERE run_id = ?", (run_id,))
-    if row is None or not in_scope(row["tenant_id"]):
-        raise ApiError(
-            404,
-            f"No conformance run {run_id!r}",
+    run = conformance.get_run(runtime().store, run_id)
+    if run is None or not in_scope(run["tenantId"]):
+        raise not_found(
+            "conformance run",
+            run_id,
             "conformance_run_not_found",
             "Run the kit: POST /_sandbox/tenants/<ref>/conformance.",
         )
-    return {
-        "runId": row["run_id"],
-        "tenantId": row["tenant_id"],
-        "at": row["at"],
-        "url": row["url"],
-        "passed": bool(row["passed"]),
-        "results": loads(row["results"], []),
-    }
+    return run

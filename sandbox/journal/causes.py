@@ -9,7 +9,7 @@ _VERDICT = re.compile(rf"(?:^|; ){_ONE}(?=; [^;:]+: (?:play granted|no play) \(|
 
 
 def _rules(entry: dict) -> list[dict]:
-    headers = loads(entry.get("response_headers"), {}) or {}
+    headers = entry.get("response_headers") or {}
     said = next((v for k, v in headers.items() if k.lower() == "x-sandbox-rewards"), "")
     steps = []
     # One "<campaign>: play granted|no play (<reason>)" per campaign; a reason may hold "; ".

@@ -12,12 +12,12 @@ from urllib.parse import urlsplit
 from flask import current_app, g, request
 from simple_websocket import ConnectionClosed
 
-from ..admin import bp, viewer_allowed
-from ..admin.sockets import SOCKET_ENDPOINTS, sock
-from ..admin.views import _masker, checked_filters
-from ..errors import ApiError
-from ..store import settings
-from . import fanout, feed
+from ...errors import ApiError
+from ...http.current import runtime
+from ...journal import fanout, feed
+from .. import bp, viewer_allowed
+from ..common import checked_filters
+from ..sockets import SOCKET_ENDPOINTS, sock
 
 POLL_SECONDS = 0.05
 TAIL_SECONDS = 0.02  # the shared tail reads this often (one read per process)
@@ -112,7 +112,7 @@ def feed_socket(ws):
     """Stream the feed to an inspector (see the module docstring)."""
     stream = g.pop("sandbox_stream")
     args = g.pop("feed_args")
-    store, masker = current_app.extensions["sandbox.store"], _masker()
+    store, masker = runtime().store, runtime().masker()
     kinds = args["kinds"]
 
     def filters():
@@ -138,7 +138,7 @@ def feed_socket(ws):
                             "cursor": cursor,
                         },
                     )
-            state = {"clock": settings.get(store, "virtual_clock"), "caught_up": False}
+            state = {"clock": feed.clock_state(store), "caught_up": False}
             while not stream.closing and ws.connected:
                 cursor = _from_store(ws, stream, store, cursor, args, kinds, masker, filters, state)
                 if cursor is None or not fanout.joinable(filters()):
@@ -151,7 +151,7 @@ def feed_socket(ws):
 def _clock_move(ws, store, kinds, cursor, state) -> None:
     if "clock" not in kinds:
         return
-    now_clock = settings.get(store, "virtual_clock")
+    now_clock = feed.clock_state(store)
     if now_clock != state["clock"]:
         state["clock"] = now_clock
         _send(ws, {"type": "batch", "items": [feed.clock_frame(now_clock)], "cursor": cursor})
@@ -199,7 +199,7 @@ def _from_store(ws, stream, store, cursor, args, kinds, masker, filters, state):
 
 def _from_tail(ws, stream, store, cursor, kinds, masker, filters, state):
     """Follow the process's shared tail from `cursor`; return the cursor when it cannot."""
-    tail = fanout.tail_for(store, current_app.extensions["sandbox.runtime"].masker, TAIL_SECONDS)
+    tail = fanout.tail_for(store, runtime().masker, TAIL_SECONDS)
     point = tail.join(cursor)
     if point is None:
         return cursor

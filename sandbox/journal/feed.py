@@ -13,7 +13,7 @@ from ..journal import search as journal
 from ..journal import tail
 from ..journal.filters import Filters
 from ..masking import Masker
-from ..store import Store, loads
+from ..store import Store, loads, settings
 
 PREFIX = "f1."
 KINDS = ("request", "draw", "attempt", "clock")
@@ -217,3 +217,8 @@ def backfill(
 def clock_frame(state) -> dict:
     """Return the frame of a clock move."""
     return {"kind": "clock", "id": "clock", "state": state}
+
+
+def clock_state(store: Store):
+    """Return the virtual clock's shared state as stored (a move shows as a change of it)."""
+    return settings.get(store, "virtual_clock")

@@ -185,7 +185,7 @@ def business_days(first: str | None, zone, now: float) -> int | None:
     return days
 
 
-def checklist(store: Store, tenant: dict, zone, now: float) -> dict:
+def of(store: Store, tenant: dict, zone, now: float) -> dict:
     """Return the tenant's checklist: steps with their items, business days, ready or not."""
     marked = store.marks(tenant["id"])
     refusal = _last_refusal(store, marked)

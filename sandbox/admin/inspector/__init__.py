@@ -1,8 +1,9 @@
-"""The live inspector: the feed (journal entries, draws, outgoing attempts, clock moves on one
-timeline), the page that shows it, exports, replay and the corrected cURL.
+"""The live inspector, a room of the admin surface: the page, its feed socket, exports, replay
+and the corrected cURL.
 
-feed.py, export.py and curl.py are plain functions over the store; views.py and socket.py
-put them on the admin surface (its token, a tenant viewer's, or the page's cookie).
+The record's read model (the feed, its fan-out, exports, the causal timeline) lives in
+journal/, where the CLI reads it too; page.py and socket.py put it on the admin surface
+(its token, a tenant viewer's, or the page's cookie).
 """
 
 
@@ -10,7 +11,7 @@ def init_app(app) -> None:
     """Attach the inspector's routes to the admin surface and serve its script and styles."""
     from flask import Blueprint
 
-    from . import onboarding, socket, views  # noqa: F401  (their routes join the admin blueprint)
+    from . import page, socket  # noqa: F401  (their routes join the admin blueprint)
 
     # The page's script and styles carry no data: served without a token, like any asset.
     assets = Blueprint(

@@ -1,0 +1,60 @@
+"""Failure reports of the end-of-day retries on the admin surface, and the sandbox's GPG key."""
+
+from flask import Response, request
+
+from ..errors import ApiError
+from ..http.current import runtime
+from ..openapi.declare import ADMIN, declare, param
+from ..outgoing import report
+from . import bp, viewer_allowed
+from .common import in_scope, not_found, scope, tenant_or_404
+
+
+@bp.get("/reports")
+@viewer_allowed
+@declare(
+    "Failure reports of the end-of-day retries (encrypted when the tenant has a GPG key)",
+    "admin",
+    ADMIN,
+    "Reports",
+    errors=(401, 404),
+    params=[param("tenant")],
+)
+def list_reports():
+    """List reports, newest first; each says whether and to whom it is encrypted."""
+    ref = request.args.get("tenant") or scope()
+    tenant_id = tenant_or_404(ref)["id"] if ref else None
+    return {"reports": [report.view(r) for r in report.newest(runtime().store, tenant_id)]}
+
+
+@bp.get("/reports/<report_id>")
+@viewer_allowed
+@declare(
+    "Download a report: ?format=json (default) or csv; armored PGP when encrypted",
+    "admin",
+    ADMIN,
+    None,
+    errors=(400, 401),
+    params=[
+        param("report_id", "path", True, example="rpt_postman"),
+        param("format", schema={"enum": ["json", "csv"]}),
+    ],
+    ok_type="text/plain",
+    expect=(200, 404),
+)
+def download_report(report_id):
+    """Serve a report as stored (JSON or CSV, or its PGP message)."""
+    fmt = request.args.get("format", "json")
+    if fmt not in ("json", "csv"):
+        raise ApiError(400, "format must be json or csv", "bad_format")
+    row = report.get(runtime().store, report_id)
+    if row is None or not in_scope(row["tenant_id"]):
+        raise not_found("report", report_id, "report_not_found", "List them: GET /_sandbox/reports")
+    text = row[fmt]
+    kind = (
+        "text/plain" if row["encrypted"] else ("application/json" if fmt == "json" else "text/csv")
+    )
+    name = f"{report_id}.{fmt}" + (".asc" if row["encrypted"] else "")
+    return Response(
+        text, mimetype=kind, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )

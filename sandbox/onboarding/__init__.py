@@ -1,0 +1,2 @@
+"""Onboarding: the checklist lit by real traffic, the receiver conformance kit, the readiness
+report."""
