@@ -128,9 +128,9 @@ def secrets_import(tenant, message_file, show):
 
     The message is JSON {"webhookSecret": "..."}, or the secret alone.
     """
+    from ..domain import tenants
     from ..masking import mask
     from ..outgoing import gpg
-    from ..domain import tenants
 
     t = common.tenant(tenant)
     try:
