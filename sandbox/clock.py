@@ -4,6 +4,7 @@ Domain code never calls time.time() or datetime.now(); it asks the app's clock,
 so tests can move time forward and exercise backoffs and daily jobs in milliseconds.
 """
 
+import contextlib
 import math
 import threading
 import time
@@ -38,6 +39,10 @@ class RealClock:
         """Return the clock's state for the admin API."""
         return {"virtual": self.virtual, "now": self.isoformat()}
 
+    def moving(self):
+        """Hold while the clock is changed and shared, or adopts the shared state."""
+        return contextlib.nullcontext()
+
 
 class VirtualClock(RealClock):
     """Real time plus an offset that tests move forward; optionally frozen.
@@ -50,8 +55,15 @@ class VirtualClock(RealClock):
 
     def __init__(self, offset: float = 0.0, frozen_at: float | None = None):
         self._lock = threading.Lock()
+        # A move and its save are one step for this process: a request (or the delivery loop)
+        # adopting the stored state between them would put the clock back where it was.
+        self._moving = threading.RLock()
         self.offset = offset
         self.frozen_at = frozen_at
+
+    def moving(self):
+        """Hold while the clock is changed and shared, or adopts the shared state."""
+        return self._moving
 
     def time(self) -> float:
         """Return virtual seconds since the epoch."""

@@ -56,7 +56,10 @@ def test_no_server_errors_and_every_response_conforms(tmp_path, authenticated):
                 "--seed",
                 "20261127",
                 "--phases",
-                "examples,coverage,fuzzing",
+                # Without credentials every route but the open ones answers 401 whatever the
+                # data: the examples and the coverage phase (every parameter's edge values)
+                # prove that; generated data would only repeat it.
+                "examples,coverage,fuzzing" if authenticated else "examples,coverage",
                 "--generation-database",
                 "none",
                 "--no-color",

@@ -42,15 +42,17 @@ def advance(engine, seconds: float, save) -> dict:
         if not due:
             break
         step = min(left, max(0.0, min(due) - now))
-        clock.advance(step)
+        with clock.moving():
+            clock.advance(step)
+            save()
         left -= step
-        save()
         sent, ran = settle(engine)
         attempted, runs = attempted + sent, runs + ran
         if step == 0.0 and not sent and not ran:
             break
-    clock.advance(left)
-    save()
+    with clock.moving():
+        clock.advance(left)
+        save()
     sent, _ran = settle(engine)
     # Every run of the move, whichever process did it (the delivery loop may have).
     return {"attempted": attempted + sent, "endOfDay": endofday.runs_since(store, since)}

@@ -28,10 +28,11 @@ def load_clock(store: Store, clock: RealClock) -> str | None:
     """
     if not clock.virtual:
         return None
-    state = get(store, "virtual_clock", {})
-    problem = clock.load(state if isinstance(state, dict) else {"offset": state})
-    if problem:
-        save_clock(store, clock)
+    with clock.moving():  # never between a move in this process and its save
+        state = get(store, "virtual_clock", {})
+        problem = clock.load(state if isinstance(state, dict) else {"offset": state})
+        if problem:
+            save_clock(store, clock)
     return problem
 
 
