@@ -122,7 +122,10 @@ def _url(path: str, op: dict) -> str:
     params = op.get("parameters", [])
     for p in params:
         if p["in"] == "path":
-            value = PATH_VALUES.get(p["name"], p.get("example", ""))
+            # An example named "postman-..." is sent as written (say, a tenant that does not
+            # exist, where the demo tenant's writeKey would be rotated away).
+            literal = str(p.get("example", "")).startswith("postman-")
+            value = p["example"] if literal else PATH_VALUES.get(p["name"], p.get("example", ""))
             path = path.replace("{" + p["name"] + "}", value)
     query = [f"{p['name']}={p['example']}" for p in params if p["in"] == "query" and "example" in p]
     return "{{baseUrl}}" + path + ("?" + "&".join(query) if query else "")

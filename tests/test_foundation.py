@@ -195,7 +195,8 @@ def test_cli_tenants_create_list_show(runner):
     bad = runner.invoke(args=["tenants", "create", "X", "--region", "eu"])
     assert bad.exit_code != 0
     missing = runner.invoke(args=["tenants", "show", "nobody"])
-    assert missing.exit_code != 0 and "no tenant" in missing.output
+    assert missing.exit_code != 0 and "no tenant 'nobody'" in missing.output.lower()
+    assert "Traceback" not in missing.output and len(missing.output.splitlines()) == 1
 
 
 @pytest.mark.parametrize(
@@ -343,3 +344,41 @@ def test_cli_rotate_key_revokes_the_old_one(runner, client):
     old = client.post("/server/v4", json={}, headers={"x-api-key": DEMO_KEY})
     assert old.status_code == 401 and old.get_json()["reason"] == "writekey_revoked"
     assert client.post("/server/v4", json={}, headers={"x-api-key": new_key}).status_code == 200
+
+
+def test_tenants_are_created_and_rotated_over_the_admin_api(client):
+    made = client.post(
+        "/_sandbox/tenants",
+        json={"name": "Api Partner", "region": "us", "timezone": "Europe/Paris", "empty": True},
+        headers={"X-Sandbox-Admin-Token": "test-admin-token"},
+    )
+    assert made.status_code == 200, made.get_json()
+    tenant = made.get_json()
+    assert tenant["region"] == "us" and tenant["timezone"] == "Europe/Paris"
+    assert tenant["writeKey"] and "sha256:" in tenant["jwtSecret"]  # masked
+    again = client.post(
+        "/_sandbox/tenants",
+        json={"name": "Api Partner"},
+        headers={"X-Sandbox-Admin-Token": "test-admin-token"},
+    )
+    assert again.status_code == 409 and again.get_json()["reason"] == "tenant_exists"
+    for body, reason in (
+        ({"name": "X", "region": "eu"}, "bad_tenant"),
+        ({"name": "Y", "timezone": "Mars/Olympus"}, "bad_tenant_settings"),
+        ({"name": "Z", "rewardWebhookUrl": "ftp://x"}, "bad_tenant_settings"),
+        ({"name": ""}, "bad_tenant_name"),
+    ):
+        refused = client.post(
+            "/_sandbox/tenants", json=body, headers={"X-Sandbox-Admin-Token": "test-admin-token"}
+        )
+        assert refused.status_code == 400 and refused.get_json()["reason"] == reason, body
+    rotated = client.post(
+        "/_sandbox/tenants/Api%20Partner/rotate-key",
+        headers={"X-Sandbox-Admin-Token": "test-admin-token"},
+    )
+    assert rotated.status_code == 200 and rotated.get_json()["writeKey"] != tenant["writeKey"]
+    revealed = client.get(
+        "/_sandbox/tenants/Api%20Partner?reveal=true",
+        headers={"X-Sandbox-Admin-Token": "test-admin-token"},
+    )
+    assert "sha256:" not in revealed.get_json()["jwtSecret"]

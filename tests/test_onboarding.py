@@ -78,7 +78,7 @@ def test_the_cli_writes_junit_and_fails_on_a_broken_receiver(app, runner, tmp_pa
     server, url, _ = receivers.start(_secret(app), dedupe=False)
     try:
         out = runner.invoke(
-            args=["conformance", DEMO_TENANT, "--url", url, "--junit", str(tmp_path / "k.xml")]
+            args=["conformance", DEMO_TENANT, "--receiver", url, "--junit", str(tmp_path / "k.xml")]
         )
         assert out.exit_code == 1, out.output
         # A case the kit could not run (no timestamp in X-CG-SIGNATURE) says skip, not pass.
@@ -129,12 +129,10 @@ def test_secrets_go_out_and_come_in_under_gpg_and_never_in_clear(
     done = runner.invoke(args=["secrets", "import", DEMO_TENANT, str(tmp_path / "secret.asc")])
     assert done.exit_code == 0, done.output
     assert new not in done.output and _secret(app) == new
-    shown = runner.invoke(
-        args=["secrets", "import", DEMO_TENANT, str(tmp_path / "secret.asc"), "--show"]
-    )
-    assert new in shown.output  # only when asked
     shown = runner.invoke(args=["tenants", "show", DEMO_TENANT])
     assert new not in shown.output
+    revealed = runner.invoke(args=["tenants", "show", DEMO_TENANT, "--reveal"])
+    assert new in revealed.output  # only when asked
     fetched = app.test_client().get("/_sandbox/gpg/public-key", headers=ADMIN)
     assert fetched.status_code == 200 and fetched.get_data(as_text=True).startswith("-----BEGIN")
 

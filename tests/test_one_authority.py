@@ -47,13 +47,17 @@ def test_the_cli_contradicts_nothing_the_server_started_with(tmp_path):
         {"SANDBOX_ADMIN_TOKEN": ADMIN, "SANDBOX_PUBLIC_URL": PUBLIC, "SANDBOX_TEST_MODE": "1"},
     )
     try:
-        card = json.loads((data / "server.json").read_text())
-        assert card["url"] == PUBLIC and card["pid"] and ADMIN not in json.dumps(card)
+        card_file = data / "server.json"
+        card = json.loads(card_file.read_text())
+        # The card holds the token for the CLI of the same user, so it is private to them.
+        assert card["url"] == PUBLIC and card["pid"] and card["adminToken"] == ADMIN
+        assert card_file.stat().st_mode & 0o777 == 0o600
         _admin(server, "POST", "/clock/advance", json={"seconds": 3600}).raise_for_status()
         virtual = _admin(server, "GET", "/clock").json()
 
         listed = _cli(data, "tenants", "list")
         assert listed.returncode == 0, listed.stderr
+        assert "no sandbox is running" not in listed.stderr  # through the running server
         made = _cli(data, "tenants", "viewer-token", "Demo Partner", "--json")
         assert made.returncode == 0, made.stderr
         token = json.loads(made.stdout)
@@ -119,3 +123,99 @@ def test_a_revoked_and_an_expired_viewer_token_each_get_their_401(tmp_path):
         assert revoke.json() == {"tokenId": live["tokenId"], "revoked": False}
     finally:
         server.stop()
+
+
+def test_the_cli_works_through_the_server_it_finds_or_names(tmp_path):
+    """With none of the server's environment: through the data dir's running server, then
+    with --url against a server of another data dir, then offline (and says so)."""
+    data = tmp_path / "data"
+    server = LiveServer(
+        data,
+        {"SANDBOX_ADMIN_TOKEN": ADMIN, "SANDBOX_PUBLIC_URL": PUBLIC, "SANDBOX_TEST_MODE": "1"},
+    )
+    other = LiveServer(tmp_path / "other", {"SANDBOX_ADMIN_TOKEN": "other-admin"})
+    try:
+        hook = f"{server.url}/_sandbox/hooks/authority"
+        _admin(server, "PUT", "/hooks/authority", json={"statuses": [500]}).raise_for_status()
+        _admin(
+            server,
+            "PATCH",
+            f"/tenants/{DEMO_TENANT}",
+            json={"rewardWebhookUrl": hook, "delivery": {"jitter": 0, "tries": 1}},
+        ).raise_for_status()
+        fired = _cli(data, "trigger", "reward", "Demo Partner", "--user", "cli-user", "--json")
+        assert fired.returncode == 0, fired.stderr
+        delivery_id = json.loads(fired.stdout)["deliveryId"]
+        moved = _cli(data, "clock", "advance", "7200", "--json")
+        assert moved.returncode == 0, moved.stderr
+        now = json.loads(moved.stdout)["now"]
+        retried = _cli(data, "deliveries", "retry-failed", "--json")
+        assert retried.returncode == 0, retried.stderr
+        assert delivery_id in {r["deliveryId"] for r in json.loads(retried.stdout)["results"]}
+        shown = _admin(server, "GET", f"/deliveries/{delivery_id}").json()
+        # The retry is stamped with the server's virtual time, not the CLI's real one.
+        assert shown["attemptList"][-1]["at"][:13] == now[:13], (shown["attemptList"], now)
+        kit = _cli(data, "conformance", "Demo Partner", "--receiver", hook)
+        assert kit.returncode == 1 and "FAIL" in kit.stdout  # the receiver answers 500
+        steps = _cli(data, "onboarding", "Demo Partner", "--json")
+        assert steps.returncode == 0 and len(json.loads(steps.stdout)["steps"]) == 4
+        # Nudge links still point at the server's public URL.
+        sent = _admin(
+            server,
+            "POST",
+            f"/tenants/{DEMO_TENANT}/nudges/send",
+            json={"userId": "cli-user", "title": "hi", "channels": ["webhook"]},
+        )
+        assert sent.status_code == 200, sent.text
+
+        # --url: a server in another data dir, its token given; this data dir is not read.
+        remote = _cli(
+            tmp_path / "nowhere",
+            "tenants",
+            "list",
+            "--json",
+            "--url",
+            other.url,
+            "--token",
+            "other-admin",
+        )
+        assert remote.returncode == 0, remote.stderr
+        assert "no sandbox is running" not in remote.stderr and not (tmp_path / "nowhere").exists()
+        made = _cli(
+            tmp_path / "nowhere",
+            "tenants",
+            "create",
+            "Remote Partner",
+            "--empty",
+            "--json",
+            env_extra={"SANDBOX_URL": other.url, "SANDBOX_ADMIN_TOKEN": "other-admin"},
+        )
+        assert made.returncode == 0, made.stderr
+        there = requests.get(
+            f"{other.url}/_sandbox/tenants/Remote%20Partner",
+            headers={"X-Sandbox-Admin-Token": "other-admin"},
+            timeout=5,
+        )
+        assert there.status_code == 200
+        wrong = _cli(tmp_path / "nowhere", "tenants", "list", "--url", other.url, "--token", "no")
+        assert wrong.returncode == 1 and "admin_token_invalid" in wrong.stderr
+        assert "Traceback" not in wrong.stderr and len(wrong.stderr.splitlines()) == 1
+    finally:
+        server.stop()
+        other.stop()
+    stored = json.loads(
+        __import__("sqlite3")
+        .connect(data / "sandbox.db")
+        .execute("SELECT value FROM settings WHERE key = 'public_url'")
+        .fetchone()[0]
+    )
+    assert stored == PUBLIC  # no command changed what the server's start decided
+    # No server now: the same command works on the data dir and says so in one line.
+    offline = _cli(data, "tenants", "list")
+    assert offline.returncode == 0 and "Demo Partner" in offline.stdout
+    assert (
+        offline.stderr.strip()
+        == f"no sandbox is running for {data.resolve()}: working on its data directly"
+    )
+    gone = _cli(tmp_path / "data", "deliveries", "show", delivery_id, "--json")
+    assert gone.returncode == 0 and json.loads(gone.stdout)["deliveryId"] == delivery_id

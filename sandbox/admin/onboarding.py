@@ -7,10 +7,12 @@ from flask import Response, render_template, request
 
 from ..domain import tenants
 from ..errors import ApiError
+from ..http.body import request_json_body
 from ..http.current import runtime
+from ..masking import mask
 from ..onboarding import checklist, conformance, readiness
 from ..openapi.declare import ADMIN, declare, param
-from ..outgoing import delivery_settings, gpg
+from ..outgoing import configure, delivery_settings, gpg, signing
 from . import bp, viewer_allowed
 from .common import in_scope, not_found, tenant_or_404
 
@@ -37,18 +39,26 @@ def onboarding_checklist(ref):
 
 @bp.post("/tenants/<ref>/conformance")
 @declare(
-    "Run the receiver conformance kit against the tenant's reward webhook URL (?format=junit)",
+    "Run the receiver conformance kit against the tenant's reward webhook URL, or the body's url "
+    "(?format=junit)",
     "admin",
     ADMIN,
     "Conformance",
-    errors=(401, 409),
+    errors=(400, 401, 409),
+    body="ConformanceAsk",
+    body_required=False,
+    example={},
     params=[*REF, param("format", schema={"enum": ["", "json", "junit"]})],
     expect=(200, 409),
 )
 def run_conformance(ref):
     """Run every case; keep the run with the tenant; answer the table (or JUnit XML)."""
     tenant = tenants.fresh(runtime().store, tenant_or_404(ref)["id"])
-    url = tenant.get("reward_webhook_url")
+    body = request_json_body(types={"url": "string"}, allow_empty=True)
+    url = body.get("url") or tenant.get("reward_webhook_url")
+    problem = configure.url_problem(url) if body.get("url") else None
+    if problem:
+        raise ApiError(400, f"url {problem}", "bad_url")
     if not url:
         raise ApiError(
             409,
@@ -130,6 +140,92 @@ def sandbox_public_key():
     return Response(armored, mimetype="text/plain", headers={"X-GPG-Fingerprint": fingerprint})
 
 
+SECRET_MESSAGE_MAX = 64 * 1024  # an encrypted secret is a few hundred bytes
+
+
+@bp.post("/tenants/<ref>/secrets/export")
+@declare(
+    "The tenant's writeKey and webhook secrets, encrypted to the partner's armored public key "
+    "(the body); never in clear",
+    "admin",
+    ADMIN,
+    None,
+    errors=(400, 401, 503),
+    params=REF,
+    body_types=("text/plain",),
+    ok_type="text/plain",
+    expect=(200, 400),
+)
+def export_secrets(ref):
+    """Answer the tenant's secrets as a PGP message to the key sent."""
+    tenant = tenants.fresh(runtime().store, tenant_or_404(ref)["id"])
+    key = request.get_data()[:SECRET_MESSAGE_MAX].decode("utf-8", errors="replace")
+    try:
+        gpg.fingerprint(key)
+        text = gpg.encrypt(key, json.dumps(secrets_of(tenant), indent=1))
+    except gpg.GpgError as exc:
+        status, reason = (
+            (503, "gpg_unavailable") if "not installed" in str(exc) else (400, "bad_gpg_key")
+        )
+        raise ApiError(status, str(exc), reason) from exc
+    return Response(text, mimetype="text/plain")
+
+
+def secrets_of(tenant: dict) -> dict:
+    """Return what a partner needs to sign and verify: the writeKey and the webhook secrets."""
+    return {
+        "tenant": tenant["name"],
+        "tenantId": tenant["id"],
+        "writeKey": tenant["write_key"],
+        "webhookSecret": tenant["webhook_secret"],
+        "standardWebhooksSecret": signing.standard_secret(tenant["webhook_secret"]),
+    }
+
+
+@bp.post("/tenants/<ref>/secrets/import")
+@declare(
+    "Set the tenant's webhook secret from a message encrypted to the sandbox's key (the body: "
+    'JSON {"webhookSecret": ...} or the secret alone)',
+    "admin",
+    ADMIN,
+    "SecretImported",
+    errors=(400, 401, 503),
+    params=REF,
+    body_types=("text/plain", "application/octet-stream"),
+    expect=(200, 400),
+)
+def import_secret(ref):
+    """Decrypt the message with the sandbox's key and keep the secret it holds."""
+    tenant = tenant_or_404(ref)
+    message = request.get_data()
+    if len(message) > SECRET_MESSAGE_MAX:
+        raise ApiError(400, "the message is larger than a secret's", "bad_secret_message")
+    try:
+        text = gpg.decrypt_own(runtime().store.data_dir, message).strip()
+    except gpg.GpgError as exc:
+        status, reason = (
+            (503, "gpg_unavailable") if "not installed" in str(exc) else (400, "bad_secret_message")
+        )
+        raise ApiError(status, str(exc), reason) from exc
+    try:
+        secret = json.loads(text).get("webhookSecret")
+    except (ValueError, AttributeError):
+        secret = text
+    if (
+        not isinstance(secret, str)
+        or not 16 <= len(secret) <= 200
+        or any(c.isspace() for c in secret)
+    ):
+        raise ApiError(
+            400,
+            "the message holds no webhook secret of 16-200 characters",
+            "bad_secret_message",
+            'Encrypt {"webhookSecret": "..."} to GET /_sandbox/gpg/public-key.',
+        )
+    runtime().store.write(tenants.set_webhook_secret(tenant["id"], secret))
+    return {"tenant": tenant["name"], "webhookSecret": mask(secret)}
+
+
 @bp.get("/conformance/<run_id>")
 @viewer_allowed
 @declare(
@@ -137,8 +233,12 @@ def sandbox_public_key():
     "admin",
     ADMIN,
     "Conformance",
-    errors=(401,),
-    params=[param("run_id", "path", True, example="cnf_postman")],
+    errors=(400, 401),
+    params=[
+        param("run_id", "path", True, example="cnf_postman"),
+        param("format", schema={"enum": ["", "json", "junit"]}),
+    ],
+    ok_type=("application/json", "application/xml"),
     expect=(200, 404),
 )
 def conformance_run(run_id):
@@ -151,4 +251,11 @@ def conformance_run(run_id):
             "conformance_run_not_found",
             "Run the kit: POST /_sandbox/tenants/<ref>/conformance.",
         )
+    fmt = request.args.get("format") or "json"
+    if fmt not in ("json", "junit"):
+        raise ApiError(400, "format must be json or junit", "bad_format")
+    if fmt == "junit":
+        tenant = tenants.by_id(runtime().store, run["tenantId"]) or {"name": run["tenantId"]}
+        xml = conformance.junit(tenant["name"], run["results"])
+        return Response(xml, mimetype="application/xml")
     return run

@@ -1,7 +1,8 @@
-"""Tenants on the admin surface: list, show, change (webhook URLs, timezone, delivery settings,
-GPG key) and fire a test delivery."""
+"""Tenants on the admin surface: create, list, show, rotate the writeKey, change (webhook URLs,
+timezone, delivery settings, GPG key) and fire a test delivery."""
 
 import time
+from pathlib import Path
 
 from ..domain import tenants
 from ..errors import ApiError
@@ -10,7 +11,7 @@ from ..http.current import runtime
 from ..openapi.declare import ADMIN, declare, param
 from ..outgoing import configure, send, trigger, views
 from . import bp, viewer_allowed
-from .common import engine, in_scope, tenant_or_404
+from .common import engine, in_scope, reveal, tenant_or_404
 from .deliveries import delivery_or_404
 
 
@@ -23,6 +24,77 @@ def list_tenants():
     return {"tenants": [tenants.public_view(t) for t in found]}
 
 
+MAX_TENANTS = 1000  # a sandbox is one partner's, or a support team's: not a tenant farm
+
+
+@bp.post("/tenants")
+@declare(
+    "Create a tenant with fresh secrets (and the demo campaigns unless empty is true)",
+    "admin",
+    ADMIN,
+    "Tenant",
+    errors=(400, 401, 409),
+    body="TenantCreate",
+    example={"name": "Postman Partner", "region": "in", "empty": True},
+    expect=(200, 409),
+)
+def create_tenant():
+    """Create a tenant; answer it with its writeKey (its other secrets: GET ?reveal=true)."""
+    body = request_json_body(
+        required=("name",),
+        types={"name": "string", "region": "string", "timezone": "string", "empty": "boolean"},
+    )
+    name = body["name"].strip()
+    if not 0 < len(name) <= 100:
+        raise ApiError(400, "name must be 1-100 characters", "bad_tenant_name")
+    rt = runtime()
+    if tenants.get_tenant(rt.store, name) is not None:
+        raise ApiError(
+            409, f"A tenant named {name!r} exists", "tenant_exists", "Choose another name."
+        )
+    if len(tenants.list_tenants(rt.store)) >= MAX_TENANTS:
+        raise ApiError(409, f"This sandbox holds {MAX_TENANTS} tenants", "too_many_tenants")
+    settings = {k: body[k] for k in (*configure.URL_FIELDS, "timezone") if k in body}
+    changes, problems = configure.check(settings)
+    if problems:
+        raise ApiError(400, "; ".join(problems), "bad_tenant_settings")
+    demo = None if body.get("empty") else Path(rt.config["FIXTURES_DIR"]) / "demo"
+    try:
+        made, write = tenants.create_tenant(
+            rt.store,
+            rt.clock.isoformat(),
+            name,
+            body.get("region", "in"),
+            changes.get("timezone", "UTC"),
+            reward_webhook_url=changes.get("rewardWebhookUrl"),
+            nudge_webhook_url=changes.get("nudgeWebhookUrl"),
+            data_dir=demo,
+        )
+    except tenants.TenantError as exc:
+        raise ApiError(400, str(exc), "bad_tenant") from exc
+    rt.store.write(write)
+    return tenants.public_view(made)
+
+
+@bp.post("/tenants/<ref>/rotate-key")
+@declare(
+    "Give a tenant a new writeKey: the old one answers 401 writekey_revoked from now on",
+    "admin",
+    ADMIN,
+    "Tenant",
+    errors=(401,),
+    # Not the demo tenant's key: the collection's later requests send it.
+    params=[param("ref", "path", True, example="postman-no-such-tenant")],
+    expect=(200, 404),
+)
+def rotate_key(ref):
+    """Rotate the writeKey; answer the tenant with its new key."""
+    tenant = tenant_or_404(ref)
+    _key, write = tenants.rotate_write_key(tenant["id"], runtime().clock.isoformat())
+    runtime().store.write(write)
+    return tenants.public_view(tenants.by_id(runtime().store, tenant["id"]))
+
+
 @bp.get("/tenants/<ref>")
 @viewer_allowed
 @declare(
@@ -30,12 +102,12 @@ def list_tenants():
     "admin",
     ADMIN,
     "Tenant",
-    errors=(401,),
-    params=[param("ref", "path", True)],
+    errors=(400, 401, 403),
+    params=[param("ref", "path", True), param("reveal", schema={"enum": ["", "true", "false"]})],
 )
 def show_tenant(ref):
-    """Show one tenant by id, name or writeKey (secrets masked)."""
-    return tenants.public_view(tenant_or_404(ref))
+    """Show one tenant by id, name or writeKey (secrets masked unless ?reveal=true)."""
+    return tenants.public_view(tenant_or_404(ref), reveal())
 
 
 @bp.patch("/tenants/<ref>")

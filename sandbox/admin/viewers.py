@@ -2,9 +2,6 @@
 
 import time
 
-from flask import current_app
-
-from ..config import public_url
 from ..domain import viewer_tokens
 from ..errors import ApiError
 from ..http.body import request_json_body
@@ -41,11 +38,13 @@ def make_viewer_token(ref):
             "Ask for a shorter lifetime; make a new token when it expires.",
         )
     note = body.get("note")
+    if note is not None and len(note) > 200:
+        raise ApiError(400, "note must be at most 200 characters", "bad_note")
     made, write = viewer_tokens.issue(
-        runtime().store, tenant["id"], time.time(), float(ttl), note[:200] if note else None
+        runtime().store, tenant["id"], time.time(), float(ttl), note or None
     )
     runtime().store.write(write)
-    base = public_url(current_app.config)
+    base = runtime().public_url()
     return {**made, "inspector": f"{base}/_sandbox/inspector?token={made['token']}"}
 
 

@@ -1,29 +1,73 @@
-"""What every command shares: the app's store and clock, a tenant by reference, masked output."""
+"""What every command shares: the sandbox it talks to (--url, --token), --json, and printing."""
+
+import functools
+import json
 
 import click
-from flask import current_app
+from flask.cli import ScriptInfo
 
-from ..domain import tenants as tenants_mod
+from . import client
 
-
-def store():
-    """Return the app's store."""
-    return current_app.extensions["sandbox.store"]
-
-
-def now() -> str:
-    """Return the sandbox clock's time (the virtual one where the data says test mode)."""
-    return current_app.extensions["sandbox.clock"].isoformat()
-
-
-def tenant(ref: str) -> dict:
-    """Return the tenant with this id, name or writeKey (read fresh), or stop with one line."""
-    found = tenants_mod.get_tenant(store(), ref)
-    if found is None:
-        raise click.ClickException(f"no tenant {ref!r}; `python -m sandbox tenants list`")
-    return tenants_mod.fresh(store(), found["id"]) or found
+_OPTIONS = (
+    click.option(
+        "--url",
+        "sandbox_url",
+        help="A running sandbox's base URL (default: SANDBOX_URL, else the server of the data "
+        "dir, else the data dir itself).",
+    ),
+    click.option(
+        "--token",
+        "sandbox_token",
+        help="Its admin token (default: SANDBOX_ADMIN_TOKEN, or the local server's card).",
+    ),
+    click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON."),
+)
 
 
-def masked(data):
-    """Return stored data as every view shows it: this sandbox's secrets masked."""
-    return current_app.extensions["sandbox.runtime"].masker().json(data)
+def through_sandbox(command):
+    """Give a command --url, --token and --json; call it with the sandbox it talks to first."""
+
+    @functools.wraps(command)
+    def run(*args, sandbox_url=None, sandbox_token=None, as_json=False, **kwargs):
+        return command(sandbox(sandbox_url, sandbox_token), *args, as_json=as_json, **kwargs)
+
+    for option in reversed(_OPTIONS):
+        run = option(run)
+    return run
+
+
+def sandbox(url: str | None, token: str | None) -> client.Sandbox:
+    """Return the sandbox this command talks to: an app the caller gave (a test's runner,
+    `flask --app`), else the running server or the data dir (client.connect)."""
+    info = click.get_current_context().find_object(ScriptInfo)
+    given = info.create_app if info is not None else None
+    if url is None and given is not None and getattr(given, "given", True):
+        return client.in_process(info.load_app())
+    return client.connect(url, token)
+
+
+def echo_json(data) -> None:
+    """Print JSON as every command's --json does."""
+    click.echo(json.dumps(data, indent=1, default=str))
+
+
+def sheet_kind(name: str) -> str:
+    """Return the content type of a sheet file by its name."""
+    from ..domain.rewards.sheet import XLSX
+
+    return XLSX if str(name).lower().endswith(".xlsx") else "text/csv"
+
+
+def quote_ref(ref: str) -> str:
+    """Return a tenant (or row) reference as one path segment: a name may hold spaces."""
+    from urllib.parse import quote
+
+    return quote(ref, safe="")
+
+
+def refuse_sheet(errors: list[dict]) -> None:
+    """Print each error of a sheet (row, column, fix) and stop: nothing was imported."""
+    for e in errors:
+        where = f"row {e['row']}, {e['column']}" if e.get("row") else "sheet"
+        click.echo(f"{where}: {e['message']}. {e.get('hint') or ''}", err=True)
+    raise click.ClickException(f"{len(errors)} error(s); nothing imported")

@@ -1,82 +1,82 @@
 """Commands of onboarding: the conformance kit (JUnit for a partner's CI), the readiness report,
-and secrets exchanged under GPG (never printed in clear without --show)."""
+and secrets exchanged under GPG (never printed in clear)."""
 
-import json
 import sys
 from pathlib import Path
 
 import click
-from flask import current_app
-from flask.cli import AppGroup, with_appcontext
 
-from . import common
+from .common import echo_json, quote_ref, through_sandbox
 
-secrets_group = AppGroup("secrets", help="Exchange a tenant's secrets under GPG, never in clear.")
+secrets_group = click.Group(
+    "secrets", help="Exchange a tenant's secrets under GPG, never in clear."
+)
 
 
 @click.command("conformance")
 @click.argument("tenant")
 @click.option("--junit", "junit_path", type=click.Path(dir_okay=False), help="Write JUnit XML.")
-@click.option("--url", help="Test this URL instead of the tenant's reward webhook URL.")
-@with_appcontext
-def conformance_command(tenant, junit_path, url):
+@click.option("--receiver", help="Test this URL instead of the tenant's reward webhook URL.")
+@through_sandbox
+def conformance_command(sb, tenant, junit_path, receiver, as_json):
     """Run the receiver conformance kit; exit 1 if the receiver fails a case."""
-    from ..onboarding import conformance
-
-    t = common.tenant(tenant)
-    target = url or t.get("reward_webhook_url")
-    if not target:
-        raise click.ClickException(
-            f"{t['name']} has no reward webhook URL: `tenants set {t['name']!r} "
-            "--reward-webhook URL`, or pass --url"
-        )
-    clock = current_app.extensions["sandbox.clock"]
-    results = conformance.run(t, target, clock.time())
-    _run_id, write = conformance.store_run(t["id"], target, results, clock.isoformat())
-    common.store().write(write)
-    for r in results:
-        skipped = (r["note"] or "").startswith("skipped")
-        mark = (
-            click.style("skip", fg="yellow")
-            if skipped
-            else click.style("pass", fg="green")
-            if r["passed"]
-            else click.style("FAIL", fg="red")
-        )
-        click.echo(f"{mark}  {r['case']:<22} expected {r['expected']}  {r['note'] or ''}")
+    path = f"/tenants/{quote_ref(tenant)}/conformance"
+    body = {"url": receiver} if receiver else {}
+    run = sb.call("POST", path, json=body).json()
+    if as_json:
+        echo_json(run)
+    else:
+        for r in run["results"]:
+            skipped = (r["note"] or "").startswith("skipped")
+            mark = (
+                click.style("skip", fg="yellow")
+                if skipped
+                else click.style("pass", fg="green")
+                if r["passed"]
+                else click.style("FAIL", fg="red")
+            )
+            click.echo(f"{mark}  {r['case']:<22} expected {r['expected']}  {r['note'] or ''}")
     if junit_path:
-        Path(junit_path).write_text(conformance.junit(t["name"], results))
-        click.echo(f"wrote {junit_path}")
-    if not all(r["passed"] for r in results):
+        # The kept run as JUnit: the same results, no second run against the receiver.
+        xml = sb.call("GET", f"/conformance/{run['runId']}", params={"format": "junit"}).text
+        Path(junit_path).write_text(xml)
+        click.echo(f"wrote {junit_path}", err=as_json)
+    if not run["passed"]:
         sys.exit(1)
+
+
+@click.command("onboarding")
+@click.argument("tenant")
+@through_sandbox
+def onboarding_command(sb, tenant, as_json):
+    """Print the onboarding checklist: the four steps, each lit by the tenant's real traffic."""
+    found = sb.get(f"/tenants/{quote_ref(tenant)}/onboarding")
+    if as_json:
+        echo_json(found)
+        return
+    for step in found["steps"]:
+        mark = click.style("done", fg="green") if step["done"] else click.style("todo", fg="yellow")
+        click.echo(f"{mark}  {step['step']}. {step['name']}")
+        for item in step.get("items") or []:
+            if item["done"]:
+                click.echo(f"      [x] {item['what']} (last {item['lastSeen']})")
+            else:
+                click.echo(f"      [ ] {item['what']}: {item['next']}")
+    click.echo("ready" if found["ready"] else "not ready yet")
 
 
 @click.command("readiness")
 @click.argument("tenant")
 @click.option("--format", "fmt", type=click.Choice(["md", "json", "html"]), default="md")
 @click.option(
-    "--encrypt-to",
-    type=click.Path(exists=True, dir_okay=False),
-    help="Encrypt the report to this armored public key.",
+    "--encrypt", is_flag=True, help="Encrypt the report to the tenant's GPG key (tenants set)."
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file.")
-@with_appcontext
-def readiness_command(tenant, fmt, encrypt_to, output):
-    """Print or save the tenant's readiness report."""
-    from ..onboarding import readiness
-    from ..outgoing import gpg
-
-    t = common.tenant(tenant)
-    clock = current_app.extensions["sandbox.clock"]
-    report = readiness.build(common.store(), t, clock.time(), clock.isoformat())
-    if fmt == "md":
-        text = readiness.markdown(report)
-    elif fmt == "json":
-        text = json.dumps(report, indent=1, default=str)
-    else:
-        text = current_app.jinja_env.get_template("inspector/readiness.html").render(r=report)
-    if encrypt_to:
-        text = gpg.encrypt(Path(encrypt_to).read_text(), text)
+@through_sandbox
+def readiness_command(sb, tenant, fmt, encrypt, output, as_json):
+    """Print or save the tenant's readiness report (--json: the JSON report)."""
+    params = {"format": "json" if as_json else fmt, **({"encrypt": "true"} if encrypt else {})}
+    text = sb.call("GET", f"/tenants/{quote_ref(tenant)}/readiness", params=params).text
     if output:
         Path(output).write_text(text)
         click.echo(f"wrote {output}")
@@ -94,26 +94,18 @@ def readiness_command(tenant, fmt, encrypt_to, output):
     help="The partner's armored public key.",
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file.")
-@with_appcontext
-def secrets_export(tenant, key_file, output):
+@through_sandbox
+def secrets_export(sb, tenant, key_file, output, as_json):
     """Export the writeKey and webhook secrets encrypted to the partner's key."""
-    from ..outgoing import gpg, signing
-
-    t = common.tenant(tenant)
-    payload = {
-        "tenant": t["name"],
-        "tenantId": t["id"],
-        "writeKey": t["write_key"],
-        "webhookSecret": t["webhook_secret"],
-        "standardWebhooksSecret": signing.standard_secret(t["webhook_secret"]),
-    }
-    try:
-        text = gpg.encrypt(Path(key_file).read_text(), json.dumps(payload, indent=1))
-    except gpg.GpgError as exc:
-        raise click.ClickException(str(exc)) from exc
+    text = sb.call(
+        "POST",
+        f"/tenants/{quote_ref(tenant)}/secrets/export",
+        data=Path(key_file).read_bytes(),
+        headers={"Content-Type": "text/plain"},
+    ).text
     if output:
         Path(output).write_text(text)
-        click.echo(f"wrote {output} (encrypted to {gpg.fingerprint(Path(key_file).read_text())})")
+        click.echo(f"wrote {output} (encrypted to the key in {key_file})")
     else:
         click.echo(text)
 
@@ -121,46 +113,35 @@ def secrets_export(tenant, key_file, output):
 @secrets_group.command("import")
 @click.argument("tenant")
 @click.argument("message_file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--show", is_flag=True, help="Print the decrypted secret in clear.")
-@with_appcontext
-def secrets_import(tenant, message_file, show):
+@through_sandbox
+def secrets_import(sb, tenant, message_file, as_json):
     """Set the tenant's webhook secret from a message encrypted to the sandbox's key.
 
     The message is JSON {"webhookSecret": "..."}, or the secret alone.
     """
-    from ..domain import tenants
-    from ..masking import mask
-    from ..outgoing import gpg
-
-    t = common.tenant(tenant)
-    try:
-        text = gpg.decrypt_own(common.store().data_dir, Path(message_file).read_bytes()).strip()
-    except gpg.GpgError as exc:
-        raise click.ClickException(str(exc)) from exc
-    try:
-        secret = json.loads(text).get("webhookSecret")
-    except (ValueError, AttributeError):
-        secret = text
-    if (
-        not isinstance(secret, str)
-        or not 16 <= len(secret) <= 200
-        or any(c.isspace() for c in secret)
-    ):
-        raise click.ClickException("the message holds no webhook secret of 16-200 characters")
-    common.store().write(tenants.set_webhook_secret(t["id"], secret))
-    shown = secret if show else mask(secret)
-    click.echo(f"{t['name']}'s webhook secret is now {shown}")
+    done = sb.call(
+        "POST",
+        f"/tenants/{quote_ref(tenant)}/secrets/import",
+        data=Path(message_file).read_bytes(),
+        headers={"Content-Type": "application/octet-stream"},
+    ).json()
+    if as_json:
+        echo_json(done)
+        return
+    click.echo(f"{done['tenant']}'s webhook secret is now {done['webhookSecret']}")
 
 
 @secrets_group.command("public-key")
-@with_appcontext
-def secrets_public_key():
+@through_sandbox
+def secrets_public_key(sb, as_json):
     """Print the sandbox's own public key (made on first use): encrypt secrets to it."""
-    from ..outgoing import gpg
-
-    fingerprint, armored = gpg.own_public_key(common.store().data_dir)
-    click.echo(armored)
+    answer = sb.call("GET", "/gpg/public-key")
+    fingerprint = answer.headers.get("X-GPG-Fingerprint", "")
+    if as_json:
+        echo_json({"fingerprint": fingerprint, "publicKey": answer.text})
+        return
+    click.echo(answer.text)
     click.echo(f"fingerprint {fingerprint}", err=True)
 
 
-COMMANDS = (conformance_command, readiness_command, secrets_group)
+COMMANDS = (onboarding_command, conformance_command, readiness_command, secrets_group)

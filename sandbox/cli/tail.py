@@ -1,13 +1,14 @@
-"""`python -m sandbox tail`: the inspector's feed in the terminal, one coloured line per entry."""
+"""`tail` (the inspector's feed in the terminal, one coloured line per entry) and `received`
+("did it arrive?"), both read from the running sandbox, or the data dir when none runs."""
 
 import json
 import time
+from urllib.parse import urlencode
 
 import click
-from flask import current_app
-from flask.cli import with_appcontext
 
-from ..domain import tenants as tenants_mod
+from .client import Sandbox
+from .common import echo_json, through_sandbox
 
 COLOURS = {"request": "cyan", "draw": "magenta", "attempt": "yellow", "clock": "blue"}
 
@@ -54,38 +55,14 @@ def _line(item: dict) -> str:
 @click.option("--since", help="ISO 8601 time or epoch seconds.")
 @click.option("--until", help="ISO 8601 time or epoch seconds.")
 @click.option("--before", help="Older entries than this (the `more` an answer printed).")
-@click.option("--json", "as_json", is_flag=True, help="The answer as JSON.")
-@with_appcontext
-def received_command(event_id, user, event_name, tenant, since, until, before, as_json):
+@through_sandbox
+def received_command(sb, event_id, user, event_name, tenant, since, until, before, as_json):
     """Did it arrive? Per event: received, refused (each reason and link) or not seen."""
-    from ..config import public_url
-    from ..journal import filters as journal_filters
-    from ..journal import received as received_model
-
-    store = current_app.extensions["sandbox.store"]
-    masker = current_app.extensions["sandbox.runtime"].masker()
     asked = {"event_id": event_id, "user": user, "event_name": event_name, "tenant": tenant}
     asked.update(since=since, until=until, before=before)
-
-    def resolve(ref):
-        found = tenants_mod.get_tenant(store, ref)
-        return found["id"] if found else None
-
-    try:
-        filters = journal_filters.parse({k: v for k, v in asked.items() if v}, resolve)
-    except journal_filters.BadFilter as exc:
-        raise click.ClickException(str(exc)) from exc
-    base = public_url(current_app.config)
-    answer = masker.json(
-        received_model.received(
-            store,
-            filters,
-            filters.exact.get("tenant_id"),
-            lambda rid: f"{base}/_sandbox/journal/{rid}",
-        )
-    )
+    answer = sb.get("/received", **asked)
     if as_json:
-        click.echo(json.dumps(answer, indent=1))
+        echo_json(answer)
         return
     click.echo(answer["answer"])
     for e in answer["events"]:
@@ -113,57 +90,91 @@ def received_command(event_id, user, event_name, tenant, since, until, before, a
     "kinds",
     default="request,draw,attempt",
     show_default=True,
-    help="Comma-separated: request, draw, attempt.",
+    help="Comma-separated: request, draw, attempt, clock.",
 )
 @click.option("--cursor", help="Resume right after this cursor (printed when tail stops).")
 @click.option("--backfill", default=20, show_default=True, help="Entries to show first.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @click.option("--once", is_flag=True, help="Print what is there and stop (no following).")
-@with_appcontext
-def tail_command(tenant, user, status, kinds, cursor, backfill, as_json, once):
-    """Stream requests, draws and outgoing attempts as they are recorded (as `stripe logs tail`)."""
+@through_sandbox
+def tail_command(sb, tenant, user, status, kinds, cursor, backfill, as_json, once):
+    """Stream requests, draws and outgoing attempts as they are recorded (as `stripe logs tail`).
+
+    --json prints one JSON object per line, each with the cursor to resume after it."""
+    query = {k: v for k, v in (("tenant", tenant), ("user", user), ("status", status)) if v}
+    state = {"cursor": cursor}
+
+    def show(items, at):
+        state["cursor"] = at
+        for item in items:
+            click.echo(json.dumps({**item, "cursor": at}) if as_json else _line(item))
+
+    try:
+        if sb.remote:
+            _follow_socket(sb, query, kinds, cursor, backfill, once, show)
+        else:
+            _follow_store(sb, query, kinds, cursor, backfill, once, show)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if not as_json and state["cursor"]:
+            click.echo(f"resume with: python -m sandbox tail --cursor {state['cursor']}", err=True)
+
+
+def _follow_socket(sb: Sandbox, query, kinds, cursor, backfill, once, show) -> None:
+    """Follow the server's feed socket (/_sandbox/feed): the inspector's own protocol."""
+    from simple_websocket import Client, ConnectionClosed
+
+    sb.get("/journal", limit="1", **query)  # a bad filter or token: the explained 4xx first
+    args = {
+        **query,
+        "kinds": kinds,
+        "backfill": str(backfill),
+        **({"cursor": cursor} if cursor else {}),
+    }
+    url = sb.url.replace("http", "ws", 1) + "/_sandbox/feed?" + urlencode(args)
+    ws = Client.connect(url, headers={"X-Sandbox-Admin-Token": sb.token})
+    try:
+        while True:
+            frame = json.loads(ws.receive())
+            if frame["type"] == "batch":
+                show(frame["items"], frame["cursor"])
+            elif frame["type"] == "caught_up" and once:
+                return
+            elif frame["type"] == "behind":
+                raise click.ClickException(frame.get("message") or "the feed fell behind")
+    except ConnectionClosed:
+        return
+    finally:
+        ws.close()
+
+
+def _follow_store(sb: Sandbox, query, kinds, cursor, backfill, once, show) -> None:
+    """Follow the record in this process (no server runs): the same read model the socket uses."""
+    from ..domain import tenants as tenants_mod
     from ..journal import feed
     from ..journal import filters as journal_filters
 
-    store = current_app.extensions["sandbox.store"]
-    masker = current_app.extensions["sandbox.runtime"].masker()
-    args = {k: v for k, v in (("tenant", tenant), ("user", user), ("status", status)) if v}
+    rt = sb.app.extensions["sandbox.runtime"]
+    store, masker = rt.store, rt.masker()
 
     def resolve(ref):
         found = tenants_mod.get_tenant(store, ref)
         return found["id"] if found else None
 
-    def checked():
-        try:
-            return journal_filters.parse(args, resolve)
-        except journal_filters.BadFilter as exc:
-            raise click.ClickException(str(exc)) from exc
-
-    wanted = tuple(k.strip() for k in kinds.split(",") if k.strip())
-    if cursor:
-        try:
-            feed.decode(cursor)
-        except feed.BadCursor as exc:
-            raise click.ClickException(str(exc)) from exc
-        items = []
-    else:
-        items, cursor = feed.backfill(store, backfill, checked(), wanted, masker)
-
-    def show(found):
-        for item in found:
-            click.echo(json.dumps({**item, "cursor": cursor}) if as_json else _line(item))
-
-    show(items)
     try:
-        while True:
-            found, cursor, more = feed.read(store, cursor, checked(), wanted, masker)
-            show(found)
-            if once and not more:
-                break
-            if not more:
-                time.sleep(0.2)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        if not as_json:
-            click.echo(f"resume with: python -m sandbox tail --cursor {cursor}", err=True)
+        filters = journal_filters.parse(query, resolve)
+        wanted = tuple(k.strip() for k in kinds.split(",") if k.strip())
+        if cursor:
+            feed.decode(cursor)
+        else:
+            items, cursor = feed.backfill(store, backfill, filters, wanted, masker)
+            show(items, cursor)
+    except (journal_filters.BadFilter, feed.BadCursor) as exc:
+        raise click.ClickException(str(exc)) from exc
+    while True:
+        found, cursor, more = feed.read(store, cursor, filters, wanted, masker)
+        show(found, cursor)
+        if once and not more:
+            return
+        if not more:
+            time.sleep(0.2)

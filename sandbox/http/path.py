@@ -16,6 +16,7 @@ from werkzeug.wsgi import get_input_stream
 
 from ..auth.checks import AuthFailure, Chain
 from ..auth.sent import Sent
+from ..config import public_url
 from ..domain import tenants
 from ..errors import ApiError, error_body
 from ..journal.record import Record
@@ -62,6 +63,10 @@ class Runtime:
         return self.store.cached(
             ("masker",), lambda: Masker([self.admin_token, *tenants.known_secrets(self.store)])
         )
+
+    def public_url(self) -> str:
+        """Return the URL apps reach this sandbox by, as the server's start stored it."""
+        return settings.get(self.store, "public_url") or public_url(self.config)
 
     def save_clock(self) -> None:
         """Store the virtual clock's state for every other process (after a move)."""

@@ -133,6 +133,26 @@ ADMIN_SCHEMAS = {
         }
     ),
     "Tenants": obj({"tenants": {"type": "array", "items": ref("Tenant")}}),
+    "TenantCreate": {
+        "type": "object",
+        "required": ["name"],
+        "description": "name; region (in, us, me); timezone (IANA); the webhook URLs; empty: "
+        "true for no campaigns (default: the demo set).",
+        "properties": {
+            "name": {"type": "string", "minLength": 1, "maxLength": 100},
+            "region": {"enum": ["in", "us", "me"]},
+            "timezone": {"type": "string"},
+            "rewardWebhookUrl": {"type": ["string", "null"]},
+            "nudgeWebhookUrl": {"type": ["string", "null"]},
+            "empty": {"type": "boolean"},
+        },
+    },
+    "SecretImported": obj({"tenant": STR, "webhookSecret": STR}),
+    "ConformanceAsk": {
+        "type": "object",
+        "description": "url: test this receiver instead of the tenant's reward webhook URL.",
+        "properties": {"url": {"type": "string"}},
+    },
     "ViewerTokenAsk": {
         "type": "object",
         "description": "ttlDays (how long it opens the tenant's traffic; 30 by default), note.",

@@ -71,8 +71,9 @@ def operation(
     if ok_type == JSON:
         content = {JSON: {"schema": ok if isinstance(ok, dict) else ref(ok)}}
     elif isinstance(ok_type, tuple):  # a download in one of several formats
+        shaped = (ok if isinstance(ok, dict) else ref(ok)) if ok else {"type": "object"}
         content = {
-            kind: {"schema": {"type": "object" if kind == JSON else "string"}} for kind in ok_type
+            kind: {"schema": shaped if kind == JSON else {"type": "string"}} for kind in ok_type
         }
     else:
         content = {ok_type: {"schema": {"type": "string"}}}

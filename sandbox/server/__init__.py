@@ -142,7 +142,11 @@ def serve(app: Flask) -> None:
 
 def _ready(app: Flask, text: str) -> None:
     """Listening: announce the server in its data dir, print the banner."""
-    discovery.write(app.config["DATA_DIR"], public_url(app.config), VERSION)
+    cfg = app.config
+    host = "127.0.0.1" if cfg["BIND"] in ("0.0.0.0", "", "::") else cfg["BIND"]
+    host = f"[{host}]" if ":" in host else host
+    listen = f"http://{host}:{cfg['PORT']}"
+    discovery.write(cfg["DATA_DIR"], public_url(cfg), VERSION, cfg["ADMIN_TOKEN"], listen)
     print(text, flush=True)
 
 

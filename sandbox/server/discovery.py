@@ -2,7 +2,9 @@
 
 Written when the server starts listening and removed on a clean stop, so a command line
 run against the same data dir finds the server (its real URL, not the one its own
-environment would guess). It never holds the admin token.
+environment would guess) and calls its admin API. The file is private to the server's user
+(mode 0600, as <data dir>/admin_token is): only then does it hold the admin token, so that a
+CLI run by the same user reaches a server whose token came from SANDBOX_ADMIN_TOKEN.
 """
 
 import json
@@ -12,11 +14,21 @@ from pathlib import Path
 FILE = "server.json"
 
 
-def write(data_dir: str, url: str, version: str) -> None:
-    """Announce this process as the data dir's server."""
+def write(data_dir: str, url: str, version: str, admin_token: str = "", listen: str = "") -> None:
+    """Announce this process as the data dir's server (owner-only: it holds the token).
+
+    `url` is the public URL apps use (it may be a proxy's); `listen` where this machine
+    reaches the server itself, which is what a CLI beside it calls.
+    """
     path = Path(data_dir) / FILE
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({"url": url, "pid": os.getpid(), "version": version}))
+    card = {"url": url, "listen": listen or url, "pid": os.getpid(), "version": version}
+    if admin_token:
+        card["adminToken"] = admin_token
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(json.dumps(card))
+    os.chmod(tmp, 0o600)  # an existing file keeps its mode through O_CREAT
     tmp.replace(path)  # whole or not at all: a reader never sees half a card
 
 
@@ -34,6 +46,7 @@ def read(data_dir: str) -> dict | None:
         found = json.loads((Path(data_dir) / FILE).read_text())
         pid = int(found["pid"])
         os.kill(pid, 0)  # alive? (a card left by kill -9 names a dead pid)
+        found.setdefault("listen", found["url"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
     return found

@@ -1,0 +1,40 @@
+"""`clock` commands: the sandbox's clock (virtual in test mode), and moving it forward."""
+
+import click
+
+from .common import echo_json, through_sandbox
+
+clock_group = click.Group(
+    "clock", help="The sandbox's clock: show it, move it forward (test mode)."
+)
+
+
+@clock_group.command("show")
+@through_sandbox
+def clock_show(sb, as_json):
+    """Print the sandbox's time (the virtual one in test mode)."""
+    state = sb.get("/clock")
+    if as_json:
+        echo_json(state)
+        return
+    click.echo(f"{state['now']}  ({'virtual' if state['virtual'] else 'real'})")
+
+
+@clock_group.command("advance")
+@click.argument("seconds", type=float)
+@through_sandbox
+def clock_advance(sb, seconds, as_json):
+    """Move the virtual clock SECONDS forward; every retry and end-of-day run on the way runs
+    at its own time before this returns."""
+    state = sb.call("POST", "/clock/advance", json={"seconds": seconds}).json()
+    if as_json:
+        echo_json(state)
+        return
+    ran = state.get("deliveries") or {}
+    click.echo(
+        f"{state['now']}  ({ran.get('attempted', 0)} attempt(s), "
+        f"{len(ran.get('endOfDay') or [])} end-of-day run(s) on the way)"
+    )
+
+
+COMMANDS = (clock_group,)

@@ -1,0 +1,45 @@
+"""`nudges` commands: import a tenant's nudge definitions from a sheet, list them."""
+
+import click
+
+from .campaigns import send_sheet
+from .common import echo_json, quote_ref, through_sandbox
+
+nudges_group = click.Group("nudges", help="Nudge definitions: import a sheet, list them.")
+
+
+@nudges_group.command("import")
+@click.argument("tenant")
+@click.argument("sheet_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Check the sheet; change nothing.")
+@through_sandbox
+def nudges_import(sb, tenant, sheet_file, dry_run, as_json):
+    """Import (or only check) a tenant's nudge definitions from a .csv or .xlsx sheet."""
+    done = send_sheet(sb, f"/tenants/{quote_ref(tenant)}/nudges/import", sheet_file, dry_run)
+    if as_json:
+        echo_json(done)
+        return
+    verb = "checked" if dry_run else "imported"
+    click.echo(f"{verb} {len(done['nudges'])} nudge(s) for {tenant}")
+    for d in done["nudges"]:
+        click.echo(f"  {d['nudgeId']:<24} {d['trigger']:<17} {';'.join(d['channels'])}")
+
+
+@nudges_group.command("list")
+@click.argument("tenant")
+@through_sandbox
+def nudges_list(sb, tenant, as_json):
+    """List a tenant's nudge definitions."""
+    found = sb.get(f"/tenants/{quote_ref(tenant)}/nudges/definitions")["nudges"]
+    if as_json:
+        echo_json(found)
+        return
+    for d in found:
+        when = d["triggerEvent"] or d["campaignId"] or "any campaign"
+        click.echo(
+            f"{d['nudgeId']:<24} {d['trigger']:<17} {when:<20} {','.join(d['channels']):<18} "
+            f"delay {d['delaySeconds']:g} s  {d['content']['title']}"
+        )
+
+
+COMMANDS = (nudges_group,)
