@@ -366,7 +366,8 @@ def test_tenants_are_created_and_rotated_over_the_admin_api(client):
         ({"name": "X", "region": "eu"}, "bad_tenant"),
         ({"name": "Y", "timezone": "Mars/Olympus"}, "bad_tenant_settings"),
         ({"name": "Z", "rewardWebhookUrl": "ftp://x"}, "bad_tenant_settings"),
-        ({"name": ""}, "bad_tenant_name"),
+        ({"name": ""}, "missing_fields"),
+        ({"name": "n" * 101}, "bad_tenant_name"),
     ):
         refused = client.post(
             "/_sandbox/tenants", json=body, headers={"X-Sandbox-Admin-Token": "test-admin-token"}
