@@ -6,8 +6,7 @@ from flask import Blueprint
 from ..auth.bearer import check_event_user
 from ..auth.writekey import HEADER
 from ..domain import events
-from ..domain.nudges import triggers
-from ..domain.rewards import rules
+from ..domain.ingest import event as ingest_event
 from ..http.path import Call, header_safe
 from ..openapi.declare import KEY, declare
 from .common import call, ok, parse_json, write_key_auth
@@ -31,60 +30,24 @@ def ingest(c: Call, source: str):
     body = parse_json(c)
     event_user = body.get("user_id") if isinstance(body, dict) else None
     check_event_user(c.chain, tenant, event_user, c.sent.headers)
-    problems = events.problems_of(body, source)
-    uid = events.new_uid()
+    clock = c.rt.clock
+    out = ingest_event(
+        c.rt.store, tenant, body, source, c.entry["request_id"], clock.time(), clock.isoformat()
+    )
     headers = {}
-    if problems:
+    if out.problems:
         # Answered 200 as the real service does (it validates later), but flagged loudly.
-        for problem in problems:
+        for problem in out.problems:
             c.flag("invalid", problem)
         headers["X-Sandbox-Event-Valid"] = "false"
-        headers["X-Sandbox-Event-Problems"] = header_safe("; ".join(problems))[:500]
-    if isinstance(body, dict):
-        c.note(**events.journal_fields(body))
-        received = c.rt.clock.isoformat()
-        row = events.row_for(
-            tenant["id"], body, source, problems, c.entry["request_id"], received, uid
-        )
-        c.write(events.store_event(row))
-        _rules(c, tenant, body, uid, received, headers)
-    return events.receipt(uid), 200, headers
-
-
-def _rules(c: Call, tenant: dict, body: dict, uid: str, now: str, headers: dict) -> None:
-    """Grant plays of the sheet campaigns the event meets (saying per campaign why or why not),
-    and make the nudges the event and those grants trigger."""
-    user_id = body.get("user_id")
-    granted = []
-    campaigns = rules.sheet_campaigns(c.rt.store, tenant["id"])
-    if campaigns:
-        in_segment = rules.segment_test(c.rt.store, tenant["id"], user_id)
-        verdicts = rules.evaluate(
-            campaigns, body.get("event_name"), body.get("event_properties"), now, in_segment
-        )
-        for v in verdicts:
-            if v["granted"] and isinstance(user_id, str) and user_id:
-                c.write(
-                    rules.grant(
-                        tenant["id"], v["campaignId"], user_id, uid, now, c.entry["request_id"]
-                    )
-                )
-                granted.append(v["campaignId"])
+        headers["X-Sandbox-Event-Problems"] = header_safe("; ".join(out.problems))[:500]
+    if out.rewards is not None:
         # Explained like a 401: the answer says it, and the journal keeps the answer's headers.
-        headers["X-Sandbox-Rewards"] = header_safe(rules.header(verdicts))[:2000]
-    made = triggers.event_nudges(
-        c.rt.store,
-        tenant["id"],
-        user_id,
-        body.get("event_name"),
-        body.get("event_properties"),
-        granted,
-        c.entry["request_id"],
-        c.rt.clock.time(),
-        now,
-    )
-    if made is not None:
-        c.write(made)
+        headers["X-Sandbox-Rewards"] = header_safe(out.rewards)[:2000]
+    c.note(**out.notes)
+    for write in out.writes:
+        c.write(write)
+    return events.receipt(out.uid), 200, headers
 
 
 # The routes the ingest door answers beneath Flask (http/door.py), with their endpoints.
