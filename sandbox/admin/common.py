@@ -123,3 +123,14 @@ def engine() -> Engine:
         found = Engine(rt.store, rt.clock, rt.config["SEED"])
         current_app.extensions["sandbox.engine"] = found
     return found
+
+
+def need_test_mode(what: str, otherwise: str) -> None:
+    """Refuse (409 not_test_mode) what only a sandbox in test mode does on demand."""
+    if not runtime().clock.virtual:
+        raise ApiError(
+            409,
+            f"{what} needs test mode",
+            "not_test_mode",
+            f"Start the sandbox with SANDBOX_TEST_MODE=1, or {otherwise}.",
+        )

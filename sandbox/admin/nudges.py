@@ -9,7 +9,15 @@ from ..http.body import request_json_body
 from ..http.current import runtime
 from ..openapi.declare import ADMIN, declare, param
 from . import bp, viewer_allowed
-from .common import in_scope, invalid_sheet, not_found, scope, tenant_or_404, whole_number
+from .common import (
+    in_scope,
+    invalid_sheet,
+    need_test_mode,
+    not_found,
+    scope,
+    tenant_or_404,
+    whole_number,
+)
 
 REF = [param("ref", "path", True)]
 
@@ -133,13 +141,7 @@ SEND_TYPES = {
 def send_nudge(ref):
     """Make and release a nudge for a user: {userId, title, body, ...} -> {nudgeId}."""
     tenant = tenant_or_404(ref)
-    if not runtime().clock.virtual:
-        raise ApiError(
-            409,
-            "Sending nudges on demand needs test mode",
-            "not_test_mode",
-            "Start the sandbox with SANDBOX_TEST_MODE=1, or let definitions send them.",
-        )
+    need_test_mode("Sending nudges on demand", "let definitions send them")
     body = request_json_body(required=("userId",), types=SEND_TYPES)
     problems = []
     user_id = body.get("userId")

@@ -11,7 +11,7 @@ from ..http.body import request_json_body
 from ..http.current import runtime
 from ..openapi.declare import ADMIN, declare, param
 from . import bp, viewer_allowed
-from .common import invalid_sheet, tenant_or_404
+from .common import invalid_sheet, need_test_mode, tenant_or_404
 
 MAX_PLAYS = 1000  # per request: a test asks for a few hundred at most
 
@@ -74,13 +74,7 @@ def list_campaigns(ref):
 def play(ref):
     """Draw `count` times for the user (test mode only); answer every draw, explained."""
     tenant = tenant_or_404(ref)
-    if not runtime().clock.virtual:
-        raise ApiError(
-            409,
-            "Plays on demand need test mode",
-            "not_test_mode",
-            "Start the sandbox with SANDBOX_TEST_MODE=1, or let qualifying events grant plays.",
-        )
+    need_test_mode("Playing on demand", "let qualifying events grant plays")
     # The request path's one parser: depth, lone surrogates (SQLite refuses them) and the
     # content type are checked there, with the surface's 400.
     body = request_json_body(types={"userId": "string", "campaignId": "string", "count": "number"})

@@ -71,3 +71,14 @@ def refuse_sheet(errors: list[dict]) -> None:
         where = f"row {e['row']}, {e['column']}" if e.get("row") else "sheet"
         click.echo(f"{where}: {e['message']}. {e.get('hint') or ''}", err=True)
     raise click.ClickException(f"{len(errors)} error(s); nothing imported")
+
+
+def emit(text: str, output: str | None, said: str = "") -> None:
+    """Print `text`, or write it to the file `output` and say so (with `said`, if anything)."""
+    if output:
+        from pathlib import Path
+
+        Path(output).write_text(text)
+        click.echo(f"wrote {output}{said}")
+    else:
+        click.echo(text)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .common import echo_json, quote_ref, through_sandbox
+from .common import echo_json, emit, quote_ref, through_sandbox
 
 secrets_group = click.Group(
     "secrets", help="Exchange a tenant's secrets under GPG, never in clear."
@@ -77,11 +77,7 @@ def readiness_command(sb, tenant, fmt, encrypt, output, as_json):
     """Print or save the tenant's readiness report (--json: the JSON report)."""
     params = {"format": "json" if as_json else fmt, **({"encrypt": "true"} if encrypt else {})}
     text = sb.call("GET", f"/tenants/{quote_ref(tenant)}/readiness", params=params).text
-    if output:
-        Path(output).write_text(text)
-        click.echo(f"wrote {output}")
-    else:
-        click.echo(text)
+    emit(text, output)
 
 
 @secrets_group.command("export")
@@ -103,11 +99,7 @@ def secrets_export(sb, tenant, key_file, output, as_json):
         data=Path(key_file).read_bytes(),
         headers={"Content-Type": "text/plain"},
     ).text
-    if output:
-        Path(output).write_text(text)
-        click.echo(f"wrote {output} (encrypted to the key in {key_file})")
-    else:
-        click.echo(text)
+    emit(text, output, f" (encrypted to the key in {key_file})")
 
 
 @secrets_group.command("import")

@@ -1,10 +1,8 @@
 """Commands of outgoing requests: deliveries (list, show, resend, retry), trigger, reports."""
 
-from pathlib import Path
-
 import click
 
-from .common import echo_json, quote_ref, through_sandbox
+from .common import echo_json, emit, quote_ref, through_sandbox
 
 deliveries_group = click.Group(
     "deliveries", help="Outgoing requests: list, show, resend, retry the failed ones."
@@ -117,11 +115,7 @@ def reports_list(sb, tenant, as_json):
 def reports_get(sb, report_id, fmt, output, as_json):
     """Print or save a report as stored (a PGP message when encrypted)."""
     text = sb.call("GET", f"/reports/{quote_ref(report_id)}", params={"format": fmt}).text
-    if output:
-        Path(output).write_text(text)
-        click.echo(f"wrote {output}")
-    else:
-        click.echo(text)
+    emit(text, output)
 
 
 COMMANDS = (deliveries_group, reports_group, trigger_command)
