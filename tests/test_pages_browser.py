@@ -182,3 +182,40 @@ def test_a_broken_page_link_is_explained_in_the_page(server, browser):
     assert response.status == 401
     assert page.locator("[data-testid=error]").get_attribute("data-reason") == "token_malformed"
     assert "check" in page.content()
+
+
+def test_a_fresh_user_plays_every_campaign_the_demo_wallet_lists(server, browser):
+    """The first hour: a new user's wallet lists the demo tenant's campaigns, and every one
+    opens a page that plays to a result (a game) or shows the program (referral, streak)."""
+    token = _register(server, "first-hour-user")
+    body = _campaigns(server, token)
+    listed = body["campaigns"]
+    assert len(listed) >= 6 and all(c["status"] == "pristine" for c in listed)
+    wallet = browser.new_page()
+    assert wallet.goto(body["defaultUrl"]).status == 200
+    wallet.close()
+    played = 0
+    for campaign in listed:
+        page = browser.new_page()
+        page.add_init_script(ANDROID_BRIDGE)
+        opened = page.goto(campaign["url"])
+        assert opened.status == 200, (campaign, page.content()[:500])
+        if "/reward/" in campaign["url"]:
+            if page.locator("#foil").count():
+                box = page.locator("#foil").bounding_box()
+                page.mouse.move(box["x"] + 10, box["y"] + 10)
+                page.mouse.down()
+                for i in range(80):
+                    page.mouse.move(box["x"] + 10 + (i * 37) % 280, box["y"] + 10 + (i * 13) % 150)
+                page.mouse.up()
+            else:
+                page.click("#play")
+            result = page.locator("#result")
+            result.wait_for(state="visible", timeout=10_000)
+            assert result.locator("h2").inner_text(), campaign
+            played += 1
+        page.close()
+    assert played >= 4  # the scratch card, the wheel, the quiz and the slot machine
+    after = _campaigns(server, token)["campaigns"]
+    games = [c for c in after if "/reward/" in c["url"]]
+    assert games and all(c["status"] == "completed" for c in games), after

@@ -127,7 +127,7 @@ def test_the_cli_imports_the_demo_sheet_and_an_invalid_sheet_changes_nothing(run
     demo = ROOT / "fixtures" / "demo" / "reward-sheet.csv"
     result = runner.invoke(args=["campaigns", "import", "Demo Partner", str(demo)])
     assert result.exit_code == 0, result.output
-    assert "imported 3 campaign(s)" in result.output and "30.000 %  no reward" in result.output
+    assert "imported 7 campaign(s)" in result.output and "30.000 %  no reward" in result.output
     before = runner.invoke(args=["campaigns", "list", "Demo Partner", "--json"]).output
     bad = tmp_path / "bad.csv"
     bad.write_text(

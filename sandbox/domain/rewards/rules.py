@@ -87,17 +87,19 @@ def grant(
     event_uid: str,
     now: str,
     request_id: str | None = None,
+    reward_user_id: str | None = None,
 ) -> ShardWrite:
     """Return the write that grants the user a play (a reward-user entry, in the shard).
 
     In the worker's journal shard with the event that granted it: an event that grants a
-    play takes no lock another worker waits on.
+    play takes no lock another worker waits on. A given `reward_user_id` (a catalog game's
+    stable link) is granted once: again, it changes nothing.
     """
-    reward_user_id = "ru_" + secrets.token_hex(8)
+    reward_user_id = reward_user_id or "ru_" + secrets.token_hex(8)
 
     def run(conn):
         conn.execute(
-            "INSERT INTO reward_users VALUES (?, ?, ?, ?, 'unplayed', ?, ?)",
+            "INSERT OR IGNORE INTO reward_users VALUES (?, ?, ?, ?, 'unplayed', ?, ?)",
             (reward_user_id, tenant_id, campaign_id, user_id, event_uid, now),
         )
         marks.mark(conn, marks.JOURNAL_TABLE, tenant_id, "grant", now, request_id)
