@@ -44,7 +44,14 @@ def test_every_admin_route_requires_the_token(app, client):
     # Open: the health check (a container probe) and the built-in webhook receiver
     # (deliveries carry no admin token); the inspector's session start checks the token its
     # form posts itself (and answers 401 like the rest, below); nothing else.
-    assert OPEN_ENDPOINTS == {"admin.health", "admin.receive_hook", "admin.inspector_login"}
+    assert OPEN_ENDPOINTS == {
+        "admin.health",
+        "admin.receive_hook",
+        "admin.inspector_login",
+        "admin.docs_root",
+        "admin.docs_home",
+        "admin.docs_page",
+    }
     routes = list(_admin_urls(app))
     assert len(routes) >= 5  # the admin API exists; new routes are covered automatically
     assert any(upgrade for _m, _u, upgrade in routes)  # the WebSocket routes are among them

@@ -94,6 +94,7 @@ def init_app(app: Flask) -> None:
     from . import (  # noqa: F401  (their routes join bp)
         clock,
         deliveries,
+        docs,
         export,
         health,
         inspector,

@@ -1,0 +1,113 @@
+"""The documentation site at /_sandbox/docs/ (open, like the inspector's assets: it holds no data).
+
+Served from a build of docs/ (MkDocs): the checkout's site/ when `mkdocs build` made one, else a
+build this process makes once into <data dir>/docs-site on the first request.
+"""
+
+import mimetypes
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from flask import Response, redirect
+
+from ..config import ROOT
+from ..errors import ApiError
+from ..http.current import runtime
+from ..openapi.declare import NONE, declare, param
+from . import OPEN_ENDPOINTS, bp
+
+_BUILDING = threading.Lock()
+
+
+def site_dir() -> Path:
+    """Return the folder of the built site, building it first if there is none."""
+    shipped = ROOT / "site" / "index.html"
+    if shipped.exists():
+        return shipped.parent
+    built = Path(runtime().store.data_dir) / "docs-site"
+    with _BUILDING:
+        if not (built / "index.html").exists():
+            _build(built)
+    return built
+
+
+def _build(into: Path) -> None:
+    config = ROOT / "mkdocs.yml"
+    if not config.exists():
+        raise ApiError(
+            404,
+            "This installation carries no documentation sources (mkdocs.yml, docs/)",
+            "docs_not_shipped",
+            "Read docs/ in the repository, or build it there: mkdocs build.",
+        )
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(config), "-d", str(into)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin"},
+    )
+    if done.returncode != 0 or not (into / "index.html").exists():
+        raise ApiError(
+            503,
+            "The documentation could not be built: " + (done.stderr.strip()[-300:] or "no output"),
+            "docs_build_failed",
+            "Build it by hand to see why: mkdocs build --strict.",
+        )
+
+
+@bp.get("/docs")
+@declare("The documentation site (HTML, open)", "admin", NONE, None, ok_type="text/html")
+def docs_root():
+    """Send the browser to the site's home page."""
+    return redirect("/_sandbox/docs/", code=308)
+
+
+@bp.get("/docs/")
+@declare(
+    "The documentation site's home page (HTML, open)", "admin", NONE, None, ok_type="text/html"
+)
+def docs_home():
+    """Serve the site's home page."""
+    return _file(site_dir() / "index.html")
+
+
+@bp.get("/docs/<path:page>")
+@declare(
+    "A page or asset of the documentation site (open)",
+    "admin",
+    NONE,
+    None,
+    errors=(404, 503),
+    params=[param("page", "path", True, example="index.html")],
+    ok_type="text/html",
+    expect=(200, 404),
+)
+def docs_page(page):
+    """Serve one file of the built site; a folder's index.html for a folder."""
+    folder = site_dir()
+    target = (folder / page).resolve()
+    if folder.resolve() not in target.parents and target != folder.resolve():
+        raise ApiError(404, f"No documentation page {page!r}", "docs_page_not_found")
+    if target.is_dir():
+        page = page.rstrip("/") + "/index.html"
+    if not (folder / page).is_file():
+        raise ApiError(
+            404,
+            f"No documentation page {page!r}",
+            "docs_page_not_found",
+            "Start at /_sandbox/docs/.",
+        )
+    return _file(folder / page)
+
+
+def _file(path: Path) -> Response:
+    # Read whole (pages and assets are small): no file is left open by a client that never
+    # reads the answer.
+    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return Response(path.read_bytes(), mimetype=kind)
+
+
+OPEN_ENDPOINTS.update({"admin.docs_root", "admin.docs_home", "admin.docs_page"})
