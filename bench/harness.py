@@ -42,6 +42,16 @@ def python() -> str:
     if os.environ.get("BENCH_PYTHON"):
         return os.environ["BENCH_PYTHON"]
     venv = HERE / ".venv"
+    # Benchmarks run side by side (CI runs four at once): one makes the venv, the others wait.
+    with open(HERE / ".venv.lock", "a") as lock:
+        if os.name != "nt":
+            import fcntl
+
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        return _venv_python(venv)
+
+
+def _venv_python(venv: Path) -> str:
     interpreter = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
     stamp = venv / "pyproject.sha256"
     wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
