@@ -10,7 +10,7 @@ from ..errors import ApiError
 from ..http.body import request_json_body
 from ..http.current import runtime
 from ..masking import mask
-from ..onboarding import checklist, conformance, readiness
+from ..onboarding import checklist, conformance, readiness, runs
 from ..openapi.declare import ADMIN, declare, param
 from ..outgoing import configure, delivery_settings, gpg, signing
 from . import bp, viewer_allowed
@@ -67,10 +67,10 @@ def run_conformance(ref):
             'Set it first: PATCH /_sandbox/tenants/<ref> {"rewardWebhookUrl": "https://..."}.',
         )
     results = conformance.run(tenant, url, runtime().clock.time())
-    run_id, write = conformance.store_run(tenant["id"], url, results, runtime().clock.isoformat())
+    run_id, write = runs.store_run(tenant["id"], url, results, runtime().clock.isoformat())
     runtime().store.write(write)
     if request.args.get("format") == "junit":
-        return Response(conformance.junit(tenant["name"], results), mimetype="application/xml")
+        return Response(runs.junit(tenant["name"], results), mimetype="application/xml")
     return {
         "runId": run_id,
         "url": url,
@@ -243,7 +243,7 @@ def import_secret(ref):
 )
 def conformance_run(run_id):
     """Show a kept run of the kit."""
-    run = conformance.get_run(runtime().store, run_id)
+    run = runs.get_run(runtime().store, run_id)
     if run is None or not in_scope(run["tenantId"]):
         raise not_found(
             "conformance run",
@@ -256,6 +256,6 @@ def conformance_run(run_id):
         raise ApiError(400, "format must be json or junit", "bad_format")
     if fmt == "junit":
         tenant = tenants.by_id(runtime().store, run["tenantId"]) or {"name": run["tenantId"]}
-        xml = conformance.junit(tenant["name"], run["results"])
+        xml = runs.junit(tenant["name"], run["results"])
         return Response(xml, mimetype="application/xml")
     return run

@@ -1,24 +1,16 @@
 """The readiness report: the checklist, the conformance kit's last run, the failed deliveries and
 the open problems of a tenant, as JSON, Markdown or an HTML page."""
 
-from ..outgoing import delivery_settings
-from ..store import Store, loads
-from . import checklist
+from ..outgoing import delivery_settings, views
+from ..store import Store
+from . import checklist, runs
 
 
 def build(store: Store, tenant: dict, now: float, at: str) -> dict:
     """Return the report's content."""
     steps = checklist.of(store, tenant, delivery_settings.zone(tenant), now)
-    run = store.one(
-        "SELECT run_id, at, url, passed, results FROM conformance_runs WHERE tenant_id = ? "
-        "ORDER BY at DESC LIMIT 1",
-        (tenant["id"],),
-    )
-    failed = store.all(
-        "SELECT delivery_id, kind, user_id, reward_id, attempts, last_error, created_at FROM "
-        "outbox WHERE tenant_id = ? AND status = 'failed' ORDER BY id DESC LIMIT 100",
-        (tenant["id"],),
-    )
+    run = runs.latest(store, tenant["id"])
+    failed = views.dead_letters(store, tenant["id"])
     # Refusals by reason, from the marks kept as they happened (never a journal scan).
     refusals = sorted(
         (
@@ -33,7 +25,7 @@ def build(store: Store, tenant: dict, now: float, at: str) -> dict:
     if run is not None:
         problems += [
             f"conformance: {r['case']} failed ({r['note'] or 'expected ' + r['expected']})"
-            for r in loads(run["results"], [])
+            for r in run["results"]
             if not r["passed"]
         ]
     return {
@@ -44,13 +36,7 @@ def build(store: Store, tenant: dict, now: float, at: str) -> dict:
         "checklist": steps,
         "conformance": None
         if run is None
-        else {
-            "runId": run["run_id"],
-            "at": run["at"],
-            "url": run["url"],
-            "passed": bool(run["passed"]),
-            "results": loads(run["results"], []),
-        },
+        else {k: run[k] for k in ("runId", "at", "url", "passed", "results")},
         "failedDeliveries": failed,
         "openProblems": problems,
     }

@@ -121,3 +121,12 @@ def failed_ids(store: Store, tenant_id: str | None = None, limit: int = 10_000) 
         f"SELECT delivery_id FROM outbox WHERE {where} ORDER BY id LIMIT ?", (*params, limit)
     )
     return [r["delivery_id"] for r in rows]
+
+
+def dead_letters(store: Store, tenant_id: str, limit: int = 100) -> list[dict]:
+    """Return a tenant's dead letters, newest first, as the readiness report lists them."""
+    return store.all(
+        "SELECT delivery_id, kind, user_id, reward_id, attempts, last_error, created_at FROM "
+        "outbox WHERE tenant_id = ? AND status = 'failed' ORDER BY id DESC LIMIT ?",
+        (tenant_id, limit),
+    )
