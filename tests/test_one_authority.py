@@ -116,6 +116,11 @@ def test_a_revoked_and_an_expired_viewer_token_each_get_their_401(tmp_path):
         listed = _admin(server, "GET", f"/tenants/{DEMO_TENANT}/viewer-tokens").json()
         states = {v["tokenId"]: v for v in listed["viewerTokens"]}
         assert states[live["tokenId"]]["revokedAt"] and states[live["tokenId"]]["lastUsedAt"]
+        # Each use is recorded by the token's id: what was asked and what was answered.
+        used = states[live["tokenId"]]
+        assert used["uses"] == 1, used  # the one 200 before the revocation; a 401 is no use
+        assert used["recentUses"][0]["path"] == "/_sandbox/journal"
+        assert used["recentUses"][0]["status"] == 200
         assert "token" not in json.dumps(listed).replace("tokenId", "").replace("viewerTokens", "")
         forged = ask(live["token"][:-1] + ("0" if live["token"][-1] != "0" else "1"))
         assert forged.status_code == 401 and forged.json()["reason"] == "viewer_token_invalid"

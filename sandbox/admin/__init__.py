@@ -79,8 +79,25 @@ def _session_token(session_id: str) -> str | None:
 def viewer_of(token: str) -> str:
     """Return the tenant of a live viewer token (wall time: a token's lifetime is real time)."""
     store = current_app.extensions["sandbox.store"]
-    tenant_id, _token_id = viewer_tokens.verify(store, token, time.time())
+    tenant_id, token_id = viewer_tokens.verify(store, token, time.time())
+    g.viewer_token_id = token_id  # its uses are recorded by its id (record_viewer_use)
     return tenant_id
+
+
+@bp.after_request
+def record_viewer_use(response):
+    """Record each request a viewer token made (by the token's id, never the token)."""
+    token_id = g.pop("viewer_token_id", None)
+    if token_id is not None and g.get("principal") is not None and g.principal.viewer:
+        store = current_app.extensions["sandbox.store"]
+        write = viewer_tokens.use(
+            token_id, time.time(), request.method, request.path, response.status_code
+        )
+        try:
+            store.write(write)
+        except Exception:  # a full disk must not turn a read into a 500; health says it
+            pass
+    return response
 
 
 def viewer_allowed(view):

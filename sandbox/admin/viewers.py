@@ -59,7 +59,12 @@ def make_viewer_token(ref):
 )
 def list_viewer_tokens(ref):
     """List the tenant's viewer tokens, newest first."""
-    return {"viewerTokens": viewer_tokens.listed(runtime().store, tenant_or_404(ref)["id"])}
+    listed = viewer_tokens.listed(runtime().store, tenant_or_404(ref)["id"])
+    masker = runtime().masker()
+    for token in listed:  # a path may carry a secret (an entry point's writeKey)
+        for use in token["recentUses"]:
+            use["path"] = masker.path(use["path"])
+    return {"viewerTokens": listed}
 
 
 @bp.delete("/viewer-tokens/<token_id>")

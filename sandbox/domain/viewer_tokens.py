@@ -120,9 +120,47 @@ def listed(store: Store, tenant_id: str) -> list[dict]:
             "revokedAt": r["revoked_at"],
             "lastUsedAt": r["last_used_at"],
             "note": r["note"],
+            "uses": _count(store, r["token_id"]),
+            "recentUses": recent_uses(store, r["token_id"], 5),
         }
         for r in rows
     ]
+
+
+KEPT_USES = 1000  # per token: the record of its uses is bounded like everything else
+
+
+def use(token_id: str, at: float, method: str, path: str, status: int) -> CoreWrite:
+    """Return the write recording one request made with a viewer token (by its id)."""
+
+    def run(conn):
+        conn.execute(
+            "INSERT INTO viewer_token_uses (token_id, at, method, path, status) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (token_id, at, method, path[:500], status),
+        )
+        conn.execute(
+            "DELETE FROM viewer_token_uses WHERE token_id = ? AND id <= (SELECT id FROM "
+            "viewer_token_uses WHERE token_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)",
+            (token_id, token_id, KEPT_USES),
+        )
+
+    return CoreWrite(run)
+
+
+def recent_uses(store: Store, token_id: str, limit: int = 20) -> list[dict]:
+    """Return a token's latest uses, newest first (what was asked, when, and the answer)."""
+    rows = store.all(
+        "SELECT at, method, path, status FROM viewer_token_uses WHERE token_id = ? "
+        "ORDER BY id DESC LIMIT ?",
+        (token_id, limit),
+    )
+    return [dict(r) for r in rows]
+
+
+def _count(store: Store, token_id: str) -> int:
+    row = store.one("SELECT count(*) AS n FROM viewer_token_uses WHERE token_id = ?", (token_id,))
+    return row["n"]
 
 
 def exists(store: Store, token_id: str) -> bool:

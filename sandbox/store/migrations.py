@@ -425,3 +425,13 @@ def m016_viewer_tokens(db):
         "last_used_at REAL, note TEXT)"
     )
     db.execute("CREATE INDEX idx_viewer_tokens_tenant ON viewer_tokens (tenant_id, created_at)")
+
+
+@MIGRATIONS()
+def m017_viewer_token_uses(db):
+    """Each use of a viewer token, by its id (never the token): the last 1,000 per token."""
+    db.execute(
+        "CREATE TABLE viewer_token_uses (id INTEGER PRIMARY KEY, token_id TEXT NOT NULL, "
+        "at REAL NOT NULL, method TEXT NOT NULL, path TEXT NOT NULL, status INTEGER)"
+    )
+    db.execute("CREATE INDEX idx_viewer_token_uses ON viewer_token_uses (token_id, id)")
