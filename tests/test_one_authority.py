@@ -146,7 +146,11 @@ def test_the_cli_works_through_the_server_it_finds_or_names(tmp_path):
             server,
             "PATCH",
             f"/tenants/{DEMO_TENANT}",
-            json={"rewardWebhookUrl": hook, "delivery": {"jitter": 0, "tries": 1}},
+            json={
+                "rewardWebhookUrl": hook,
+                "nudgeWebhookUrl": hook,
+                "delivery": {"jitter": 0, "tries": 1},
+            },
         ).raise_for_status()
         fired = _cli(data, "trigger", "reward", "Demo Partner", "--user", "cli-user", "--json")
         assert fired.returncode == 0, fired.stderr
@@ -172,6 +176,9 @@ def test_the_cli_works_through_the_server_it_finds_or_names(tmp_path):
             json={"userId": "cli-user", "title": "hi", "channels": ["webhook"]},
         )
         assert sent.status_code == 200, sent.text
+        nudge = _admin(server, "GET", f"/nudges/{sent.json()['nudgeId']}").json()
+        payload = json.dumps(_admin(server, "GET", f"/deliveries/{nudge['deliveryId']}").json())
+        assert f"{PUBLIC}/" in payload and "127.0.0.1:8080" not in payload
 
         # --url: a server in another data dir, its token given; this data dir is not read.
         remote = _cli(
