@@ -157,3 +157,14 @@ def test_the_readmes_gpg_snippet_runs_as_written(tmp_path, partner_gpg):
         secret = db.execute("SELECT webhook_secret FROM tenants WHERE name = 'Demo Partner'")
         assert secret.fetchone()[0] == "a-new-secret-of-at-least-16-chars"
     assert "a-new-secret-of-at-least-16-chars" not in ran.stdout  # printed masked
+
+
+def test_without_gpg_the_public_key_command_says_so_in_one_line(runner, monkeypatch):
+    import sandbox.outgoing.gpg as gpg_module
+
+    monkeypatch.setattr(gpg_module.shutil, "which", lambda name: None)
+    done = runner.invoke(args=["secrets", "public-key"])
+    assert done.exit_code == 1
+    assert done.output.strip().splitlines() == [
+        "Error: the gpg program is not installed (apt-get install -y gnupg) (503 gpg_unavailable)"
+    ]
