@@ -8,8 +8,9 @@ import time
 
 import pytest
 import requests
-from simple_websocket import Client, ConnectionClosed
+from simple_websocket import ConnectionClosed
 
+from sandbox.cli.client import websocket
 from sandbox.streams import Hub, StreamsFull
 from tests.conftest import DEMO_KEY, DEMO_TENANT, LiveServer
 from tests.streaming import open_sse, slow_client
@@ -183,7 +184,7 @@ def test_past_the_cap_streams_are_refused_with_a_json_503(tmp_path):
 
 
 def test_the_websocket_echo_answers_and_bounds_its_messages(streams_server):
-    ws = Client.connect(_ws_url(streams_server))
+    ws = websocket(_ws_url(streams_server), {})
     try:
         ws.send("hello")
         assert ws.receive(timeout=5) == "hello"
@@ -205,7 +206,7 @@ def test_the_websocket_echo_answers_and_bounds_its_messages(streams_server):
 def test_sigterm_closes_every_stream_and_the_server_exits_in_its_graceful_timeout(tmp_path):
     server = _server(tmp_path)
     streams = [open_sse(server.url, f"term-{i}", DEMO_TENANT) for i in range(40)]
-    sockets = [Client.connect(_ws_url(server)) for _ in range(5)]
+    sockets = [websocket(_ws_url(server), {}) for _ in range(5)]
     idle = requests.Session()
     idle.get(server.url + "/_sandbox/health", timeout=5)  # a keep-alive connection, idle
     started = time.monotonic()

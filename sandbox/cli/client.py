@@ -181,3 +181,20 @@ def in_process(app, folder: str | None = None) -> Sandbox:
         token = app.config["ADMIN_TOKEN"] = "cli_" + secrets.token_urlsafe(16)
         app.extensions["sandbox.runtime"].admin_token = token
     return Sandbox(app.extensions["sandbox.runtime"].public_url(), token, app=app, data_dir=folder)
+
+
+def websocket(url: str, headers: dict):
+    """Open a WebSocket to the sandbox (the feed), frames sent with the handshake included."""
+    from simple_websocket import Client
+
+    class _Client(Client):
+        # simple-websocket's client takes only the handshake's answer from its first read; a
+        # frame that came in the same read (the feed's hello) then waited in wsproto's buffer
+        # until the next bytes arrived: the server's ping, a heartbeat (15 s) later.
+        def handshake(self):
+            super().handshake()
+            self.connected = self._handle_events()
+            if self.input_buffer:
+                self.event.set()
+
+    return _Client.connect(url, headers=headers)

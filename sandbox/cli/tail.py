@@ -122,7 +122,9 @@ def tail_command(sb, tenant, user, status, kinds, cursor, backfill, as_json, onc
 
 def _follow_socket(sb: Sandbox, query, kinds, cursor, backfill, once, show) -> None:
     """Follow the server's feed socket (/_sandbox/feed): the inspector's own protocol."""
-    from simple_websocket import Client, ConnectionClosed
+    from simple_websocket import ConnectionClosed
+
+    from .client import websocket
 
     sb.get("/journal", limit="1", **query)  # a bad filter or token: the explained 4xx first
     args = {
@@ -132,7 +134,7 @@ def _follow_socket(sb: Sandbox, query, kinds, cursor, backfill, once, show) -> N
         **({"cursor": cursor} if cursor else {}),
     }
     url = sb.url.replace("http", "ws", 1) + "/_sandbox/feed?" + urlencode(args)
-    ws = Client.connect(url, headers={"X-Sandbox-Admin-Token": sb.token})
+    ws = websocket(url, {"X-Sandbox-Admin-Token": sb.token})
     try:
         while True:
             frame = json.loads(ws.receive())
