@@ -166,6 +166,11 @@ def test_the_cli_works_through_the_server_it_finds_or_names(tmp_path):
         assert shown["attemptList"][-1]["at"][:13] == now[:13], (shown["attemptList"], now)
         kit = _cli(data, "conformance", "Demo Partner", "--receiver", hook)
         assert kit.returncode == 1 and "FAIL" in kit.stdout  # the receiver answers 500
+        # tail follows the server's feed socket; --once stops when it has caught up.
+        tailed = _cli(data, "tail", "--once", "--json", "--kind", "attempt", "--backfill", "5")
+        assert tailed.returncode == 0, tailed.stderr
+        attempts = [json.loads(line) for line in tailed.stdout.splitlines()]
+        assert attempts and all(a["kind"] == "attempt" and a["cursor"] for a in attempts)
         steps = _cli(data, "onboarding", "Demo Partner", "--json")
         assert steps.returncode == 0 and len(json.loads(steps.stdout)["steps"]) == 4
         # Nudge links still point at the server's public URL.
