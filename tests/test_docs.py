@@ -163,24 +163,21 @@ def test_each_verifier_snippet_verifies_a_real_delivery(language, tmp_path, sign
     body, signature, secret = signed_delivery
     (tmp_path / "body.json").write_bytes(body)
     env = {**os.environ, "WEBHOOK_SECRET": secret, "SIGNATURE": signature}
-    ok = subprocess.run(
-        command(filename, "body.json"),
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+
+    def run():
+        return subprocess.run(
+            command(filename, "body.json"),
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    ok = run()
     assert ok.returncode == 0 and ok.stdout.strip() == "valid", ok.stdout + ok.stderr
     (tmp_path / "body.json").write_bytes(body.replace(b'":', b'": ', 1))  # re-serialised
-    bad = subprocess.run(
-        command(filename, "body.json"),
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    bad = run()
     assert bad.returncode == 1 and bad.stdout.strip() == "invalid", bad.stdout + bad.stderr
 
 

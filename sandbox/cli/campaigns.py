@@ -39,11 +39,23 @@ def send_sheet(sb, path: str, sheet_file: str, dry_run: bool) -> dict:
     return answer.json()
 
 
-@campaigns_group.command("import")
-@click.argument("tenant")
-@click.argument("sheet_file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--dry-run", is_flag=True, help="Check the sheet; change nothing.")
-@through_sandbox
+def sheet_import(group: click.Group):
+    """Declare a group's `import TENANT SHEET_FILE [--dry-run]` command (through the sandbox)."""
+
+    def declare(command):
+        command = through_sandbox(command)
+        command = click.option("--dry-run", is_flag=True, help="Check the sheet; change nothing.")(
+            command
+        )
+        command = click.argument("sheet_file", type=click.Path(exists=True, dir_okay=False))(
+            command
+        )
+        return group.command("import")(click.argument("tenant")(command))
+
+    return declare
+
+
+@sheet_import(campaigns_group)
 def campaigns_import(sb, tenant, sheet_file, dry_run, as_json):
     """Import the campaigns of an input sheet (.csv or .xlsx) for TENANT."""
     done = send_sheet(sb, f"/tenants/{quote_ref(tenant)}/campaigns/import", sheet_file, dry_run)

@@ -2,17 +2,13 @@
 
 import click
 
-from .campaigns import send_sheet
+from .campaigns import send_sheet, sheet_import
 from .common import echo_json, quote_ref, through_sandbox
 
 nudges_group = click.Group("nudges", help="Nudge definitions: import a sheet, list them.")
 
 
-@nudges_group.command("import")
-@click.argument("tenant")
-@click.argument("sheet_file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--dry-run", is_flag=True, help="Check the sheet; change nothing.")
-@through_sandbox
+@sheet_import(nudges_group)
 def nudges_import(sb, tenant, sheet_file, dry_run, as_json):
     """Import (or only check) a tenant's nudge definitions from a .csv or .xlsx sheet."""
     done = send_sheet(sb, f"/tenants/{quote_ref(tenant)}/nudges/import", sheet_file, dry_run)
