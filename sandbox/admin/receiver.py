@@ -6,7 +6,6 @@ mid-body, headers then a stall, a Retry-After, a coupon code.
 """
 
 import json
-import time
 
 from flask import Response, current_app, request
 
@@ -123,12 +122,14 @@ def receive_hook(name):
             "with PUT /_sandbox/hooks/<name>.",
         )
     program, index, status = taken
+    # A graceful stop ends a rehearsed wait at once instead of waiting it out.
+    stopping = runtime().streams.stopping
     behaviour = program.get("behaviour", "answer")
     delay = float(program.get("delaySeconds") or 0)
     if behaviour == "timeout":
-        time.sleep(delay or 30.0)
+        stopping.wait(delay or 30.0)
     elif delay:
-        time.sleep(delay)
+        stopping.wait(delay)
     answer = {"received": True, "call": index + 1}
     code = program.get("couponCode")
     if code and 200 <= status < 300:
@@ -153,7 +154,7 @@ def receive_hook(name):
 
         def stall():
             yield b" "
-            time.sleep(receiver.MAX_DELAY)
+            stopping.wait(receiver.MAX_DELAY)
             yield text
 
         return Response(stall(), status=status, headers=extra, mimetype="application/json")

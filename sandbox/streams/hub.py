@@ -87,6 +87,9 @@ class Hub:
         self.refused = 0
         self.closed_since_trim = 0  # streams closed since memory was last given back
         self.closing = False
+        # Set at shutdown: anything this process holds open on purpose (a rehearsed stall of
+        # the built-in receiver) waits on it instead of sleeping, and ends with the server.
+        self.stopping = threading.Event()
         self.watchers: list = []
 
     def open(self, kind: str, key=None, on_close=None) -> Stream:
@@ -158,6 +161,7 @@ class Hub:
         with self._lock:
             self.closing = True
             streams = [s for group in self._streams.values() for s in group]
+        self.stopping.set()
         for stream in streams:
             stream.shut()
         for watcher in self.watchers:
