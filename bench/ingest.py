@@ -18,7 +18,7 @@ Targets, side by side under the same wrk load (wrk -t2 -c32, one JSON event per 
 
 Besides req/s and latencies, each target's p99 as a multiple of its mean latency (32 busy
 connections / req/s), and how many connections each worker held halfway through each run:
-together they say why the p99 is what it is (BENCHMARKS.md, p99).
+together they say why the p99 is what it is (bench/results/notebook.md, p99).
 """
 
 import argparse
@@ -119,7 +119,7 @@ def median_row(runs: list) -> dict:
         for key in ("rps", "p50_ms", "p99_ms")
     }
     # p99 as a multiple of the mean latency (CONNECTIONS / req/s): the tail's shape,
-    # which with the req/s sets the p99 (BENCHMARKS.md, p99).
+    # which with the req/s sets the p99 (bench/results/notebook.md, p99).
     row["p99_over_mean"] = round(
         statistics.median(r["p99_ms"] * r["rps"] / (harness.CONNECTIONS * 1000) for r in runs), 2
     )

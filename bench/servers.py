@@ -114,7 +114,7 @@ class Server:
         Read from /proc: the TCP sockets established on the port, matched to each worker's
         file descriptors. The master (the started process) only listens and is left out.
         The kernel spreads connections over the workers' SO_REUSEPORT sockets by a hash,
-        so the spread is chance: BENCHMARKS.md, p99.
+        so the spread is chance: bench/results/notebook.md, p99.
         """
         inodes = set()
         for table in ("/proc/net/tcp", "/proc/net/tcp6"):
