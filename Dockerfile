@@ -8,18 +8,22 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     SANDBOX_BIND=0.0.0.0 \
     SANDBOX_PORT=8080 \
     SANDBOX_DATA_DIR=/data \
-    SANDBOX_FIXTURES_DIR=/app/fixtures
+    SANDBOX_FIXTURES_DIR=/app/fixtures \
+    SANDBOX_DOCS_DIR=/app/site
 
 WORKDIR /app
 COPY pyproject.toml README.md app.py ./
 COPY sandbox ./sandbox
 COPY fixtures ./fixtures
+COPY mkdocs.yml ./
+COPY docs ./docs
 # gnupg: encrypted failure reports, readiness reports and secrets (python-gnupg drives gpg);
 # the slim image has none, and its user cannot install one later.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends gnupg \
     && rm -rf /var/lib/apt/lists/* \
     && pip install --no-cache-dir . \
+    && NO_MKDOCS_2_WARNING=1 python -m mkdocs build --strict -q -d /app/site \
     && groupadd --system sandbox \
     && useradd --system --gid sandbox --home-dir /app --shell /usr/sbin/nologin sandbox \
     && mkdir -p /data \

@@ -42,6 +42,7 @@ SETTINGS = {
     "JOURNAL_FULLTEXT": (True, "bool", "index request paths and bodies for ?q= search"),
     "FAST_INGEST": (True, "bool", "answer event ingest through the door beneath Flask, same path"),
     "DELIVERY": (True, "bool", "send webhooks and coupon requests (the elected delivery loop)"),
+    "DOCS_DIR": ("", str, "a built documentation site to serve at /_sandbox/docs/ (the image's)"),
 }
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -31,7 +31,7 @@ def test_the_generated_pages_are_what_the_code_says():
         assert (DOCS / name).read_text() == make(), f"run python docs/generate.py ({name})"
 
 
-def test_the_site_builds_strict_with_every_link_checked(tmp_path):
+def test_the_site_builds_strict_with_every_link_checked(tmp_path, make_app):
     done = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(tmp_path / "site")],
         cwd=ROOT,
@@ -43,6 +43,12 @@ def test_the_site_builds_strict_with_every_link_checked(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     for page in ("index.html", "guides/debug-401/index.html", "reference/cli/index.html"):
         assert (tmp_path / "site" / page).exists(), page
+    # The image builds its site this way and serves it from SANDBOX_DOCS_DIR.
+    client = make_app(DOCS_DIR=str(tmp_path / "site")).test_client()
+    home = client.get("/_sandbox/docs/reference/cli/")
+    home.direct_passthrough = False
+    assert home.status_code == 200 and b"python -m sandbox tenants" in home.get_data()
+    home.close()
 
 
 def test_every_setting_is_documented_once_and_no_other(app):

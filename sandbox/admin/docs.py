@@ -1,7 +1,8 @@
 """The documentation site at /_sandbox/docs/ (open, like the inspector's assets: it holds no data).
 
-Served from a build of docs/ (MkDocs): the checkout's site/ when `mkdocs build` made one, else a
-build this process makes once into <data dir>/docs-site on the first request.
+Served from a build of docs/ (MkDocs): SANDBOX_DOCS_DIR (the image builds one), else the
+checkout's site/ when `mkdocs build` made one, else a build this process makes once into
+<data dir>/docs-site on the first request.
 """
 
 import mimetypes
@@ -23,6 +24,9 @@ _BUILDING = threading.Lock()
 
 def site_dir() -> Path:
     """Return the folder of the built site, building it first if there is none."""
+    configured = runtime().config.get("DOCS_DIR")
+    if configured:  # a site built with the package (the image builds one)
+        return Path(configured)
     shipped = ROOT / "site" / "index.html"
     if shipped.exists():
         return shipped.parent
