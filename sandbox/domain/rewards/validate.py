@@ -5,10 +5,9 @@ Each error has its row (as a spreadsheet numbers it: the header is row 1), its c
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
-from . import conditions, sources
+from . import cells, conditions, sources
 from .sheet import AUDIENCES, CAMPAIGN_TYPES, COLUMNS, REQUIRED, REWARD_TYPES
 
 
@@ -51,31 +50,9 @@ class Campaign:
         return round(max(0.0, 100 - sum(v.chance for v in self.variants)), 9)
 
 
-class _Errors(list):
-    def add(self, row: int, column: str, message: str, hint: str) -> None:
-        self.append(
-            {"row": row, "column": COLUMNS.get(column, column), "message": message, "hint": hint}
-        )
-
-
-def _number(text: str):
-    try:
-        return float(text)
-    except ValueError:
-        return None
-
-
-def _date(text: str) -> str | None:
-    try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return value.isoformat()
-
-
 def parse(rows: list[tuple[int, dict]], pools_dir: Path, issued: set[str]) -> tuple[list, list]:
     """Return (campaigns, errors) from read_rows' output; `issued`: codes already handed out."""
-    errors = _Errors()
+    errors = cells.Errors()
     header = rows[0][1]["__header__"] if rows and rows[0][0] == 0 else []
     missing = [c for c in REQUIRED if c not in header]
     if "winningchancepercentage" not in header and "winratio" not in header:
@@ -117,7 +94,10 @@ def parse(rows: list[tuple[int, dict]], pools_dir: Path, issued: set[str]) -> tu
                 'Write e.g. `amount >= 500 and city == "Pune"`.',
             )
         start, end = r.get("start", ""), r.get("end", "")
-        start_at, end_at = (_date(start) if start else None), (_date(end) if end else None)
+        start_at, end_at = (
+            (cells.as_date(start) if start else None),
+            (cells.as_date(end) if end else None),
+        )
         for column, text, value in (("start", start, start_at), ("end", end, end_at)):
             if text and value is None:
                 errors.add(
@@ -126,7 +106,7 @@ def parse(rows: list[tuple[int, dict]], pools_dir: Path, issued: set[str]) -> tu
                     f"{text!r} is not a date",
                     "Write an ISO date or time: 2026-12-01 or 2026-12-01T09:00:00Z.",
                 )
-        if start_at and end_at and _cmp(end_at, start_at) < 0:
+        if start_at and end_at and cells.compare(end_at, start_at) < 0:
             errors.add(
                 number,
                 "end",
@@ -143,7 +123,7 @@ def parse(rows: list[tuple[int, dict]], pools_dir: Path, issued: set[str]) -> tu
                 "campaign's segment (POST /segment/<campaignId>/user/add).",
             )
         pct, ratio = r.get("winningchancepercentage", ""), r.get("winratio", "")
-        mode, value = _odds(number, pct, ratio, errors)
+        mode, value = cells.odds(number, pct, ratio, errors)
         campaign = campaigns.get(cid)
         if campaign is None:
             campaign = campaigns[cid] = Campaign(
@@ -178,7 +158,7 @@ def parse(rows: list[tuple[int, dict]], pools_dir: Path, issued: set[str]) -> tu
                 f"Use one of: {', '.join(REWARD_TYPES)}.",
             )
         amount_text = r.get("rewardamount", "")
-        amount = _number(amount_text) if amount_text else None
+        amount = cells.as_number(amount_text) if amount_text else None
         if amount_text and amount is None:
             errors.add(
                 number,
@@ -226,7 +206,7 @@ def parse(rows: list[tuple[int, dict]], pools_dir: Path, issued: set[str]) -> tu
                 cap,
                 coupon_api=api,
                 coupon_path=path,
-                expiry_hours=_expiry(number, r.get("expiryhours", ""), errors),
+                expiry_hours=cells.expiry(number, r.get("expiryhours", ""), errors),
             )
         )
     for campaign in campaigns.values():
@@ -247,63 +227,3 @@ def parse(rows: list[tuple[int, dict]], pools_dir: Path, issued: set[str]) -> tu
                     "Make them add up to 100 % or less; what is left is 'no reward'.",
                 )
     return list(campaigns.values()), errors
-
-
-def _cmp(a: str, b: str) -> int:
-    da, db = datetime.fromisoformat(a), datetime.fromisoformat(b)
-    if (da.tzinfo is None) != (db.tzinfo is None):  # a date against a time with a zone
-        da, db = da.replace(tzinfo=None), db.replace(tzinfo=None)
-    return (da > db) - (da < db)
-
-
-def _odds(number: int, pct: str, ratio: str, errors: _Errors):
-    """Return (mode, value) of a row's odds, or (None, None) with the error added."""
-    if pct and ratio:
-        errors.add(
-            number, "winratio", "both a percentage and a win ratio", "Fill one of the two columns."
-        )
-        return None, None
-    if pct:
-        value = _number(pct.rstrip("%").strip())
-        if value is None or not 0 <= value <= 100:
-            errors.add(
-                number,
-                "winningchancepercentage",
-                f"{pct!r} is not a percentage 0-100",
-                "Write 25, 25% or 12.5%.",
-            )
-            return None, None
-        return "percent", value
-    if ratio:
-        value = _number(ratio)
-        if value is None or value <= 0:
-            errors.add(
-                number,
-                "winratio",
-                f"{ratio!r} is not a ratio above 0",
-                "Write 1, 2, ... (each variant's share of the wins).",
-            )
-            return None, None
-        return "ratio", value
-    errors.add(
-        number,
-        "winningchancepercentage",
-        "no winning chance",
-        "Fill Winning chance Percentage (or Win Ratio) for every variant.",
-    )
-    return None, None
-
-
-def _expiry(number: int, text: str, errors: _Errors) -> float | None:
-    if not text:
-        return None
-    value = _number(text)
-    if value is None or not 0 < value <= 24 * 3650:
-        errors.add(
-            number,
-            "expiryhours",
-            f"{text!r} is not a number of hours above 0",
-            "Write how long a won reward stays redeemable, e.g. 72, or leave it empty.",
-        )
-        return None
-    return value
