@@ -28,6 +28,7 @@ def banner(app: Flask, server: str) -> str:
         f"  Inspector        {base}/_sandbox/inspector?token={cfg['ADMIN_TOKEN']}",
         f"  Admin API        {base}/_sandbox/  (X-Sandbox-Admin-Token: the token above)",
         f"  Health           {base}/_sandbox/health",
+        f"  Docs             {base}/_sandbox/docs/",
         f"  Data dir         {cfg['DATA_DIR']}",
         f"  Test mode        {'on (virtual clock)' if cfg['TEST_MODE'] else 'off'}",
         f"  Streams          up to {cfg['STREAMS_MAX']} per worker; open ones per worker: "
