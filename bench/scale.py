@@ -345,6 +345,7 @@ def routes(x: dict) -> list[tuple[str, str]]:
         ("/_sandbox/gpg/public-key", "/_sandbox/gpg/public-key"),
         ("/_sandbox/conformance/{run_id}", f"/_sandbox/conformance/{x['run']}"),
         ("/_sandbox/inspector", "/_sandbox/inspector"),
+        ("/_sandbox/ca", "/_sandbox/ca"),
         ("/_sandbox/docs", "/_sandbox/docs"),
         ("/_sandbox/docs/", "/_sandbox/docs/"),
         ("/_sandbox/docs/{page}", "/_sandbox/docs/guides/debug-401/"),

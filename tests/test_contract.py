@@ -419,6 +419,7 @@ def test_every_success_is_exactly_200_with_json(app):
                     "/_sandbox/docs",  # the documentation site
                     "/_sandbox/docs/",
                     "/_sandbox/docs/{page}",
+                    "/_sandbox/ca",  # a certificate or a profile
                 )
                 assert downloads or path == "/sse" or op["tags"] == ["pages"], path
 

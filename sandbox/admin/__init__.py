@@ -123,6 +123,7 @@ def init_app(app: Flask) -> None:
         rewards,
         sockets,
         tenants,
+        tls,
         viewers,
     )
 

@@ -100,6 +100,7 @@ def index():
         "version": VERSION,
         "baseUrl": public_url(current_app.config),
         "testMode": current_app.config["TEST_MODE"],
+        "tlsPort": current_app.config["TLS_PORT"] or None,
         "clock": runtime().clock.describe(),
         "journalEntries": journal.count(runtime().store),
         "routes": routes,

@@ -5,12 +5,13 @@ import secrets
 import uuid
 from pathlib import Path
 
+from .. import hosts
 from ..masking import mask, mask_url
 from ..store import CachedWrite, Store
 from ..store.writes import Bundle
 from . import catalog
 
-REGIONS = ("in", "us", "me")
+REGIONS = hosts.REGIONS
 PUBLIC_FIELDS = (
     "id",
     "name",

@@ -29,6 +29,14 @@ def banner(app: Flask, server: str) -> str:
         f"  Admin API        {base}/_sandbox/  (X-Sandbox-Admin-Token: the token above)",
         f"  Health           {base}/_sandbox/health",
         f"  Docs             {base}/_sandbox/docs/",
+        *(
+            [
+                f"  TLS              port {cfg['TLS_PORT']}: every CustomerGlu host name, "
+                f"certified by the sandbox's CA ({base}/_sandbox/ca; `python -m sandbox tls setup`)"
+            ]
+            if cfg["TLS_PORT"]
+            else []
+        ),
         f"  Data dir         {cfg['DATA_DIR']}",
         f"  Test mode        {'on (virtual clock)' if cfg['TEST_MODE'] else 'off'}",
         f"  Streams          up to {cfg['STREAMS_MAX']} per worker; open ones per worker: "
@@ -105,13 +113,17 @@ def serve(app: Flask) -> None:
         return
     # With reuse_port (below), a second server on the same port would start and share
     # the traffic silently instead of failing: refuse to, as any server would.
-    if cfg["PORT"] and port_in_use(cfg["BIND"], cfg["PORT"]):
-        print(
-            f"Port {cfg['PORT']} on {cfg['BIND']} is in use (another sandbox?). "
-            "Stop it or choose another port: SANDBOX_PORT=8081 python -m sandbox serve",
-            file=sys.stderr,
-        )
-        sys.exit(1)
+    if cfg["TLS_PORT"] and cfg["TLS_PORT"] == cfg["PORT"]:
+        print("SANDBOX_TLS_PORT must differ from SANDBOX_PORT (8443 beside 8080)", file=sys.stderr)
+        sys.exit(2)
+    for key, port in (("SANDBOX_PORT", cfg["PORT"]), ("SANDBOX_TLS_PORT", cfg["TLS_PORT"])):
+        if port and port_in_use(cfg["BIND"], port):
+            print(
+                f"Port {port} on {cfg['BIND']} is in use (another sandbox?). "
+                f"Stop it or choose another port: {key}={port + 1} python -m sandbox serve",
+                file=sys.stderr,
+            )
+            sys.exit(1)
     _raise_fd_limit()
     # Every worker publishes its open streams and connections here; health reads all.
     app.extensions["sandbox.runtime"].streams.board = Board.shared(cfg["WORKERS"])
@@ -135,10 +147,31 @@ def serve(app: Flask) -> None:
         "post_worker_init": lambda _worker: _worker_ready(app),
     }
     options.update(worker_options(app))
+    if cfg["TLS_PORT"]:
+        options["bind"] = [options["bind"], f"{cfg['BIND']}:{cfg['TLS_PORT']}"]
+        _tls_listener(app, options)
     server = options.pop("description")
     options["when_ready"] = lambda _server: _ready(app, banner(app, server))
     options["on_exit"] = lambda _server: discovery.remove(cfg["DATA_DIR"])
     _gunicorn_app(app, options).run()
+
+
+def _tls_listener(app: Flask, options: dict) -> None:
+    """Make the CA and leaf now (once, before the fork) and give the workers the TLS port."""
+    from urllib.parse import urlsplit
+
+    from ..http import ca
+    from .tls import Listener
+
+    cfg = app.config
+    if options["worker_class"] == "gthread":
+        print("SANDBOX_TLS_PORT needs the gevent server model", file=sys.stderr)
+        sys.exit(2)
+    names = ca.names([urlsplit(public_url(cfg)).hostname or "", cfg["BIND"]])
+    ca.ensure(cfg["DATA_DIR"], names)
+    options["worker_class"].tls_listener = Listener(
+        cfg["TLS_PORT"], cfg["DATA_DIR"], names, float(cfg["HEAD_TIMEOUT"])
+    )
 
 
 def _ready(app: Flask, text: str) -> None:

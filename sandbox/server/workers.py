@@ -15,25 +15,36 @@ import gevent
 from gunicorn.workers.ggevent import GeventWorker
 
 from ..streams.peer import hang_up
+from . import tls
 
 
 class StreamingWorker(GeventWorker):
     """GeventWorker that counts its connections and closes its streams on shutdown."""
 
     hub = None  # the app's stream hub (streams/hub.py), set by server.worker_options
+    tls_listener = None  # the TLS port's Listener (server/tls.py), set by server.serve
 
     def init_process(self):
         """Start the worker; its board row counts connections from now on."""
         self.hub.board.counts_connections = True
         self._connections = {}  # client socket -> True while it is in a request
+        if self.tls_listener is not None:
+            self.tls_listener.start()  # the TLS context, made after the fork
         super().init_process()
 
     def handle(self, listener, client, addr):
-        """Serve one connection, counted while it is open."""
+        """Serve one connection, counted while it is open (over TLS on the TLS port)."""
         board = self.hub.board
         board.add("connections", 1)
         self._connections[client] = False
         try:
+            if self.tls_listener is not None and self.tls_listener.serves(listener):
+                secured = self.tls_listener.handshake(client, addr)
+                if secured is None:  # explained in the log; nothing to serve
+                    return
+                self._connections.pop(client, None)
+                client = secured
+                self._connections[client] = False
             super().handle(listener, client, addr)
         finally:
             self._connections.pop(client, None)
@@ -41,6 +52,7 @@ class StreamingWorker(GeventWorker):
 
     def handle_request(self, listener_name, req, sock, addr):
         """Serve one request; during shutdown, close its connection after the answer."""
+        tls.describe(req, sock)  # https, and what the handshake said, for the journal
         self._connections[sock] = True
         try:
             result = super().handle_request(listener_name, req, sock, addr)

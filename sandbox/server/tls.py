@@ -1,0 +1,132 @@
+"""HTTPS beside HTTP: the TLS port's handshake in each gevent worker, and every failed one
+explained in the server's log.
+
+gunicorn binds the TLS port as one more listener; a connection accepted there is wrapped here
+with the sandbox's certificate (http/ca.py) before gunicorn reads its request, so both ports
+serve the same app through the same request path. A request that came over TLS is marked
+https and carries `X-Sandbox-TLS: <version>; sni=<name>` into the journal (a client's own
+header of that name is dropped first).
+"""
+
+import logging
+import ssl
+
+from ..http import ca
+
+log = logging.getLogger("sandbox.tls")
+HEADER = "X-SANDBOX-TLS"
+
+# OpenSSL's words for why a handshake failed, and what the partner should do.
+REASONS = (
+    (
+        "UNKNOWN_CA",
+        "unknown_ca",
+        "the client does not trust the sandbox's CA: install it (GET /_sandbox/ca, "
+        "`python -m sandbox tls setup`)",
+    ),
+    (
+        "CERTIFICATE_UNKNOWN",
+        "certificate_rejected",
+        "the client refused the certificate: its CA is not trusted, or the app pins "
+        "CustomerGlu's own certificate",
+    ),
+    (
+        "BAD_CERTIFICATE",
+        "certificate_rejected",
+        "the client refused the certificate (an untrusted CA, or pinning)",
+    ),
+    (
+        "UNSUPPORTED_PROTOCOL",
+        "protocol_too_old",
+        "the client offered only TLS 1.0/1.1: the sandbox, like CustomerGlu, needs TLS 1.2+",
+    ),
+    (
+        "WRONG_VERSION_NUMBER",
+        "not_tls",
+        "the client spoke plain HTTP to the TLS port: use https://, or the plain port",
+    ),
+    (
+        "HTTP_REQUEST",
+        "not_tls",
+        "the client spoke plain HTTP to the TLS port: use https://, or the plain port",
+    ),
+    ("NO_SHARED_CIPHER", "no_shared_cipher", "the client and the sandbox share no cipher"),
+)
+
+
+def explain(exc: Exception) -> tuple[str, str]:
+    """Return (reason, what to do) for a failed handshake."""
+    text = str(exc).upper()
+    for needle, reason, fix in REASONS:
+        if needle in text:
+            return reason, fix
+    if isinstance(exc, TimeoutError | ssl.SSLError) and "TIMED OUT" in text:
+        return "handshake_timeout", "the client did not finish its handshake in time"
+    return "handshake_failed", f"the handshake failed: {exc}"
+
+
+class Listener:
+    """The TLS port of one server: which listener it is, and its context in each worker."""
+
+    def __init__(self, port: int, data_dir: str, names: list[str], timeout: float):
+        self.port, self.data_dir, self.names, self.timeout = port, data_dir, names, timeout
+        self.context = None
+
+    def start(self) -> None:
+        """Make this process's TLS context (after the fork: ssl state is per process)."""
+        self.context = ca.server_context(self.data_dir, self.names)
+        self.context.sni_callback = self._sni
+
+    def serves(self, listener) -> bool:
+        """Return True if `listener` is the TLS port."""
+        try:
+            return listener.getsockname()[1] == self.port
+        except OSError:
+            return False
+
+    def _sni(self, sock, name, _context):
+        # Kept on the socket for the journal; a name the leaf does not carry still gets the
+        # leaf, and the client's own check then says why (logged as the failure it causes).
+        sock.sandbox_sni = name
+        return None
+
+    def handshake(self, client, addr):
+        """Return the client's socket over TLS, or None after logging why the handshake failed."""
+        secured = self.context.wrap_socket(client, server_side=True, do_handshake_on_connect=False)
+        try:
+            secured.settimeout(self.timeout)
+            secured.do_handshake()
+            secured.settimeout(None)
+            return secured
+        except (ssl.SSLError, OSError) as exc:
+            reason, fix = explain(exc)
+            name = getattr(secured, "sandbox_sni", None)
+            if name and reason in ("unknown_ca", "certificate_rejected") and name not in self.names:
+                reason, fix = (
+                    "no_certificate_for_name",
+                    f"the sandbox has no certificate for {name}: set SANDBOX_PUBLIC_URL to it "
+                    "(its host joins the certificate at the next start)",
+                )
+            log.warning(
+                "TLS handshake from %s (SNI %s) failed: %s: %s",
+                addr[0] if addr else "?",
+                name or "none",
+                reason,
+                fix,
+            )
+            try:
+                secured.close()
+            except OSError:
+                pass
+            return None
+
+
+def describe(req, sock) -> None:
+    """Mark a request that came over TLS: https, and the version and SNI in one header."""
+    req.headers = [(k, v) for k, v in req.headers if k.upper() != HEADER]
+    version = getattr(sock, "version", None)
+    if not callable(version):
+        return
+    req.scheme = "https"
+    name = getattr(sock, "sandbox_sni", None) or "none"
+    req.headers.append((HEADER, f"{version() or 'TLS'}; sni={name}"))

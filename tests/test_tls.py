@@ -1,0 +1,124 @@
+"""TLS beside HTTP: a client that trusts only the sandbox's CA reaches every CustomerGlu host name
+on the TLS port (by SNI) and gets what plain HTTP answers; the journal says it came over TLS;
+a client that does not trust the CA fails its handshake and the server's log says why."""
+
+import json
+import plistlib
+import socket
+import ssl
+import subprocess
+import sys
+
+from sandbox import hosts
+from tests.conftest import DEMO_KEY, ROOT, LiveServer, free_port
+
+ADMIN = "tls-admin"
+
+
+def _get(port: int, name: str, path: str, context: ssl.SSLContext) -> tuple[int, dict, bytes]:
+    """GET over TLS to 127.0.0.1, addressed (SNI, Host) to `name`, as a device whose DNS
+    points the CustomerGlu hosts at the sandbox would."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+        with context.wrap_socket(raw, server_hostname=name) as tls:
+            tls.sendall(
+                f"GET {path} HTTP/1.1\r\nHost: {name}\r\nx-api-key: {DEMO_KEY}\r\n"
+                "Connection: close\r\n\r\n".encode()
+            )
+            data = b""
+            while chunk := tls.recv(65536):
+                data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode().split("\r\n")
+    headers = dict(line.split(": ", 1) for line in lines[1:])
+    return int(lines[0].split()[1]), headers, body
+
+
+def _tls_server(tmp_path) -> tuple[LiveServer, int]:
+    """Start a server with a TLS port; again if its own free port was the same one."""
+    for attempt in range(5):
+        port = free_port()
+        try:
+            server = LiveServer(
+                tmp_path / f"data-{attempt}",
+                {"SANDBOX_ADMIN_TOKEN": ADMIN, "SANDBOX_TLS_PORT": str(port)},
+            )
+        except RuntimeError as exc:
+            if "in use" in str(exc) or "must differ" in str(exc):
+                continue
+            raise
+        return server, port
+    raise AssertionError("no two free ports in five tries")
+
+
+def test_every_customerglu_host_answers_over_tls_with_the_sandboxs_ca(tmp_path):
+    server, port = _tls_server(tmp_path)
+    try:
+        import requests
+
+        pem = requests.get(f"{server.url}/_sandbox/ca", timeout=5)
+        assert pem.status_code == 200 and pem.text.startswith("-----BEGIN CERTIFICATE-----")
+        (tmp_path / "ca.pem").write_text(pem.text)
+        trusting = ssl.create_default_context(cafile=str(tmp_path / "ca.pem"))
+        profile = plistlib.loads(
+            requests.get(f"{server.url}/_sandbox/ca?format=mobileconfig", timeout=5).content
+        )
+        der = profile["PayloadContent"][0]["PayloadContent"]
+        assert der == ssl.PEM_cert_to_DER_cert(pem.text)
+
+        plain = requests.get(
+            f"{server.url}/client/v1/sdk/config", headers={"x-api-key": DEMO_KEY}, timeout=5
+        )
+        for name in hosts.names():
+            status, headers, body = _get(port, name, "/client/v1/sdk/config", trusting)
+            region = hosts.region_of_host(name)
+            if region == "in":  # the demo tenant's region: the same answer as over HTTP,
+                # its links on the name the client used
+                same = (
+                    json.dumps(plain.json())
+                    .replace(server.url, f"https://{name}")
+                    .replace('"127.0.0.1"', f'"{name}"')  # whiteListedDomains: the host asked
+                )
+                assert status == 200 and json.loads(body) == json.loads(same), name
+            else:  # another region's host: refused as the real service would, explained
+                assert status == 401 and json.loads(body)["reason"] == "region_mismatch", name
+            entry = requests.get(
+                f"{server.url}/_sandbox/journal/{headers['X-Sandbox-Request-Id']}",
+                headers={"X-Sandbox-Admin-Token": ADMIN},
+                timeout=5,
+            ).json()
+            said = {k.lower(): v for k, v in entry["headers"].items()}["x-sandbox-tls"]
+            assert said.startswith("TLSv1.") and said.endswith(f"sni={name}"), said
+
+        # A client that does not trust the CA fails, and the server says why in its log.
+        untrusting = ssl.create_default_context()
+        try:
+            _get(port, "api.customerglu.com", "/client/v1/sdk/config", untrusting)
+            raise AssertionError("a client without the CA completed the handshake")
+        except ssl.SSLCertVerificationError:
+            pass
+    finally:
+        server.stop()
+    log = server.output()
+    assert "TLS handshake from 127.0.0.1 (SNI api.customerglu.com) failed" in log, log[-2000:]
+    assert "unknown_ca" in log or "certificate_rejected" in log
+
+
+def test_tls_setup_prints_the_steps_for_each_platform(tmp_path):
+    env = {"SANDBOX_DATA_DIR": str(tmp_path / "data"), "PATH": "/usr/bin:/bin"}
+    done = subprocess.run(
+        [sys.executable, "-m", "sandbox", "tls", "setup", "ios-simulator", "--json"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    said = json.loads(done.stdout)
+    assert any("xcrun simctl keychain booted add-root-cert" in s for s in said["steps"])
+    assert len(said["caFingerprint"].split(":")) == 32
+    for platform in ("ios-device", "android-emulator", "android-device", "macos", "linux"):
+        from sandbox.cli.tls import steps
+
+        found = steps(platform, "http://127.0.0.1:8080", 8443)
+        assert found and all("/_sandbox/ca" in s for s in found if "curl" in s or "open" in s)
