@@ -89,6 +89,22 @@ def test_every_customerglu_host_answers_over_tls_with_the_sandboxs_ca(tmp_path):
             said = {k.lower(): v for k, v in entry["headers"].items()}["x-sandbox-tls"]
             assert said.startswith("TLSv1.") and said.endswith(f"sni={name}"), said
 
+        # A rotation: the old CA is no longer enough, the new one is, with no restart.
+        rotated = requests.post(
+            f"{server.url}/_sandbox/tls/rotate",
+            headers={"X-Sandbox-Admin-Token": ADMIN},
+            timeout=10,
+        )
+        assert rotated.status_code == 200, rotated.text
+        try:
+            _get(port, "api.customerglu.com", "/client/v1/sdk/config", trusting)
+            raise AssertionError("the old CA still verified the rotated leaf")
+        except ssl.SSLCertVerificationError:
+            pass
+        (tmp_path / "new.pem").write_text(requests.get(f"{server.url}/_sandbox/ca", timeout=5).text)
+        renewed = ssl.create_default_context(cafile=str(tmp_path / "new.pem"))
+        assert _get(port, "events.customerglu.com", "/client/v1/sdk/config", renewed)[0] == 200
+
         # A client that does not trust the CA fails, and the server says why in its log.
         untrusting = ssl.create_default_context()
         try:

@@ -6,7 +6,7 @@ from flask import Response, request
 from ..errors import ApiError
 from ..http import ca
 from ..http.current import runtime
-from ..openapi.declare import NONE, declare, param
+from ..openapi.declare import ADMIN, NONE, declare, param
 from . import OPEN_ENDPOINTS, bp
 
 FORMATS = {
@@ -46,3 +46,20 @@ def sandbox_ca():
 
 
 OPEN_ENDPOINTS.add("admin.sandbox_ca")
+
+
+@bp.post("/tls/rotate")
+@declare(
+    "Make a new CA and leaf: devices must trust the new CA; the TLS port serves the new leaf "
+    "from its next connection",
+    "admin",
+    ADMIN,
+    "TlsRotated",
+    errors=(401,),
+    expect=(200,),
+)
+def rotate_ca():
+    """Replace the CA and the leaf (the names kept); answer the new CA's fingerprint."""
+    data_dir = runtime().store.data_dir
+    folder = ca.rotate(data_dir, ca.stored_names(data_dir))
+    return {"fingerprint": ca.fingerprint(data_dir), "folder": str(folder)}

@@ -120,4 +120,16 @@ def tls_setup(sb, platform, as_json):
     click.echo(f"# the CA's SHA-256 fingerprint: {fingerprint}", err=True)
 
 
+@tls_group.command("rotate")
+@through_sandbox
+def tls_rotate(sb, as_json):
+    """Make a new CA and leaf; every device must trust the new CA (the old one stops working)."""
+    done = sb.call("POST", "/tls/rotate").json()
+    if as_json:
+        echo_json(done)
+        return
+    click.echo(f"new CA, fingerprint {done['fingerprint']}")
+    click.echo("trust it again on each device: python -m sandbox tls setup <platform>", err=True)
+
+
 COMMANDS = (tls_group,)

@@ -53,12 +53,26 @@ def ensure(data_dir: str, extra=()) -> Path:
     return folder
 
 
+def stored_names(data_dir: str) -> list[str]:
+    """Return the names the current leaf certifies (what the server's start asked for)."""
+    listed = Path(data_dir) / TLS_DIR / "leaf.names"
+    return listed.read_text().split() if listed.exists() else names()
+
+
 def rotate(data_dir: str, extra=()) -> Path:
     """Make a new CA and leaf (devices must trust the new CA); return the folder."""
     folder = Path(data_dir) / TLS_DIR
     for name in ("ca.pem", "ca.key", "leaf.pem", "leaf.key", "leaf.names"):
         (folder / name).unlink(missing_ok=True)
     return ensure(data_dir, extra)
+
+
+def leaf_mtime(data_dir: str) -> float | None:
+    """Return when the leaf was last written (a rotation changes it), or None."""
+    try:
+        return (Path(data_dir) / TLS_DIR / "leaf.pem").stat().st_mtime
+    except OSError:
+        return None
 
 
 def ca_pem(data_dir: str) -> bytes:

@@ -148,6 +148,7 @@ ADMIN_SCHEMAS = {
         },
     },
     "SecretImported": obj({"tenant": STR, "webhookSecret": STR}),
+    "TlsRotated": obj({"fingerprint": STR, "folder": STR}),
     "ConformanceAsk": {
         "type": "object",
         "description": "url: test this receiver instead of the tenant's reward webhook URL.",

@@ -71,11 +71,19 @@ class Listener:
     def __init__(self, port: int, data_dir: str, names: list[str], timeout: float):
         self.port, self.data_dir, self.names, self.timeout = port, data_dir, names, timeout
         self.context = None
+        self.loaded = None  # the leaf's modification time when the context was made
 
     def start(self) -> None:
         """Make this process's TLS context (after the fork: ssl state is per process)."""
         self.context = ca.server_context(self.data_dir, self.names)
         self.context.sni_callback = self._sni
+        self.loaded = ca.leaf_mtime(self.data_dir)
+
+    def _current(self):
+        # `tls rotate` writes a new leaf: the next connection gets it, no restart needed.
+        if ca.leaf_mtime(self.data_dir) != self.loaded:
+            self.start()
+        return self.context
 
     def serves(self, listener) -> bool:
         """Return True if `listener` is the TLS port."""
@@ -92,7 +100,9 @@ class Listener:
 
     def handshake(self, client, addr):
         """Return the client's socket over TLS, or None after logging why the handshake failed."""
-        secured = self.context.wrap_socket(client, server_side=True, do_handshake_on_connect=False)
+        secured = self._current().wrap_socket(
+            client, server_side=True, do_handshake_on_connect=False
+        )
         try:
             secured.settimeout(self.timeout)
             secured.do_handshake()
