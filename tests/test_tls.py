@@ -112,6 +112,17 @@ def test_every_customerglu_host_answers_over_tls_with_the_sandboxs_ca(tmp_path):
             raise AssertionError("a client without the CA completed the handshake")
         except ssl.SSLCertVerificationError:
             pass
+        # ...and the journal keeps it as an entry of its own: found by `flag=tls`.
+        refused = requests.get(
+            f"{server.url}/_sandbox/journal?flag=tls",
+            headers={"X-Sandbox-Admin-Token": ADMIN},
+            timeout=5,
+        ).json()["entries"]
+        assert refused and refused[0]["method"] == "TLS", refused
+        assert refused[0]["auth_reason"] in ("unknown_ca", "certificate_rejected"), refused[0]
+        entry = requests.get(refused[0]["url"], headers={"X-Sandbox-Admin-Token": ADMIN}, timeout=5)
+        shown = entry.json()
+        assert shown["host"] == "api.customerglu.com" and "install it" in shown["checks"][0]["got"]
     finally:
         server.stop()
     log = server.output()

@@ -169,9 +169,9 @@ def _tls_listener(app: Flask, options: dict) -> None:
         sys.exit(2)
     names = ca.names([urlsplit(public_url(cfg)).hostname or "", cfg["BIND"]])
     ca.ensure(cfg["DATA_DIR"], names)
-    options["worker_class"].tls_listener = Listener(
-        cfg["TLS_PORT"], cfg["DATA_DIR"], names, float(cfg["HEAD_TIMEOUT"])
-    )
+    listener = Listener(cfg["TLS_PORT"], cfg["DATA_DIR"], names, float(cfg["HEAD_TIMEOUT"]))
+    listener.runtime = app.extensions["sandbox.runtime"]
+    options["worker_class"].tls_listener = listener
 
 
 def _ready(app: Flask, text: str) -> None:

@@ -12,6 +12,8 @@ import logging
 import ssl
 
 from ..http import ca
+from ..http.capture import new_request_id
+from ..journal.record import Record
 
 log = logging.getLogger("sandbox.tls")
 HEADER = "X-SANDBOX-TLS"
@@ -70,6 +72,7 @@ class Listener:
 
     def __init__(self, port: int, data_dir: str, names: list[str], timeout: float):
         self.port, self.data_dir, self.names, self.timeout = port, data_dir, names, timeout
+        self.runtime = None  # the app's Runtime: failed handshakes go into its journal
         self.context = None
         self.loaded = None  # the leaf's modification time when the context was made
 
@@ -117,13 +120,21 @@ class Listener:
                     f"the sandbox has no certificate for {name}: set SANDBOX_PUBLIC_URL to it "
                     "(its host joins the certificate at the next start)",
                 )
+            client_addr = addr[0] if addr else None
             log.warning(
                 "TLS handshake from %s (SNI %s) failed: %s: %s",
-                addr[0] if addr else "?",
+                client_addr or "?",
                 name or "none",
                 reason,
                 fix,
             )
+            if self.runtime is not None:
+                try:
+                    self.runtime.store.write(
+                        failure_record(self.runtime, client_addr, name, reason, fix)
+                    )
+                except Exception:  # the journal must not turn a refused handshake into a crash
+                    log.exception("could not journal a failed TLS handshake")
             try:
                 secured.close()
             except OSError:
@@ -140,3 +151,39 @@ def describe(req, sock) -> None:
     req.scheme = "https"
     name = getattr(sock, "sandbox_sni", None) or "none"
     req.headers.append((HEADER, f"{version() or 'TLS'}; sni={name}"))
+
+
+def failure_record(rt, client_addr: str | None, sni: str | None, reason: str, fix: str) -> Record:
+    """Return the journal entry of a failed handshake: "TLS (handshake)", its reason and fix.
+
+    Nothing arrived as a request, so the entry is the only trace the partner can find: "your
+    device rejected our certificate at 10:02:13: install the CA".
+    """
+    rt.sync_clock()  # the sandbox's time, virtual or not, as a request would have
+    now = rt.clock.time()
+    entry = {
+        "request_id": new_request_id(),
+        "ts": rt.clock.isoformat(now),
+        "ts_epoch": now,
+        "method": "TLS",
+        "host": sni or "",
+        "path": "(handshake)",
+        "query": "",
+        "route": "tls.handshake",
+        "client_addr": client_addr,
+        "headers": {},
+        "body_size": 0,
+        "auth_result": "fail",
+        "auth_reason": reason,
+        "checks": [
+            {
+                "name": "tls_handshake",
+                "result": "fail",
+                "expected": "a client that trusts the sandbox's CA, over TLS 1.2+",
+                "got": fix,
+            }
+        ],
+        "flags": ["tls"],
+        "problems": [fix],
+    }
+    return Record(entry, [])
