@@ -10,6 +10,12 @@ SETTINGS = {
     "BIND": ("127.0.0.1", str, "address the server listens on (0.0.0.0 in the container)"),
     "PORT": (8080, int, "TCP port"),
     "TLS_PORT": (0, int, "a TLS port beside PORT, certified by the sandbox's own CA; 0 = none"),
+    "PROXY_PORT": (
+        0,
+        int,
+        "a device proxy port: CONNECTs to CustomerGlu hosts served here; 0 = none",
+    ),
+    "PROXY_TUNNEL": (True, "bool", "the proxy tunnels CONNECTs to other hosts (false: refuses)"),
     "DATA_DIR": ("./data", str, "where the SQLite store and the admin token live"),
     "ADMIN_TOKEN": ("", str, "admin token; generated once and kept in the data dir if empty"),
     "TEST_MODE": (False, "bool", "virtual clock and test controls on"),

@@ -149,3 +149,92 @@ def test_tls_setup_prints_the_steps_for_each_platform(tmp_path):
 
         found = steps(platform, "http://127.0.0.1:8080", 8443)
         assert found and all("/_sandbox/ca" in s for s in found if "curl" in s or "open" in s)
+
+
+def _proxy_server(tmp_path, extra: dict) -> tuple[LiveServer, int]:
+    for attempt in range(5):
+        port = free_port()
+        try:
+            server = LiveServer(
+                tmp_path / f"proxy-{attempt}",
+                {"SANDBOX_ADMIN_TOKEN": ADMIN, "SANDBOX_PROXY_PORT": str(port), **extra},
+            )
+        except RuntimeError as exc:
+            if "in use" in str(exc) or "must differ" in str(exc):
+                continue
+            raise
+        return server, port
+    raise AssertionError("no two free ports in five tries")
+
+
+def _raw(port: int, data: bytes) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(data)
+        got = b""
+        while chunk := s.recv(65536):
+            got += chunk
+    return got
+
+
+def test_the_device_proxy_answers_customerglu_hosts_and_tunnels_the_rest(tmp_path):
+    import http.server
+    import threading
+
+    import requests
+
+    class Local(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (http.server's name)
+            self.send_response(200)
+            self.send_header("Content-Length", "9")
+            self.end_headers()
+            self.wfile.write(b"tunnelled")
+
+        def log_message(self, *args):
+            pass
+
+    local = http.server.HTTPServer(("127.0.0.1", 0), Local)
+    threading.Thread(target=local.serve_forever, daemon=True).start()
+    server, proxy = _proxy_server(tmp_path, {})
+    try:
+        (tmp_path / "ca.pem").write_text(requests.get(f"{server.url}/_sandbox/ca", timeout=5).text)
+        # As a phone whose Wi-Fi proxy is the sandbox: the app's URL is CustomerGlu's own.
+        answer = requests.get(
+            "https://events-us.customerglu.com/client/v1/sdk/config",
+            headers={"x-api-key": DEMO_KEY},
+            proxies={"https": f"http://127.0.0.1:{proxy}"},
+            verify=str(tmp_path / "ca.pem"),
+            timeout=10,
+        )
+        # The demo tenant is of region "in": the us host refuses it, explained, as the real would.
+        assert answer.status_code == 401 and answer.json()["reason"] == "region_mismatch"
+        entry = requests.get(
+            f"{server.url}/_sandbox/journal/{answer.headers['X-Sandbox-Request-Id']}",
+            headers={"X-Sandbox-Admin-Token": ADMIN},
+            timeout=5,
+        ).json()
+        said = {k.lower(): v for k, v in entry["headers"].items()}["x-sandbox-tls"]
+        assert said.endswith("sni=events-us.customerglu.com")
+        # Any other host is tunnelled untouched.
+        target = f"127.0.0.1:{local.server_address[1]}"
+        got = _raw(
+            proxy,
+            f"CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n\r\n".encode()
+            + b"GET / HTTP/1.0\r\n\r\n",
+        )
+        assert got.startswith(b"HTTP/1.1 200 Connection established") and got.endswith(b"tunnelled")
+        # Not a CONNECT: the port says what it is.
+        wrong = _raw(proxy, b"GET http://example.com/ HTTP/1.1\r\nHost: example.com\r\n\r\n")
+        assert wrong.startswith(b"HTTP/1.1 405") and b"device proxy" in wrong
+    finally:
+        server.stop()
+        local.shutdown()
+        local.server_close()
+
+
+def test_the_proxy_refuses_other_hosts_when_told_to(tmp_path):
+    server, proxy = _proxy_server(tmp_path, {"SANDBOX_PROXY_TUNNEL": "false"})
+    try:
+        got = _raw(proxy, b"CONNECT 127.0.0.1:9 HTTP/1.1\r\nHost: 127.0.0.1:9\r\n\r\n")
+        assert got.startswith(b"HTTP/1.1 403") and b"SANDBOX_PROXY_TUNNEL=false" in got
+    finally:
+        server.stop()

@@ -37,6 +37,14 @@ def banner(app: Flask, server: str) -> str:
             if cfg["TLS_PORT"]
             else []
         ),
+        *(
+            [
+                f"  Device proxy     port {cfg['PROXY_PORT']}: set it as the device's Wi-Fi proxy; "
+                "CustomerGlu hosts are answered here"
+            ]
+            if cfg["PROXY_PORT"]
+            else []
+        ),
         f"  Data dir         {cfg['DATA_DIR']}",
         f"  Test mode        {'on (virtual clock)' if cfg['TEST_MODE'] else 'off'}",
         f"  Streams          up to {cfg['STREAMS_MAX']} per worker; open ones per worker: "
@@ -113,10 +121,17 @@ def serve(app: Flask) -> None:
         return
     # With reuse_port (below), a second server on the same port would start and share
     # the traffic silently instead of failing: refuse to, as any server would.
-    if cfg["TLS_PORT"] and cfg["TLS_PORT"] == cfg["PORT"]:
-        print("SANDBOX_TLS_PORT must differ from SANDBOX_PORT (8443 beside 8080)", file=sys.stderr)
+    ports = [("SANDBOX_PORT", cfg["PORT"]), ("SANDBOX_TLS_PORT", cfg["TLS_PORT"])]
+    ports.append(("SANDBOX_PROXY_PORT", cfg["PROXY_PORT"]))
+    used = [port for _key, port in ports if port]
+    if len(used) != len(set(used)):
+        print(
+            "SANDBOX_PORT, SANDBOX_TLS_PORT and SANDBOX_PROXY_PORT must differ "
+            "(8080, 8443 and 8888, say)",
+            file=sys.stderr,
+        )
         sys.exit(2)
-    for key, port in (("SANDBOX_PORT", cfg["PORT"]), ("SANDBOX_TLS_PORT", cfg["TLS_PORT"])):
+    for key, port in ports:
         if port and port_in_use(cfg["BIND"], port):
             print(
                 f"Port {port} on {cfg['BIND']} is in use (another sandbox?). "
@@ -147,8 +162,9 @@ def serve(app: Flask) -> None:
         "post_worker_init": lambda _worker: _worker_ready(app),
     }
     options.update(worker_options(app))
-    if cfg["TLS_PORT"]:
-        options["bind"] = [options["bind"], f"{cfg['BIND']}:{cfg['TLS_PORT']}"]
+    if cfg["TLS_PORT"] or cfg["PROXY_PORT"]:
+        extra = [p for p in (cfg["TLS_PORT"], cfg["PROXY_PORT"]) if p]
+        options["bind"] = [options["bind"], *(f"{cfg['BIND']}:{p}" for p in extra)]
         _tls_listener(app, options)
     server = options.pop("description")
     options["when_ready"] = lambda _server: _ready(app, banner(app, server))
@@ -165,13 +181,25 @@ def _tls_listener(app: Flask, options: dict) -> None:
 
     cfg = app.config
     if options["worker_class"] == "gthread":
-        print("SANDBOX_TLS_PORT needs the gevent server model", file=sys.stderr)
+        print(
+            "SANDBOX_TLS_PORT and SANDBOX_PROXY_PORT need the gevent server model", file=sys.stderr
+        )
         sys.exit(2)
     names = ca.names([urlsplit(public_url(cfg)).hostname or "", cfg["BIND"]])
     ca.ensure(cfg["DATA_DIR"], names)
     listener = Listener(cfg["TLS_PORT"], cfg["DATA_DIR"], names, float(cfg["HEAD_TIMEOUT"]))
     listener.runtime = app.extensions["sandbox.runtime"]
     options["worker_class"].tls_listener = listener
+    if cfg["PROXY_PORT"]:
+        from .proxy import Proxy
+
+        # Answered here: the CustomerGlu hosts and the public URL's host; a CONNECT to
+        # localhost or an address is a tunnel to something of the device's own.
+        public = urlsplit(public_url(cfg)).hostname or ""
+        ours = [public] if public not in ca.BASE_NAMES else []
+        options["worker_class"].proxy = Proxy(
+            cfg["PROXY_PORT"], cfg["PROXY_TUNNEL"], float(cfg["HEAD_TIMEOUT"]), ours
+        )
 
 
 def _ready(app: Flask, text: str) -> None:

@@ -23,6 +23,7 @@ class StreamingWorker(GeventWorker):
 
     hub = None  # the app's stream hub (streams/hub.py), set by server.worker_options
     tls_listener = None  # the TLS port's Listener (server/tls.py), set by server.serve
+    proxy = None  # the device proxy's port (server/proxy.py), set by server.serve
 
     def init_process(self):
         """Start the worker; its board row counts connections from now on."""
@@ -38,7 +39,10 @@ class StreamingWorker(GeventWorker):
         board.add("connections", 1)
         self._connections[client] = False
         try:
-            if self.tls_listener is not None and self.tls_listener.serves(listener):
+            proxied = self.proxy is not None and self.proxy.serves(listener)
+            if proxied and self.proxy.accept(client, addr) is None:
+                return  # tunnelled elsewhere, refused or malformed: done
+            if proxied or (self.tls_listener is not None and self.tls_listener.serves(listener)):
                 secured = self.tls_listener.handshake(client, addr)
                 if secured is None:  # explained in the log; nothing to serve
                     return
