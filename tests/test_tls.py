@@ -214,6 +214,17 @@ def test_the_device_proxy_answers_customerglu_hosts_and_tunnels_the_rest(tmp_pat
         ).json()
         said = {k.lower(): v for k, v in entry["headers"].items()}["x-sandbox-tls"]
         assert said.endswith("sni=events-us.customerglu.com")
+        # What an Android developer runs first (the stand-in for OkHttp): curl through
+        # the proxy, trusting only the sandbox's CA.
+        curl = subprocess.run(
+            [
+                "curl", "-sS", "--max-time", "10", "--cacert", str(tmp_path / "ca.pem"),
+                "--proxy", f"http://127.0.0.1:{proxy}", "-H", f"x-api-key: {DEMO_KEY}",
+                "https://api.customerglu.com/client/v1/sdk/config",
+            ],
+            capture_output=True, text=True, timeout=30,
+        )  # fmt: skip
+        assert curl.returncode == 0 and json.loads(curl.stdout)["success"] is True, curl.stderr
         # Any other host is tunnelled untouched.
         target = f"127.0.0.1:{local.server_address[1]}"
         got = _raw(
