@@ -89,6 +89,28 @@ def test_every_customerglu_host_answers_over_tls_with_the_sandboxs_ca(tmp_path):
             said = {k.lower(): v for k, v in entry["headers"].items()}["x-sandbox-tls"]
             assert said.startswith("TLSv1.") and said.endswith(f"sni={name}"), said
 
+        # tls doctor, as if this machine's DNS pointed the names here (--address): all fine on
+        # the TLS port; on a port where nothing listens, it says what to do.
+        env = {"SANDBOX_DATA_DIR": str(tmp_path / "elsewhere"), "PATH": "/usr/bin:/bin"}
+        cli = [sys.executable, "-m", "sandbox", "tls", "doctor", "--url", server.url]
+        cli += ["--token", ADMIN, "--address", "127.0.0.1", "--json"]
+        fine = subprocess.run(
+            [*cli, "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert fine.returncode == 0, fine.stdout + fine.stderr
+        checked = json.loads(fine.stdout)["hosts"]
+        assert len(checked) == len(hosts.names()) and all(h["ok"] for h in checked)
+        closed = subprocess.run(
+            [*cli, "--port", "9", "--host", "api.customerglu.com"],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert closed.returncode == 1 and "SANDBOX_TLS_PORT" in closed.stdout, closed.stdout
+
         # A rotation: the old CA is no longer enough, the new one is, with no restart.
         rotated = requests.post(
             f"{server.url}/_sandbox/tls/rotate",

@@ -120,6 +120,72 @@ def tls_setup(sb, platform, as_json):
     click.echo(f"# the CA's SHA-256 fingerprint: {fingerprint}", err=True)
 
 
+def diagnose(name: str, port: int, cafile: str, address: str | None = None) -> tuple[bool, str]:
+    """Check one host as this machine reaches it: its address, then a TLS handshake that
+    trusts only the sandbox's CA. Return (fine, what was found or what to do)."""
+    import socket
+    import ssl
+
+    try:
+        found = address or socket.getaddrinfo(name, port, type=socket.SOCK_STREAM)[0][4][0]
+    except OSError:
+        return False, f"does not resolve here: add the hosts line ({name} -> this machine)"
+    local = found.startswith("127.") or found == "::1"
+    context = ssl.create_default_context(cafile=cafile)
+    try:
+        with socket.create_connection((found, port), timeout=5) as raw:
+            with context.wrap_socket(raw, server_hostname=name) as tls:
+                return (
+                    True,
+                    f"{found}:{port} answers with the sandbox's certificate ({tls.version()})",
+                )
+    except ssl.SSLCertVerificationError as exc:
+        where = "this machine" if local else f"{found}, not this machine"
+        return False, (
+            f"{where} answers with a certificate the sandbox's CA did not sign "
+            f"({exc.verify_message}): it is not the sandbox (check the hosts line), or the CA "
+            "was rotated"
+        )
+    except OSError as exc:
+        hint = (
+            f"nothing answers TLS on {found}:{port}: start with SANDBOX_TLS_PORT, and forward "
+            f"443 to it (`python -m sandbox tls setup <platform>`)"
+            if local
+            else f"{found} is not this machine: add the hosts line ({name} -> 127.0.0.1)"
+        )
+        return False, f"{hint} ({type(exc).__name__})"
+
+
+@tls_group.command("doctor")
+@click.option("--host", "names_asked", multiple=True, help="Check only this name (repeatable).")
+@click.option("--port", default=443, show_default=True, help="The port apps call.")
+@click.option(
+    "--address", help="Connect here instead of where the name resolves (a DNS override to test)."
+)
+@through_sandbox
+def tls_doctor(sb, names_asked, port, address, as_json):
+    """Check each CustomerGlu host as this machine reaches it: where it resolves, and whether
+    what answers there is the sandbox with a certificate its CA signed; say what is missing."""
+    import tempfile
+
+    pem = sb.call("GET", "/ca").body
+    with tempfile.NamedTemporaryFile("wb", suffix=".pem", delete=False) as fh:
+        fh.write(pem)
+        cafile = fh.name
+    results = []
+    for name in names_asked or names():
+        fine, said = diagnose(name, port, cafile, address)
+        results.append({"host": name, "ok": fine, "found": said})
+    if as_json:
+        echo_json({"port": port, "hosts": results})
+    else:
+        for r in results:
+            mark = click.style("ok  ", fg="green") if r["ok"] else click.style("FAIL", fg="red")
+            click.echo(f"{mark} {r['host']}: {r['found']}")
+    if not all(r["ok"] for r in results):
+        raise SystemExit(1)
+
+
 @tls_group.command("rotate")
 @through_sandbox
 def tls_rotate(sb, as_json):
