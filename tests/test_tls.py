@@ -10,7 +10,7 @@ import subprocess
 import sys
 
 from sandbox import hosts
-from tests.conftest import DEMO_KEY, ROOT, LiveServer, free_port
+from tests.conftest import DEMO_KEY, DEMO_TENANT, ROOT, LiveServer, free_port
 
 ADMIN = "tls-admin"
 
@@ -88,6 +88,17 @@ def test_every_customerglu_host_answers_over_tls_with_the_sandboxs_ca(tmp_path):
             ).json()
             said = {k.lower(): v for k, v in entry["headers"].items()}["x-sandbox-tls"]
             assert said.startswith("TLSv1.") and said.endswith(f"sni={name}"), said
+
+        # The onboarding checklist counts it (an item that no step needs: plain HTTP is enough).
+        steps = requests.get(
+            f"{server.url}/_sandbox/tenants/{DEMO_TENANT}/onboarding",
+            headers={"X-Sandbox-Admin-Token": ADMIN},
+            timeout=5,
+        ).json()["steps"]
+        item = next(i for i in steps[0]["items"] if i["id"] == "device_over_tls")
+        assert (
+            item["done"] and item["optional"] and item["evidence"].startswith("/_sandbox/journal/")
+        )
 
         # tls doctor, as if this machine's DNS pointed the names here (--address): all fine on
         # the TLS port; on a port where nothing listens, it says what to do.

@@ -12,6 +12,11 @@ from .search import COLUMNS, JSON_COLUMNS
 _INSERT_COLUMNS = ("id", *COLUMNS)
 
 _FLAGS, _PROBLEMS = COLUMNS.index("flags"), COLUMNS.index("problems")
+_HEADERS, _TENANT, _TS, _ID, _STATUS = (
+    COLUMNS.index(c) for c in ("headers", "tenant_id", "ts", "request_id", "status")
+)
+# Set by the TLS port and the device proxy (server/tls.py): the request came over TLS.
+_TLS_HEADER = '"X-Sandbox-Tls"'
 # The columns a journal entry's marks are made of (store/marks.py), in its argument order.
 _MARKED = tuple(
     COLUMNS.index(c)
@@ -92,5 +97,8 @@ class Record(Write):
         tally = marks.Tally()
         for row in rows:
             marks.journal_row_marks(tally, *(row[i] for i in _MARKED))
+            if row[_STATUS] == 200 and row[_TENANT] and _TLS_HEADER in (row[_HEADERS] or ""):
+                # A device reached the sandbox over TLS (the checklist's step 1 counts it).
+                tally.add(row[_TENANT], "tls", row[_TS], row[_ID])
         tally.write(conn, marks.JOURNAL_TABLE)
         return answers

@@ -40,6 +40,13 @@ STEPS = (
                 ("route", ("pages.wallet_page", "pages.game_page", "pages.program_page")),
                 "Open the wallet (defaultUrl) or a campaign's url in the SDK's webview.",
             ),
+            (
+                "device_over_tls",
+                "a device reached the sandbox over TLS (by a CustomerGlu host name)",
+                ("tls", None),
+                "Optional: start with SANDBOX_TLS_PORT or SANDBOX_PROXY_PORT and trust the CA "
+                "(`python -m sandbox tls setup <platform>`).",
+            ),
         ),
     ),
     (
@@ -107,6 +114,8 @@ STEPS = (
 )
 # A step is done when any of these items is (nudges go by webhook or in the app).
 ANY_OF = {3}
+# Counted and shown, but not needed for a step (nor for "ready"): plain HTTP is enough.
+OPTIONAL = {"device_over_tls"}
 
 
 def _seen(marked: dict, tenant_id: str, how: tuple) -> tuple[str | None, str | None, str | None]:
@@ -120,6 +129,7 @@ def _seen(marked: dict, tenant_id: str, how: tuple) -> tuple[str | None, str | N
         "ack": ["nudge:acked"],
         "draw": ["draw"],
         "kit": ["kit:passed"],
+        "tls": ["tls"],
     }[kind]
     found = [marked[k] for k in keys if k in marked]
     if not found:
@@ -135,6 +145,7 @@ def _seen(marked: dict, tenant_id: str, how: tuple) -> tuple[str | None, str | N
         "ack": f"/_sandbox/nudges/{ref}",
         "draw": f"/_sandbox/tenants/{tenant_id}/campaigns/{ref}/draws",
         "kit": f"/_sandbox/conformance/{ref}",
+        "tls": f"/_sandbox/journal/{ref}",
     }[kind]
     return first, last["last"], evidence if ref else None
 
@@ -199,7 +210,7 @@ def of(store: Store, tenant: dict, zone, now: float) -> dict:
                 next_step = todo
                 if how[0] == "delivery":
                     next_step = _last_failed_delivery(marked, how[1]) or todo
-                elif number == 1 and refusal:
+                elif number == 1 and refusal and item_id not in OPTIONAL:
                     next_step = f"{refusal} Then: {todo}"
             shown.append(
                 {
@@ -210,9 +221,13 @@ def of(store: Store, tenant: dict, zone, now: float) -> dict:
                     "lastSeen": last,
                     "evidence": evidence,
                     "next": next_step,
+                    "optional": item_id in OPTIONAL,
                 }
             )
-        done = any(i["done"] for i in shown) if number in ANY_OF else all(i["done"] for i in shown)
+        counted = [i for i in shown if not i["optional"]]
+        done = (
+            any(i["done"] for i in counted) if number in ANY_OF else all(i["done"] for i in counted)
+        )
         steps.append({"step": number, "name": name, "done": done, "items": shown})
     first = marked.get("request", {}).get("first")
     days = business_days(first, zone, now)
