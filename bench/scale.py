@@ -346,6 +346,7 @@ def routes(x: dict) -> list[tuple[str, str]]:
         ("/_sandbox/conformance/{run_id}", f"/_sandbox/conformance/{x['run']}"),
         ("/_sandbox/inspector", "/_sandbox/inspector"),
         ("/_sandbox/ca", "/_sandbox/ca"),
+        ("/_sandbox/ca/page", "/_sandbox/ca/page"),
         ("/_sandbox/docs", "/_sandbox/docs"),
         ("/_sandbox/docs/", "/_sandbox/docs/"),
         ("/_sandbox/docs/{page}", "/_sandbox/docs/guides/debug-401/"),

@@ -420,6 +420,7 @@ def test_every_success_is_exactly_200_with_json(app):
                     "/_sandbox/docs/",
                     "/_sandbox/docs/{page}",
                     "/_sandbox/ca",  # a certificate or a profile
+                    "/_sandbox/ca/page",  # the QR codes
                 )
                 assert downloads or path == "/sse" or op["tags"] == ["pages"], path
 

@@ -52,6 +52,7 @@ def test_every_admin_route_requires_the_token(app, client):
         "admin.docs_home",
         "admin.docs_page",
         "admin.sandbox_ca",
+        "admin.ca_page",
     }
     routes = list(_admin_urls(app))
     assert len(routes) >= 5  # the admin API exists; new routes are covered automatically

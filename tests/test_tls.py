@@ -64,6 +64,9 @@ def test_every_customerglu_host_answers_over_tls_with_the_sandboxs_ca(tmp_path):
         )
         der = profile["PayloadContent"][0]["PayloadContent"]
         assert der == ssl.PEM_cert_to_DER_cert(pem.text)
+        page = requests.get(f"{server.url}/_sandbox/ca/page", timeout=5)
+        assert page.status_code == 200 and page.text.count("<svg") == 2  # iOS and Android
+        assert f"{server.url}/_sandbox/ca?format=mobileconfig" in page.text
 
         plain = requests.get(
             f"{server.url}/client/v1/sdk/config", headers={"x-api-key": DEMO_KEY}, timeout=5

@@ -48,6 +48,63 @@ def sandbox_ca():
 OPEN_ENDPOINTS.add("admin.sandbox_ca")
 
 
+@bp.get("/ca/page")
+@declare(
+    "A page to open on the device: QR codes and links to the CA for iOS and Android (open)",
+    "admin",
+    NONE,
+    None,
+    ok_type="text/html",
+)
+def ca_page():
+    """Show QR codes of the CA's links (scan with the phone's camera) and the steps after."""
+    import io
+    from html import escape
+
+    import segno
+
+    base = runtime().public_url()
+    data_dir = runtime().store.data_dir
+    blocks = []
+    for label, fmt, after in (
+        (
+            "iPhone, iPad (a profile)",
+            "mobileconfig",
+            "Then Settings > General > VPN & Device Management: install it; and Settings > "
+            "General > About > Certificate Trust Settings: turn on full trust.",
+        ),
+        (
+            "Android (a CA certificate)",
+            "crt",
+            "Then Settings > Security > Encryption & credentials > Install a certificate > "
+            "CA certificate; the app's debug build must trust user CAs.",
+        ),
+    ):
+        link = f"{base}/_sandbox/ca?format={fmt}"
+        svg = io.BytesIO()
+        segno.make(link, error="m").save(svg, kind="svg", scale=5, xmldecl=False)
+        blocks.append(
+            f"<section><h2>{escape(label)}</h2>{svg.getvalue().decode()}"
+            f'<p><a href="{escape(link)}">{escape(link)}</a></p><p>{escape(after)}</p></section>'
+        )
+    html = (
+        "<!doctype html><html><head><meta charset=utf-8><meta name=viewport "
+        'content="width=device-width,initial-scale=1"><title>Trust the CustomerGlu sandbox</title>'
+        "<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;"
+        "padding:0 1rem}section{margin:2rem 0}code{word-break:break-all}</style></head><body>"
+        "<h1>Trust the CustomerGlu sandbox</h1><p>Scan with the device's camera, or open the "
+        "link on it. The CA's SHA-256 fingerprint, to compare with what the device shows: "
+        f"<code>{escape(ca.fingerprint(data_dir))}</code></p>"
+        + "".join(blocks)
+        + "<p>The full steps per platform: <code>python -m sandbox tls setup &lt;platform&gt;"
+        "</code>.</p></body></html>"
+    )
+    return Response(html, mimetype="text/html")
+
+
+OPEN_ENDPOINTS.add("admin.ca_page")
+
+
 @bp.post("/tls/rotate")
 @declare(
     "Make a new CA and leaf: devices must trust the new CA; the TLS port serves the new leaf "
