@@ -148,15 +148,25 @@ def test_every_customerglu_host_answers_over_tls_with_the_sandboxs_ca(tmp_path):
             raise AssertionError("a client without the CA completed the handshake")
         except ssl.SSLCertVerificationError:
             pass
+        # A name the certificate does not carry: the client refuses it, the sandbox says why.
+        try:
+            _get(port, "sandbox.partner.example", "/client/v1/sdk/config", trusting)
+            raise AssertionError("a name outside the certificate was accepted")
+        except ssl.SSLCertVerificationError:
+            pass
+
         # ...and the journal keeps it as an entry of its own: found by `flag=tls`.
         refused = requests.get(
             f"{server.url}/_sandbox/journal?flag=tls",
             headers={"X-Sandbox-Admin-Token": ADMIN},
             timeout=5,
         ).json()["entries"]
-        assert refused and refused[0]["method"] == "TLS", refused
-        assert refused[0]["auth_reason"] in ("unknown_ca", "certificate_rejected"), refused[0]
-        entry = requests.get(refused[0]["url"], headers={"X-Sandbox-Admin-Token": ADMIN}, timeout=5)
+        reasons = {e["auth_reason"] for e in refused}
+        assert all(e["method"] == "TLS" for e in refused), refused
+        assert "no_certificate_for_name" in reasons, reasons
+        untrusted = next(e for e in refused if e["auth_reason"] != "no_certificate_for_name")
+        assert untrusted["auth_reason"] in ("unknown_ca", "certificate_rejected"), untrusted
+        entry = requests.get(untrusted["url"], headers={"X-Sandbox-Admin-Token": ADMIN}, timeout=5)
         shown = entry.json()
         assert shown["host"] == "api.customerglu.com" and "install it" in shown["checks"][0]["got"]
     finally:
@@ -164,6 +174,7 @@ def test_every_customerglu_host_answers_over_tls_with_the_sandboxs_ca(tmp_path):
     log = server.output()
     assert "TLS handshake from 127.0.0.1 (SNI api.customerglu.com) failed" in log, log[-2000:]
     assert "unknown_ca" in log or "certificate_rejected" in log
+    assert "(SNI sandbox.partner.example) failed: no_certificate_for_name" in log, log[-2000:]
 
 
 def test_tls_setup_prints_the_steps_for_each_platform(tmp_path):
