@@ -3,11 +3,14 @@ on the TLS port (by SNI) and gets what plain HTTP answers; the journal says it c
 a client that does not trust the CA fails its handshake and the server's log says why."""
 
 import json
+import os
 import plistlib
+import shutil
 import socket
 import ssl
 import subprocess
 import sys
+from pathlib import Path
 
 from sandbox import hosts
 from tests.conftest import DEMO_KEY, DEMO_TENANT, ROOT, LiveServer, free_port
@@ -272,6 +275,27 @@ def test_the_device_proxy_answers_customerglu_hosts_and_tunnels_the_rest(tmp_pat
             capture_output=True, text=True, timeout=30,
         )  # fmt: skip
         assert curl.returncode == 0 and json.loads(curl.stdout)["success"] is True, curl.stderr
+        # The Android SDK's stack: OkHttp (Debian's libokhttp-java) with a trust manager for
+        # the CA, through the proxy, by name. Retrofit, above it in the SDK, is not packaged.
+        jars = [Path("/usr/share/java/okhttp.jar"), Path("/usr/share/java/okio.jar")]
+        if shutil.which("java") and all(j.exists() for j in jars):
+            ok = subprocess.run(
+                [
+                    "java", "-cp", ":".join(map(str, jars)),
+                    str(ROOT / "tests" / "okhttp" / "OkProbe.java"),
+                    str(tmp_path / "ca.pem"), str(proxy),
+                    "https://stream.customerglu.com/client/v1/sdk/config", DEMO_KEY,
+                ],
+                capture_output=True, text=True, timeout=120,
+            )  # fmt: skip
+            status, _, body = ok.stdout.partition(" ")
+            assert ok.returncode == 0 and status == "200", ok.stdout + ok.stderr
+            assert json.loads(body)["success"] is True
+        elif os.environ.get("SANDBOX_REQUIRE_CONTRACT_TOOLS"):
+            raise AssertionError(
+                "java and libokhttp-java are required here (.ci/run installs them)"
+            )
+
         # Any other host is tunnelled untouched.
         target = f"127.0.0.1:{local.server_address[1]}"
         got = _raw(

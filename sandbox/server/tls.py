@@ -53,6 +53,12 @@ REASONS = (
         "the client spoke plain HTTP to the TLS port: use https://, or the plain port",
     ),
     ("NO_SHARED_CIPHER", "no_shared_cipher", "the client and the sandbox share no cipher"),
+    (
+        "EOF",
+        "closed_after_certificate",
+        "the client hung up during the handshake, after the sandbox's certificate: the usual "
+        "sign of certificate pinning (the app pins CustomerGlu's own), or a client that gave up",
+    ),
 )
 
 
