@@ -304,6 +304,23 @@ def test_the_device_proxy_answers_customerglu_hosts_and_tunnels_the_rest(tmp_pat
             + b"GET / HTTP/1.0\r\n\r\n",
         )
         assert got.startswith(b"HTTP/1.1 200 Connection established") and got.endswith(b"tunnelled")
+        tunnels = requests.get(
+            f"{server.url}/_sandbox/journal?flag=tunnel",
+            headers={"X-Sandbox-Admin-Token": ADMIN},
+            timeout=5,
+        ).json()["entries"]
+        assert [(t["method"], t["status"]) for t in tunnels] == [("CONNECT", 200)]
+        # Every CustomerGlu host through the proxy, as the app names it.
+        for name in hosts.names():
+            through = requests.get(
+                f"https://{name}/client/v1/sdk/config",
+                headers={"x-api-key": DEMO_KEY},
+                proxies={"https": f"http://127.0.0.1:{proxy}"},
+                verify=str(tmp_path / "ca.pem"),
+                timeout=10,
+            )
+            assert through.status_code in (200, 401), (name, through.text)
+            assert (through.status_code == 200) == (hosts.region_of_host(name) == "in"), name
         # Not a CONNECT: the port says what it is.
         wrong = _raw(proxy, b"GET http://example.com/ HTTP/1.1\r\nHost: example.com\r\n\r\n")
         assert wrong.startswith(b"HTTP/1.1 405") and b"device proxy" in wrong
@@ -314,9 +331,17 @@ def test_the_device_proxy_answers_customerglu_hosts_and_tunnels_the_rest(tmp_pat
 
 
 def test_the_proxy_refuses_other_hosts_when_told_to(tmp_path):
+    import requests
+
     server, proxy = _proxy_server(tmp_path, {"SANDBOX_PROXY_TUNNEL": "false"})
     try:
         got = _raw(proxy, b"CONNECT 127.0.0.1:9 HTTP/1.1\r\nHost: 127.0.0.1:9\r\n\r\n")
         assert got.startswith(b"HTTP/1.1 403") and b"SANDBOX_PROXY_TUNNEL=false" in got
+        refused = requests.get(
+            f"{server.url}/_sandbox/journal?flag=tunnel",
+            headers={"X-Sandbox-Admin-Token": ADMIN},
+            timeout=5,
+        ).json()["entries"]
+        assert [(t["method"], t["status"]) for t in refused] == [("CONNECT", 403)]
     finally:
         server.stop()

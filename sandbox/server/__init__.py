@@ -197,9 +197,9 @@ def _tls_listener(app: Flask, options: dict) -> None:
         # localhost or an address is a tunnel to something of the device's own.
         public = urlsplit(public_url(cfg)).hostname or ""
         ours = [public] if public not in ca.BASE_NAMES else []
-        options["worker_class"].proxy = Proxy(
-            cfg["PROXY_PORT"], cfg["PROXY_TUNNEL"], float(cfg["HEAD_TIMEOUT"]), ours
-        )
+        proxy = Proxy(cfg["PROXY_PORT"], cfg["PROXY_TUNNEL"], float(cfg["HEAD_TIMEOUT"]), ours)
+        proxy.runtime = listener.runtime
+        options["worker_class"].proxy = proxy
 
 
 def _ready(app: Flask, text: str) -> None:

@@ -15,6 +15,7 @@ import time
 import gevent
 
 from ..hosts import names
+from .tls import connection_record
 
 log = logging.getLogger("sandbox.proxy")
 HEAD_MAX = 8192  # a CONNECT head is a line and a few headers
@@ -28,6 +29,7 @@ class Proxy:
         self.port, self.tunnel, self.timeout = port, tunnel, timeout
         self.ours = {n.lower() for n in (*names(), *ours)}
         self.tunnelled = 0
+        self.runtime = None  # the app's Runtime: each tunnel and refusal is journaled
 
     def serves(self, listener) -> bool:
         """Return True if `listener` is the proxy port."""
@@ -63,6 +65,7 @@ class Proxy:
             return host, port
         if not self.tunnel:
             log.warning("proxy: refused a CONNECT to %s from %s", target, addr[0] if addr else "?")
+            self._journal(addr, target, 403, "refused: SANDBOX_PROXY_TUNNEL=false")
             _answer(
                 client,
                 403,
@@ -81,6 +84,7 @@ class Proxy:
             return
         self.tunnelled += 1
         log.info("proxy: tunnelled %s:%s for %s (%d so far)", host, port, addr, self.tunnelled)
+        self._journal(addr, f"{host}:{port}", 200, None)
         client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
         upstream.settimeout(None)
         client.settimeout(None)
@@ -92,6 +96,25 @@ class Proxy:
                 s.close()
             except OSError:
                 pass
+
+    def _journal(self, addr, target: str, status: int, problem: str | None) -> None:
+        """Journal a CONNECT the sandbox did not answer itself (flag `tunnel`): it is counted."""
+        if self.runtime is None:
+            return
+        record = connection_record(
+            self.runtime,
+            addr[0] if addr else None,
+            "CONNECT",
+            target,
+            "(tunnel)",
+            status,
+            "tunnel",
+            problems=[problem] if problem else None,
+        )
+        try:
+            self.runtime.store.write(record)
+        except Exception:  # the journal must not break a tunnel
+            log.exception("could not journal a tunnel")
 
 
 def _read_head(client, timeout: float) -> str | None:

@@ -10,6 +10,7 @@ header of that name is dropped first).
 
 import logging
 import ssl
+import threading
 
 from ..http import ca
 from ..http.capture import new_request_id
@@ -79,6 +80,9 @@ class Listener:
     def __init__(self, port: int, data_dir: str, names: list[str], timeout: float):
         self.port, self.data_dir, self.names, self.timeout = port, data_dir, names, timeout
         self.runtime = None  # the app's Runtime: failed handshakes go into its journal
+        # The SNI of the handshake in progress, per greenlet (threading.local under gevent):
+        # the callback runs inside do_handshake, in the handshaking greenlet.
+        self._local = threading.local()
         self.context = None
         self.loaded = None  # the leaf's modification time when the context was made
 
@@ -102,9 +106,10 @@ class Listener:
             return False
 
     def _sni(self, sock, name, _context):
-        # Kept on the socket for the journal; a name the leaf does not carry still gets the
-        # leaf, and the client's own check then says why (logged as the failure it causes).
+        # Kept for the journal; a name the leaf does not carry still gets the leaf, and the
+        # client's own check then says why (journaled as the failure it causes).
         sock.sandbox_sni = name
+        self._local.sni = name
         return None
 
     def handshake(self, client, addr):
@@ -119,7 +124,7 @@ class Listener:
             return secured
         except (ssl.SSLError, OSError) as exc:
             reason, fix = explain(exc)
-            name = getattr(secured, "sandbox_sni", None)
+            name = getattr(secured, "sandbox_sni", None) or self._local.sni
             if name and reason in ("unknown_ca", "certificate_rejected") and name not in self.names:
                 reason, fix = (
                     "no_certificate_for_name",
@@ -165,31 +170,40 @@ def failure_record(rt, client_addr: str | None, sni: str | None, reason: str, fi
     Nothing arrived as a request, so the entry is the only trace the partner can find: "your
     device rejected our certificate at 10:02:13: install the CA".
     """
+    check = {
+        "name": "tls_handshake",
+        "result": "fail",
+        "expected": "a client that trusts the sandbox's CA, over TLS 1.2+",
+        "got": fix,
+    }
+    return connection_record(
+        rt, client_addr, "TLS", sni or "", "(handshake)", None, "tls", reason, [check], [fix]
+    )
+
+
+def connection_record(
+    rt, client_addr, method, host, path, status, flag, reason=None, checks=None, problems=None
+) -> Record:
+    """Return a journal entry for what happened to a connection itself (a handshake, a tunnel)."""
     rt.sync_clock()  # the sandbox's time, virtual or not, as a request would have
     now = rt.clock.time()
     entry = {
         "request_id": new_request_id(),
         "ts": rt.clock.isoformat(now),
         "ts_epoch": now,
-        "method": "TLS",
-        "host": sni or "",
-        "path": "(handshake)",
+        "method": method,
+        "host": host,
+        "path": path,
         "query": "",
-        "route": "tls.handshake",
+        "route": f"connection.{flag}",
         "client_addr": client_addr,
         "headers": {},
         "body_size": 0,
-        "auth_result": "fail",
+        "status": status,
+        "auth_result": "fail" if reason else None,
         "auth_reason": reason,
-        "checks": [
-            {
-                "name": "tls_handshake",
-                "result": "fail",
-                "expected": "a client that trusts the sandbox's CA, over TLS 1.2+",
-                "got": fix,
-            }
-        ],
-        "flags": ["tls"],
-        "problems": [fix],
+        "checks": checks or [],
+        "flags": [flag],
+        "problems": problems or [],
     }
     return Record(entry, [])
