@@ -36,14 +36,14 @@ def _get(port: int, name: str, path: str, context: ssl.SSLContext) -> tuple[int,
     return int(lines[0].split()[1]), headers, body
 
 
-def _tls_server(tmp_path) -> tuple[LiveServer, int]:
-    """Start a server with a TLS port; again if its own free port was the same one."""
+def _server_with(tmp_path, setting: str, extra: dict | None = None) -> tuple[LiveServer, int]:
+    """Start a server with one more port (`setting`); again if its own free port was that one."""
     for attempt in range(5):
         port = free_port()
         try:
             server = LiveServer(
                 tmp_path / f"data-{attempt}",
-                {"SANDBOX_ADMIN_TOKEN": ADMIN, "SANDBOX_TLS_PORT": str(port)},
+                {"SANDBOX_ADMIN_TOKEN": ADMIN, setting: str(port), **(extra or {})},
             )
         except RuntimeError as exc:
             if "in use" in str(exc) or "must differ" in str(exc):
@@ -54,7 +54,7 @@ def _tls_server(tmp_path) -> tuple[LiveServer, int]:
 
 
 def test_every_customerglu_host_answers_over_tls_with_the_sandboxs_ca(tmp_path):
-    server, port = _tls_server(tmp_path)
+    server, port = _server_with(tmp_path, "SANDBOX_TLS_PORT")
     try:
         import requests
 
@@ -201,22 +201,6 @@ def test_tls_setup_prints_the_steps_for_each_platform(tmp_path):
         assert found and all("/_sandbox/ca" in s for s in found if "curl" in s or "open" in s)
 
 
-def _proxy_server(tmp_path, extra: dict) -> tuple[LiveServer, int]:
-    for attempt in range(5):
-        port = free_port()
-        try:
-            server = LiveServer(
-                tmp_path / f"proxy-{attempt}",
-                {"SANDBOX_ADMIN_TOKEN": ADMIN, "SANDBOX_PROXY_PORT": str(port), **extra},
-            )
-        except RuntimeError as exc:
-            if "in use" in str(exc) or "must differ" in str(exc):
-                continue
-            raise
-        return server, port
-    raise AssertionError("no two free ports in five tries")
-
-
 def _raw(port: int, data: bytes) -> bytes:
     with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
         s.sendall(data)
@@ -244,7 +228,7 @@ def test_the_device_proxy_answers_customerglu_hosts_and_tunnels_the_rest(tmp_pat
 
     local = http.server.HTTPServer(("127.0.0.1", 0), Local)
     threading.Thread(target=local.serve_forever, daemon=True).start()
-    server, proxy = _proxy_server(tmp_path, {})
+    server, proxy = _server_with(tmp_path, "SANDBOX_PROXY_PORT")
     try:
         (tmp_path / "ca.pem").write_text(requests.get(f"{server.url}/_sandbox/ca", timeout=5).text)
         # As a phone whose Wi-Fi proxy is the sandbox: the app's URL is CustomerGlu's own.
@@ -333,7 +317,7 @@ def test_the_device_proxy_answers_customerglu_hosts_and_tunnels_the_rest(tmp_pat
 def test_the_proxy_refuses_other_hosts_when_told_to(tmp_path):
     import requests
 
-    server, proxy = _proxy_server(tmp_path, {"SANDBOX_PROXY_TUNNEL": "false"})
+    server, proxy = _server_with(tmp_path, "SANDBOX_PROXY_PORT", {"SANDBOX_PROXY_TUNNEL": "false"})
     try:
         got = _raw(proxy, b"CONNECT 127.0.0.1:9 HTTP/1.1\r\nHost: 127.0.0.1:9\r\n\r\n")
         assert got.startswith(b"HTTP/1.1 403") and b"SANDBOX_PROXY_TUNNEL=false" in got
