@@ -10,6 +10,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from sandbox import hosts
@@ -158,13 +159,19 @@ def test_every_customerglu_host_answers_over_tls_with_the_sandboxs_ca(tmp_path):
         except ssl.SSLCertVerificationError:
             pass
 
-        # ...and the journal keeps it as an entry of its own: found by `flag=tls`.
-        refused = requests.get(
-            f"{server.url}/_sandbox/journal?flag=tls",
-            headers={"X-Sandbox-Admin-Token": ADMIN},
-            timeout=5,
-        ).json()["entries"]
-        reasons = {e["auth_reason"] for e in refused}
+        # ...and the journal keeps it as an entry of its own: found by `flag=tls`. The server
+        # learns of the failure from the client's alert, a moment after the client gave up.
+        deadline = time.monotonic() + 10
+        while True:
+            refused = requests.get(
+                f"{server.url}/_sandbox/journal?flag=tls",
+                headers={"X-Sandbox-Admin-Token": ADMIN},
+                timeout=5,
+            ).json()["entries"]
+            reasons = {e["auth_reason"] for e in refused}
+            if "no_certificate_for_name" in reasons or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
         assert all(e["method"] == "TLS" for e in refused), refused
         assert "no_certificate_for_name" in reasons, reasons
         untrusted = next(e for e in refused if e["auth_reason"] != "no_certificate_for_name")
@@ -329,3 +336,17 @@ def test_the_proxy_refuses_other_hosts_when_told_to(tmp_path):
         assert [(t["method"], t["status"]) for t in refused] == [("CONNECT", 403)]
     finally:
         server.stop()
+
+
+def test_reading_the_ca_never_remakes_the_leaf(tmp_path):
+    """The CA's downloads read the CA only: the leaf the server's start made (with the public
+    URL's host) stays as it is, so the TLS port keeps certifying that name."""
+    from sandbox.http import ca
+
+    folder = ca.ensure(str(tmp_path), ["sandbox.partner.example"])
+    leaf = (folder / "leaf.pem").read_bytes()
+    ca.ca_pem(str(tmp_path))
+    ca.mobileconfig(str(tmp_path))
+    ca.fingerprint(str(tmp_path))
+    assert (folder / "leaf.pem").read_bytes() == leaf
+    assert "sandbox.partner.example" in ca.stored_names(str(tmp_path))

@@ -6,6 +6,8 @@ checkout's site/ when `mkdocs build` made one, else a build this process makes o
 """
 
 import mimetypes
+import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -31,9 +33,15 @@ def site_dir() -> Path:
     if shipped.exists():
         return shipped.parent
     built = Path(runtime().store.data_dir) / "docs-site"
-    with _BUILDING:
+    with _BUILDING:  # one build in this process; other workers may build beside it
         if not (built / "index.html").exists():
-            _build(built)
+            scratch = built.with_name(f"docs-site.{os.getpid()}.tmp")
+            shutil.rmtree(scratch, ignore_errors=True)
+            _build(scratch)
+            try:
+                scratch.rename(built)  # whole or not at all: a reader never sees half a site
+            except OSError:  # another worker's build is in place already: use it
+                shutil.rmtree(scratch, ignore_errors=True)
     return built
 
 

@@ -35,7 +35,19 @@ def names(extra=()) -> list[str]:
 
 def ensure(data_dir: str, extra=()) -> Path:
     """Make the CA and the leaf if they are missing, near their end or for other names;
-    return the folder (ca.pem, leaf.pem, leaf.key). Safe for several processes at once."""
+    return the folder (ca.pem, leaf.pem, leaf.key). Safe for several processes at once.
+
+    Only the server's start (and a rotation) calls this: it knows the names to certify.
+    """
+    return _locked(data_dir, names(extra))
+
+
+def ensure_ca(data_dir: str) -> Path:
+    """Make the CA if it is missing or near its end, and leave the leaf alone; the folder."""
+    return _locked(data_dir, None)
+
+
+def _locked(data_dir: str, wanted: list[str] | None) -> Path:
     folder = Path(data_dir) / TLS_DIR
     folder.mkdir(mode=0o700, exist_ok=True)
     with open(folder / ".lock", "a") as lock:
@@ -47,8 +59,7 @@ def ensure(data_dir: str, extra=()) -> Path:
             pass
         if not (folder / "ca.pem").exists() or _ending(folder / "ca.pem"):
             _make_ca(folder)
-        wanted = names(extra)
-        if _leaf_stale(folder, wanted):
+        if wanted is not None and _leaf_stale(folder, wanted):
             _make_leaf(folder, wanted)
     return folder
 
@@ -76,8 +87,8 @@ def leaf_mtime(data_dir: str) -> float | None:
 
 
 def ca_pem(data_dir: str) -> bytes:
-    """Return the CA certificate (PEM), made first if need be."""
-    return (ensure(data_dir) / "ca.pem").read_bytes()
+    """Return the CA certificate (PEM), made first if need be (the leaf is not touched)."""
+    return (ensure_ca(data_dir) / "ca.pem").read_bytes()
 
 
 def ca_der(data_dir: str) -> bytes:
@@ -87,15 +98,19 @@ def ca_der(data_dir: str) -> bytes:
 
 def fingerprint(data_dir: str) -> str:
     """Return the CA's SHA-256 fingerprint (to compare with what a device shows)."""
-    digest = hashlib.sha256(ca_der(data_dir)).hexdigest().upper()
+    return _fingerprint_of(ca_der(data_dir))
+
+
+def _fingerprint_of(der: bytes) -> str:
+    digest = hashlib.sha256(der).hexdigest().upper()
     return ":".join(digest[i : i + 2] for i in range(0, len(digest), 2))
 
 
 def mobileconfig(data_dir: str) -> bytes:
     """Return an iOS/macOS configuration profile that installs the CA (then trust it in
     Settings > General > About > Certificate Trust Settings)."""
-    der = base64.b64encode(ca_der(data_dir)).decode()
-    seed = fingerprint(data_dir)
+    raw = ca_der(data_dir)
+    der, seed = base64.b64encode(raw).decode(), _fingerprint_of(raw)
     profile_id = str(uuid.uuid5(uuid.NAMESPACE_URL, "cglu-sandbox-profile:" + seed)).upper()
     cert_id = str(uuid.uuid5(uuid.NAMESPACE_URL, "cglu-sandbox-ca:" + seed)).upper()
     return f"""<?xml version="1.0" encoding="UTF-8"?>

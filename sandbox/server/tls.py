@@ -9,8 +9,8 @@ header of that name is dropped first).
 """
 
 import logging
+import socket
 import ssl
-import threading
 
 from ..http import ca
 from ..http.capture import new_request_id
@@ -80,16 +80,12 @@ class Listener:
     def __init__(self, port: int, data_dir: str, names: list[str], timeout: float):
         self.port, self.data_dir, self.names, self.timeout = port, data_dir, names, timeout
         self.runtime = None  # the app's Runtime: failed handshakes go into its journal
-        # The SNI of the handshake in progress, per greenlet (threading.local under gevent):
-        # the callback runs inside do_handshake, in the handshaking greenlet.
-        self._local = threading.local()
         self.context = None
         self.loaded = None  # the leaf's modification time when the context was made
 
     def start(self) -> None:
         """Make this process's TLS context (after the fork: ssl state is per process)."""
         self.context = ca.server_context(self.data_dir, self.names)
-        self.context.sni_callback = self._sni
         self.loaded = ca.leaf_mtime(self.data_dir)
 
     def _current(self):
@@ -105,26 +101,21 @@ class Listener:
         except OSError:
             return False
 
-    def _sni(self, sock, name, _context):
-        # Kept for the journal; a name the leaf does not carry still gets the leaf, and the
-        # client's own check then says why (journaled as the failure it causes).
-        sock.sandbox_sni = name
-        self._local.sni = name
-        return None
-
     def handshake(self, client, addr):
         """Return the client's socket over TLS, or None after logging why the handshake failed."""
-        secured = self._current().wrap_socket(
-            client, server_side=True, do_handshake_on_connect=False
-        )
+        context = self._current()
+        # The name asked for, read from the ClientHello before the handshake consumes it: a
+        # name the leaf does not carry still gets the leaf, and the client's check says why.
+        name = _peek_sni(client, self.timeout)
+        secured = context.wrap_socket(client, server_side=True, do_handshake_on_connect=False)
         try:
             secured.settimeout(self.timeout)
             secured.do_handshake()
             secured.settimeout(None)
+            secured.sandbox_sni = name  # for the journal (describe)
             return secured
         except (ssl.SSLError, OSError) as exc:
             reason, fix = explain(exc)
-            name = getattr(secured, "sandbox_sni", None) or self._local.sni
             if name and reason in ("unknown_ca", "certificate_rejected") and name not in self.names:
                 reason, fix = (
                     "no_certificate_for_name",
@@ -151,6 +142,41 @@ class Listener:
             except OSError:
                 pass
             return None
+
+
+def _peek_sni(client, timeout: float) -> str | None:
+    """Return the server name of the ClientHello waiting on `client`, without consuming it."""
+    try:
+        client.settimeout(timeout)
+        data = client.recv(4096, socket.MSG_PEEK)
+    except OSError:
+        return None
+    finally:
+        client.settimeout(None)
+    return server_name(data)
+
+
+def server_name(data: bytes) -> str | None:
+    """Return the SNI host name of a TLS ClientHello record, or None (not one, or none sent)."""
+    try:
+        if data[0] != 0x16 or data[5] != 0x01:  # a handshake record holding a ClientHello
+            return None
+        at = 9 + 2 + 32  # record and handshake headers, client version, random
+        at += 1 + data[at]  # session id
+        at += 2 + int.from_bytes(data[at : at + 2], "big")  # cipher suites
+        at += 1 + data[at]  # compression methods
+        end = at + 2 + int.from_bytes(data[at : at + 2], "big")
+        at += 2
+        while at + 4 <= end:
+            kind = int.from_bytes(data[at : at + 2], "big")
+            size = int.from_bytes(data[at + 2 : at + 4], "big")
+            if kind == 0:  # server_name: a list of (type, length, name); type 0 is a host
+                length = int.from_bytes(data[at + 7 : at + 9], "big")
+                return data[at + 9 : at + 9 + length].decode("ascii") or None
+            at += 4 + size
+    except (IndexError, UnicodeDecodeError):
+        return None
+    return None
 
 
 def describe(req, sock) -> None:
