@@ -54,6 +54,15 @@ def load_campaign_by_id(campaign_id):
     return _load({"campaignId": campaign_id})
 
 
+def _paged_ask():
+    """Authenticate a webview proxy call (Bearer) and read its filter and page from the body."""
+    c = call()
+    tenant, user, _claims = bearer_auth(c)
+    body = json_body(c, allow_empty=True, types=PAGE_TYPES)
+    page, limit = campaigns.paging(body)
+    return c, tenant, user, (campaigns.filter_ids(body), page, limit)
+
+
 @bp.post("/v2/user/program")
 @declare(
     "The user's programs (webview proxy)",
@@ -64,11 +73,7 @@ def load_campaign_by_id(campaign_id):
 )
 def programs():
     """Answer the user's programs (the webview's FE proxy), filtered and paged."""
-    c = call()
-    tenant, _user, _claims = bearer_auth(c)
-    body = json_body(c, allow_empty=True, types=PAGE_TYPES)
-    page, limit = campaigns.paging(body)
-    ids = campaigns.filter_ids(body)
+    c, tenant, _user, (ids, page, limit) = _paged_ask()
     return ok(campaigns.programs(c.rt.store, tenant["id"], ids, page, limit))
 
 
@@ -82,13 +87,8 @@ def programs():
 )
 def rewards():
     """Answer the user's won rewards, newest first (the webview's FE proxy)."""
-    c = call()
-    tenant, user, _claims = bearer_auth(c)
-    body = json_body(c, allow_empty=True, types=PAGE_TYPES)
-    page, limit = campaigns.paging(body)
-    found, total = wallet.user_rewards(
-        c.rt.store, tenant["id"], user["userId"], page, limit, campaigns.filter_ids(body)
-    )
+    c, tenant, user, (ids, page, limit) = _paged_ask()
+    found, total = wallet.user_rewards(c.rt.store, tenant["id"], user["userId"], page, limit, ids)
     return ok({"rewards": found, "page": page, "limit": limit, "total": total})
 
 

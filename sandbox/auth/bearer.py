@@ -66,6 +66,23 @@ def check_signature(store: Store, chain: Chain, token: str, tenant: dict) -> Non
     )
 
 
+def check_client(store: Store, chain: Chain, claims: dict, hint: str) -> dict:
+    """Check that the token's `client` claim names a tenant of this sandbox; return the tenant."""
+    tenant = tenants.by_id(store, str(claims["client"]))
+    if tenant is None:
+        chain.fail(
+            "client_known",
+            "token_unknown_client",
+            f"the token's client {claims['client']} is not a tenant of this sandbox",
+            hint,
+            "a tenant id of this sandbox",
+            str(claims["client"]),
+        )
+    chain.passed("client_known", "a tenant id of this sandbox", tenant["name"])
+    chain.tenant_id = tenant["id"]
+    return tenant
+
+
 def check_time(chain: Chain, claims: dict, now: float) -> None:
     exp = claims["exp"]
     if not isinstance(exp, int | float):
@@ -228,19 +245,13 @@ def require_bearer(store: Store, sent: Sent, now: float) -> tuple[dict, dict, di
         )
     chain.passed("token_kind", "a user token", "a user token")
 
-    tenant = tenants.by_id(store, str(claims["client"]))
-    if tenant is None:
-        chain.fail(
-            "client_known",
-            "token_unknown_client",
-            f"the token's client {claims['client']} is not a tenant of this sandbox",
-            "The token comes from another sandbox or from CustomerGlu itself; register "
-            "against this sandbox.",
-            "a tenant id of this sandbox",
-            str(claims["client"]),
-        )
-    chain.passed("client_known", "a tenant id of this sandbox", tenant["name"])
-    chain.tenant_id = tenant["id"]
+    tenant = check_client(
+        store,
+        chain,
+        claims,
+        "The token comes from another sandbox or from CustomerGlu itself; register "
+        "against this sandbox.",
+    )
     check_region(chain, tenant, headers.get("Host"))
     check_signature(store, chain, token, tenant)
     check_time(chain, claims, now)

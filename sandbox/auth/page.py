@@ -10,7 +10,7 @@ from ..domain import tenants, users
 from ..masking import mask
 from ..store import Store
 from . import tokens
-from .bearer import check_signature, check_time
+from .bearer import check_client, check_signature, check_time
 from .checks import Chain
 
 PAGE_HINT = (
@@ -77,18 +77,7 @@ def _by_token(store: Store, chain: Chain, token: str, now: float) -> tuple[dict,
         )
     kind = "a page token" if claims.get("typ") == tokens.PAGE else "a user token"
     chain.passed("claims", "userId, client, exp", kind)
-    tenant = tenants.by_id(store, str(claims["client"]))
-    if tenant is None:
-        chain.fail(
-            "client_known",
-            "token_unknown_client",
-            f"the token's client {claims['client']} is not a tenant of this sandbox",
-            PAGE_HINT,
-            "a tenant id of this sandbox",
-            str(claims["client"]),
-        )
-    chain.passed("client_known", "a tenant id of this sandbox", tenant["name"])
-    chain.tenant_id = tenant["id"]
+    tenant = check_client(store, chain, claims, PAGE_HINT)
     check_signature(store, chain, token, tenant)
     check_time(chain, claims, now)
     return tenant, str(claims["userId"])

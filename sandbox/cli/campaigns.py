@@ -1,5 +1,6 @@
 """`campaigns` commands: import the partner's input sheet (or only check it), list the odds."""
 
+import functools
 from pathlib import Path
 
 import click
@@ -39,10 +40,21 @@ def send_sheet(sb, path: str, sheet_file: str, dry_run: bool) -> dict:
     return answer.json()
 
 
-def sheet_import(group: click.Group):
-    """Declare a group's `import TENANT SHEET_FILE [--dry-run]` command (through the sandbox)."""
+def sheet_import(group: click.Group, resource: str):
+    """Declare a group's `import TENANT SHEET_FILE [--dry-run]` command: it sends the sheet to
+    /tenants/<ref>/<resource>/import and hands the answer to the decorated `show(done, tenant,
+    dry_run)`, unless --json prints it whole."""
 
-    def declare(command):
+    def declare(show):
+        @functools.wraps(show)
+        def command(sb, tenant, sheet_file, dry_run, as_json):
+            route = f"/tenants/{quote_ref(tenant)}/{resource}/import"
+            done = send_sheet(sb, route, sheet_file, dry_run)
+            if as_json:
+                echo_json(done)
+            else:
+                show(done, tenant, dry_run)
+
         command = through_sandbox(command)
         command = click.option("--dry-run", is_flag=True, help="Check the sheet; change nothing.")(
             command
@@ -55,13 +67,9 @@ def sheet_import(group: click.Group):
     return declare
 
 
-@sheet_import(campaigns_group)
-def campaigns_import(sb, tenant, sheet_file, dry_run, as_json):
+@sheet_import(campaigns_group, "campaigns")
+def campaigns_import(done, tenant, dry_run):
     """Import the campaigns of an input sheet (.csv or .xlsx) for TENANT."""
-    done = send_sheet(sb, f"/tenants/{quote_ref(tenant)}/campaigns/import", sheet_file, dry_run)
-    if as_json:
-        echo_json(done)
-        return
     verb = "would import" if dry_run else "imported"
     click.echo(f"{verb} {len(done['campaigns'])} campaign(s) for {tenant}")
     print_campaigns(done["campaigns"])

@@ -2,19 +2,15 @@
 
 import click
 
-from .campaigns import send_sheet, sheet_import
+from .campaigns import sheet_import
 from .common import echo_json, quote_ref, through_sandbox
 
 nudges_group = click.Group("nudges", help="Nudge definitions: import a sheet, list them.")
 
 
-@sheet_import(nudges_group)
-def nudges_import(sb, tenant, sheet_file, dry_run, as_json):
+@sheet_import(nudges_group, "nudges")
+def nudges_import(done, tenant, dry_run):
     """Import (or only check) a tenant's nudge definitions from a .csv or .xlsx sheet."""
-    done = send_sheet(sb, f"/tenants/{quote_ref(tenant)}/nudges/import", sheet_file, dry_run)
-    if as_json:
-        echo_json(done)
-        return
     verb = "checked" if dry_run else "imported"
     click.echo(f"{verb} {len(done['nudges'])} nudge(s) for {tenant}")
     for d in done["nudges"]:

@@ -11,18 +11,12 @@ from werkzeug.http import HTTP_STATUS_CODES
 from ..config import VERSION
 from ..masking import Masker, csv_cell
 from ..store import Store, loads
+from .search import HEADLINE
 
 MAX_EXPORT = 5000
 DEFAULT_EXPORT = 500  # a page a request builds in well under half a second (bench/scale.py)
 CSV_FIELDS = (
-    "request_id",
-    "ts",
-    "tenant_id",
-    "user_id",
-    "event_id",
-    "method",
-    "path",
-    "status",
+    *HEADLINE,
     "auth_result",
     "auth_reason",
     "latency_ms",

@@ -38,16 +38,11 @@ COLUMNS = (
     "attribution",
 )
 JSON_COLUMNS = ("headers", "response_headers", "checks", "flags", "problems")
+# The columns every line-a-entry view leads with (the summary here, the CSV export).
+HEADLINE = ("request_id", "ts", "tenant_id", "user_id", "event_id", "method", "path", "status")
 SUMMARY = (
     "id",
-    "request_id",
-    "ts",
-    "tenant_id",
-    "user_id",
-    "event_id",
-    "method",
-    "path",
-    "status",
+    *HEADLINE,
     "latency_ms",
     "auth_result",
     "auth_reason",

@@ -10,6 +10,17 @@ def _array(items: dict) -> dict:
     return {"type": "array", "items": items}
 
 
+# One draw, as the play and the draws list both show it.
+_DRAW = {
+    "seq": INT,
+    "roll": NUM,
+    "thresholds": _array(NUM),
+    "variant": NSTR,
+    "rewardId": NSTR,
+    "code": NSTR,
+    "outcome": STR,
+}
+
 ADMIN_SCHEMAS = {
     "Explain": obj(
         {
@@ -36,24 +47,7 @@ ADMIN_SCHEMAS = {
         },
         {"count": {"type": "integer", "minimum": 1, "maximum": 1000}},
     ),
-    "Plays": obj(
-        {
-            "plays": _array(
-                obj(
-                    {
-                        "seq": INT,
-                        "roll": NUM,
-                        "thresholds": _array(NUM),
-                        "variant": NSTR,
-                        "rewardId": NSTR,
-                        "code": NSTR,
-                        "outcome": STR,
-                        "alreadyPlayed": BOOL,
-                    }
-                )
-            )
-        }
-    ),
+    "Plays": obj({"plays": _array(obj({**_DRAW, "alreadyPlayed": BOOL}))}),
     "Draws": obj(
         {
             "campaignId": STR,
@@ -61,21 +55,7 @@ ADMIN_SCHEMAS = {
             "byVariant": _array(
                 obj({"variant": NSTR, "configured": NUM, "draws": INT, "observed": NNUM})
             ),
-            "draws": _array(
-                obj(
-                    {
-                        "seq": INT,
-                        "userId": STR,
-                        "roll": NUM,
-                        "thresholds": _array(NUM),
-                        "variant": NSTR,
-                        "rewardId": NSTR,
-                        "code": NSTR,
-                        "outcome": STR,
-                        "at": STR,
-                    }
-                )
-            ),
+            "draws": _array(obj({**_DRAW, "userId": STR, "at": STR})),
         }
     ),
     "Health": obj(

@@ -1,5 +1,6 @@
 """Schemas of the outgoing-requests routes: deliveries, attempts, reports, settings, receiver."""
 
+from ..domain.nudges import definitions
 from .schema_kit import BOOL, INT, NSTR, OBJ, STR, nullable, obj, success
 
 NINT = {"type": ["integer", "null"]}
@@ -43,18 +44,9 @@ OUTGOING_SCHEMAS = {
             "title": {"type": "string"},
             "channels": {
                 "type": "array",
-                "items": {"enum": ["inapp", "webhook", "push"]},
+                "items": {"enum": list(definitions.CHANNELS)},
             },
-            "pageType": {
-                "enum": [
-                    "full-default",
-                    "middle-default",
-                    "bottom-default",
-                    "bottom-slider",
-                    "middle-popup",
-                    "bottom-popup",
-                ]
-            },
+            "pageType": {"enum": list(definitions.PAGE_TYPES)},
             "delaySeconds": {"type": "number", "minimum": 0, "maximum": 31622400},
             "expirySeconds": {"type": "number", "minimum": 0, "maximum": 31622400},
         },

@@ -10,6 +10,51 @@ from sqlite_utils.migrations import Migrations
 from . import marks
 from .shards import shard_path
 
+# The journal's and the events' columns after the id, as both tables were first created
+# (m002 in the core file, then s001 in each shard). Frozen: later columns come by migration.
+JOURNAL_COLUMNS = (
+    "request_id TEXT NOT NULL UNIQUE",
+    "ts TEXT NOT NULL",
+    "ts_epoch REAL NOT NULL",
+    "tenant_id TEXT",
+    "user_id TEXT",
+    "event_id TEXT",
+    "method TEXT NOT NULL",
+    "host TEXT",
+    "path TEXT NOT NULL",
+    "query TEXT",
+    "route TEXT",
+    "client_addr TEXT",
+    "headers TEXT",
+    "body BLOB",
+    "body_size INTEGER",
+    "status INTEGER",
+    "response_headers TEXT",
+    "response_body BLOB",
+    "latency_ms REAL",
+    "auth_result TEXT",
+    "auth_reason TEXT",
+    "checks TEXT",
+    "flags TEXT",
+    "problems TEXT",
+)
+EVENTS_COLUMNS = (
+    "uid TEXT NOT NULL UNIQUE",
+    "tenant_id TEXT NOT NULL",
+    "event_id TEXT",
+    "event_name TEXT",
+    "user_id TEXT",
+    "timestamp TEXT",
+    "timestamp_utc TEXT",
+    "properties TEXT",
+    "source TEXT",
+    "valid INTEGER NOT NULL",
+    "problems TEXT",
+    "duplicates INTEGER NOT NULL DEFAULT 0",
+    "request_id TEXT",
+    "received_at TEXT NOT NULL",
+)
+
 SHARD_MIGRATIONS = Migrations("customerglu-sandbox-journal")
 
 
@@ -18,57 +63,11 @@ def s001_journal_events_fulltext(db):
     """The journal, the events, repeats of events stored in another shard, full-text index."""
     # Ids come from the writer (shards.next_ids): unique across shards, rising with time,
     # never reused after retention deletes.
-    db.execute(
-        """CREATE TABLE journal (
-            id INTEGER PRIMARY KEY,
-            request_id TEXT NOT NULL UNIQUE,
-            ts TEXT NOT NULL,
-            ts_epoch REAL NOT NULL,
-            tenant_id TEXT,
-            user_id TEXT,
-            event_id TEXT,
-            method TEXT NOT NULL,
-            host TEXT,
-            path TEXT NOT NULL,
-            query TEXT,
-            route TEXT,
-            client_addr TEXT,
-            headers TEXT,
-            body BLOB,
-            body_size INTEGER,
-            status INTEGER,
-            response_headers TEXT,
-            response_body BLOB,
-            latency_ms REAL,
-            auth_result TEXT,
-            auth_reason TEXT,
-            checks TEXT,
-            flags TEXT,
-            problems TEXT
-        )"""
-    )
+    db.execute(f"CREATE TABLE journal (id INTEGER PRIMARY KEY, {', '.join(JOURNAL_COLUMNS)})")
     # Only the indexes the searches use: each one is paid on every insert.
     for cols in (["tenant_id", "id"], ["user_id", "id"], ["event_id"]):
         db["journal"].create_index(cols)
-    db.execute(
-        """CREATE TABLE events (
-            id INTEGER PRIMARY KEY,
-            uid TEXT NOT NULL UNIQUE,
-            tenant_id TEXT NOT NULL,
-            event_id TEXT,
-            event_name TEXT,
-            user_id TEXT,
-            timestamp TEXT,
-            timestamp_utc TEXT,
-            properties TEXT,
-            source TEXT,
-            valid INTEGER NOT NULL,
-            problems TEXT,
-            duplicates INTEGER NOT NULL DEFAULT 0,
-            request_id TEXT,
-            received_at TEXT NOT NULL
-        )"""
-    )
+    db.execute(f"CREATE TABLE events (id INTEGER PRIMARY KEY, {', '.join(EVENTS_COLUMNS)})")
     db["events"].create_index(["tenant_id", "event_id"], unique=True)
     db["events"].create_index(["tenant_id", "user_id"])
     # A repeat of an event_id whose first copy another shard holds: counted here, since

@@ -5,8 +5,8 @@ sheet with any error changes nothing (as the reward sheet).
 """
 
 from ...store import CachedWrite, Store, dumps, loads
-from ..rewards import conditions
-from ..rewards.sheet import SheetUnreadable, read_rows
+from ..rewards import cells, conditions
+from ..rewards.sheet import SheetErrors, SheetUnreadable, read_rows
 
 COLUMNS = {
     "nudgeid": "Nudge ID",
@@ -42,14 +42,7 @@ PAGE_TYPES = (
 REQUIRED = ("nudgeid", "trigger", "title")
 
 
-class _Errors(list):
-    def add(self, row, column, message, hint):
-        self.append(
-            {"row": row, "column": COLUMNS.get(column, column), "message": message, "hint": hint}
-        )
-
-
-def _seconds(text: str, row: int, column: str, errors: _Errors) -> float | None:
+def _seconds(text: str, row: int, column: str, errors: SheetErrors) -> float | None:
     if not text:
         return None
     try:
@@ -62,7 +55,7 @@ def _seconds(text: str, row: int, column: str, errors: _Errors) -> float | None:
     return value
 
 
-def _check_row(number: int, r: dict, errors: _Errors) -> dict:
+def _check_row(number: int, r: dict, errors: SheetErrors) -> dict:
     trigger = r.get("trigger", "").lower()
     if trigger not in TRIGGERS:
         errors.add(
@@ -78,15 +71,7 @@ def _check_row(number: int, r: dict, errors: _Errors) -> dict:
             "an event trigger needs the event's name",
             "Write the event_name that sends this nudge, e.g. completePurchase.",
         )
-    try:
-        conditions.parse(r.get("triggercondition", ""))
-    except conditions.ConditionError as exc:
-        errors.add(
-            number,
-            "triggercondition",
-            f"unparsable condition: {exc}",
-            'Write e.g. `amount >= 500 and city == "Pune"`.',
-        )
+    cells.condition(number, r.get("triggercondition", ""), errors)
     hours = None
     if trigger == "reward_expiring":
         hours = _seconds(r.get("hoursbeforeexpiry", ""), number, "hoursbeforeexpiry", errors)
@@ -175,17 +160,8 @@ def check(data: bytes, content_type: str) -> tuple[list[dict], list[dict]]:
                 "hint": "Send a UTF-8 .csv or an .xlsx workbook with a header row.",
             }
         ]
-    errors = _Errors()
-    header = rows[0][1]["__header__"]
-    missing = [c for c in REQUIRED if c not in header]
-    for column in missing:
-        errors.add(
-            1,
-            column,
-            f"no {COLUMNS[column]!r} column",
-            "Add the column to the header row (names match ignoring case, spaces, _ and -).",
-        )
-    if missing:
+    errors = SheetErrors(COLUMNS)
+    if errors.lacks(rows[0][1]["__header__"], REQUIRED):
         return [], errors
     found, seen = [], {}
     for number, r in rows[1:]:

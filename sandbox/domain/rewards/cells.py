@@ -3,16 +3,8 @@ its column (as the sheet names it) and the fix."""
 
 from datetime import datetime
 
-from .sheet import COLUMNS
-
-
-class Errors(list):
-    """The sheet's errors, every one at once."""
-
-    def add(self, row: int, column: str, message: str, hint: str) -> None:
-        self.append(
-            {"row": row, "column": COLUMNS.get(column, column), "message": message, "hint": hint}
-        )
+from . import conditions
+from .sheet import SheetErrors as Errors
 
 
 def as_number(text: str):
@@ -92,3 +84,16 @@ def expiry(number: int, text: str, errors: Errors) -> float | None:
         )
         return None
     return value
+
+
+def condition(number: int, text: str, errors: Errors) -> None:
+    """Check a row's Trigger Condition; add the error when it does not parse."""
+    try:
+        conditions.parse(text)
+    except conditions.ConditionError as exc:
+        errors.add(
+            number,
+            "triggercondition",
+            f"unparsable condition: {exc}",
+            'Write e.g. `amount >= 500 and city == "Pune"`.',
+        )

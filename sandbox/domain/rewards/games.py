@@ -6,6 +6,7 @@ so no request ever writes across files to flip a status.
 """
 
 from ...store import Store, loads
+from . import wallet
 
 # Campaign status as the SDK's campaign list carries it (spec section 4).
 UNPLAYED, PLAYED = "pristine", "completed"
@@ -116,14 +117,7 @@ def outcome(store: Store, tenant_id: str, result: dict, variants: list[dict]) ->
             (result["rewardId"], tenant_id),
         )
         if row is not None:
-            prize = {
-                "rewardId": row["reward_id"],
-                "rewardType": row["reward_type"],
-                "rewardName": row["name"],
-                "rewardAmount": int(row["amount"]) if row["amount"] is not None else 0,
-                "code": row["code"] or "",
-                "status": row["status"],
-            }
+            prize = wallet.prize(row)
     names = [v["name"] for v in variants]
     return {
         "won": prize is not None,

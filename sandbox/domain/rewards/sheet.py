@@ -59,6 +59,38 @@ class SheetUnreadable(ValueError):
     """The file is not a CSV or xlsx sheet we can read."""
 
 
+class SheetErrors(list):
+    """A sheet's errors, every one at once: each with its row, its column as the sheet names it,
+    and the fix."""
+
+    def __init__(self, columns: dict = COLUMNS):
+        super().__init__()
+        self.columns = columns
+
+    def add(self, row: int, column: str, message: str, hint: str) -> None:
+        """Add one error; `column` is the normalised header, shown by the sheet's own name."""
+        self.append(
+            {
+                "row": row,
+                "column": self.columns.get(column, column),
+                "message": message,
+                "hint": hint,
+            }
+        )
+
+    def lacks(self, header: list, required) -> bool:
+        """Add an error per required column the header row lacks; True when one was missing."""
+        missing = [c for c in required if c not in header]
+        for column in missing:
+            self.add(
+                1,
+                column,
+                f"no {self.columns[column]!r} column",
+                "Add the column to the header row (names match ignoring case, spaces, _ and -).",
+            )
+        return bool(missing)
+
+
 def _norm(header) -> str:
     return re.sub(r"[\s_\-]", "", str(header or "")).lower()
 

@@ -7,8 +7,8 @@ Each error has its row (as a spreadsheet numbers it: the header is row 1), its c
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import cells, conditions, sources
-from .sheet import AUDIENCES, CAMPAIGN_TYPES, COLUMNS, REQUIRED, REWARD_TYPES
+from . import cells, sources
+from .sheet import AUDIENCES, CAMPAIGN_TYPES, REQUIRED, REWARD_TYPES
 
 
 @dataclass
@@ -54,17 +54,9 @@ def parse(rows: list[tuple[int, dict]], pools_dir: Path, issued: set[str]) -> tu
     """Return (campaigns, errors) from read_rows' output; `issued`: codes already handed out."""
     errors = cells.Errors()
     header = rows[0][1]["__header__"] if rows and rows[0][0] == 0 else []
-    missing = [c for c in REQUIRED if c not in header]
-    if "winningchancepercentage" not in header and "winratio" not in header:
-        missing.append("winningchancepercentage")
-    for column in missing:
-        errors.add(
-            1,
-            column,
-            f"no {COLUMNS[column]!r} column",
-            "Add the column to the header row (names match ignoring case, spaces, _ and -).",
-        )
-    if missing:
+    # The odds may come as a percentage or a win ratio: one of the two is required.
+    either = () if "winratio" in header else ("winningchancepercentage",)
+    if errors.lacks(header, (*REQUIRED, *either)):
         return [], errors
     campaigns: dict[str, Campaign] = {}
     seen_codes: dict[str, int] = {}
@@ -84,15 +76,7 @@ def parse(rows: list[tuple[int, dict]], pools_dir: Path, issued: set[str]) -> tu
                 f"Use one of: {', '.join(CAMPAIGN_TYPES)}.",
             )
         condition = r.get("triggercondition", "")
-        try:
-            conditions.parse(condition)
-        except conditions.ConditionError as exc:
-            errors.add(
-                number,
-                "triggercondition",
-                f"unparsable condition: {exc}",
-                'Write e.g. `amount >= 500 and city == "Pune"`.',
-            )
+        cells.condition(number, condition, errors)
         start, end = r.get("start", ""), r.get("end", "")
         start_at, end_at = (
             (cells.as_date(start) if start else None),

@@ -3,6 +3,18 @@
 from ...store import Store
 
 
+def prize(row: dict) -> dict:
+    """Return a won reward as the SDK reads it: its id, type, name, amount, code and status."""
+    return {
+        "rewardId": row["reward_id"],
+        "rewardType": row["reward_type"],
+        "rewardName": row["name"],
+        "rewardAmount": int(row["amount"]) if row["amount"] is not None else 0,
+        "code": row["code"] or "",
+        "status": row["status"],
+    }
+
+
 def user_rewards(
     store: Store, tenant_id: str, user_id: str, page: int, limit: int, campaign_ids=None
 ) -> tuple[list[dict], int]:
@@ -20,14 +32,9 @@ def user_rewards(
     )
     return [
         {
-            "rewardId": r["reward_id"],
+            **prize(r),
             "campaignId": r["campaign_id"],
             "type": r["campaign_type"],
-            "rewardType": r["reward_type"],
-            "rewardName": r["name"],
-            "rewardAmount": int(r["amount"]) if r["amount"] is not None else 0,
-            "code": r["code"] or "",
-            "status": r["status"],
             "transactionId": r["transaction_id"],
             "rewardExpiry": r["expiry"],
             "createdAt": r["created_at"],

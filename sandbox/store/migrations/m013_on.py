@@ -1,0 +1,58 @@
+"""Migrations 13 on: the checklist's marks, the receiver's budget, inspector sessions,
+viewer tokens. The next migration goes at the end of this file."""
+
+from .. import marks
+from . import MIGRATIONS
+
+
+@MIGRATIONS()
+def m013_domain_marks(db):
+    """First and last time of each outcome per tenant (marks.py): the checklist reads these."""
+    marks.create(db, marks.DOMAIN_TABLE)
+    marks.rebuild_domain_marks(db.conn)
+    # A tenant's draws newest first (the draws of a campaign, its counts) by index.
+    db.execute("CREATE INDEX IF NOT EXISTS idx_draws_tenant_at ON draws (tenant_id, at)")
+
+
+@MIGRATIONS()
+def m014_hook_budget(db):
+    """The built-in receiver keeps calls within a byte budget: each call's size, each name's."""
+    db.execute("ALTER TABLE hook_calls ADD COLUMN size INTEGER NOT NULL DEFAULT 0")
+    db.execute(
+        "UPDATE hook_calls SET size = length(CAST(headers AS BLOB)) + length(CAST(body AS BLOB))"
+    )
+    db.execute("ALTER TABLE hooks ADD COLUMN kept_bytes INTEGER NOT NULL DEFAULT 0")
+    db.execute(
+        "UPDATE hooks SET kept_bytes = (SELECT coalesce(sum(size), 0) FROM hook_calls "
+        "WHERE hook_calls.name = hooks.name)"
+    )
+
+
+@MIGRATIONS()
+def m015_inspector_sessions(db):
+    """The inspector's cookie holds a session id; the session holds the token (sessions.py)."""
+    db.execute(
+        "CREATE TABLE inspector_sessions (session_hash TEXT PRIMARY KEY, token TEXT NOT NULL, "
+        "created_at REAL NOT NULL, expires_at REAL NOT NULL)"
+    )
+
+
+@MIGRATIONS()
+def m016_viewer_tokens(db):
+    """Viewer tokens with an id, an expiry and a revocation (domain/viewer_tokens.py)."""
+    db.execute(
+        "CREATE TABLE viewer_tokens (token_id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, "
+        "created_at REAL NOT NULL, expires_at REAL NOT NULL, revoked_at REAL, "
+        "last_used_at REAL, note TEXT)"
+    )
+    db.execute("CREATE INDEX idx_viewer_tokens_tenant ON viewer_tokens (tenant_id, created_at)")
+
+
+@MIGRATIONS()
+def m017_viewer_token_uses(db):
+    """Each use of a viewer token, by its id (never the token): the last 1,000 per token."""
+    db.execute(
+        "CREATE TABLE viewer_token_uses (id INTEGER PRIMARY KEY, token_id TEXT NOT NULL, "
+        "at REAL NOT NULL, method TEXT NOT NULL, path TEXT NOT NULL, status INTEGER)"
+    )
+    db.execute("CREATE INDEX idx_viewer_token_uses ON viewer_token_uses (token_id, id)")
