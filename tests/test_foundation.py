@@ -392,3 +392,32 @@ def test_tenants_are_created_and_rotated_over_the_admin_api(client):
         headers={"X-Sandbox-Admin-Token": "test-admin-token"},
     )
     assert "sha256:" not in revealed.get_json()["jwtSecret"]
+
+
+def test_the_wheel_carries_every_template_and_asset():
+    """An installed sandbox (not the checkout) serves its pages: package-data names them all."""
+    import fnmatch
+    import tomllib
+
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-data"
+    ]["*"]
+    tracked = subprocess.run(
+        ["git", "ls-files", "sandbox"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    data = [p for p in tracked if not p.endswith(".py")]
+    assert data, "no templates or assets found"
+
+    def shipped(path: str) -> bool:
+        # A pattern is relative to the package (the nearest folder with __init__.py) above it.
+        parts = path.split("/")
+        for cut in range(len(parts) - 1, 0, -1):
+            if (ROOT.joinpath(*parts[:cut]) / "__init__.py").exists():
+                rest = "/".join(parts[cut:])
+                return any(
+                    fnmatch.fnmatchcase(rest, p) and rest.count("/") == p.count("/")
+                    for p in patterns
+                )
+        return False
+
+    assert [p for p in data if not shipped(p)] == []
