@@ -69,7 +69,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         raise DataDirError(f"cannot use the data dir {data_dir}: {problem}. Fix: {fix}.")
 
     store = Store(db_path)
-    # Test mode is a property of the data, set by the server's start (server/__init__.py):
+    # Test mode is a property of the data, set by the server's start (server/run.py):
     # a process whose own start does not say (a CLI command) follows it.
     said = "TEST_MODE" in (test_config or {}) or os.environ.get("SANDBOX_TEST_MODE", "") != ""
     stored_mode = settings.get(store, "test_mode")

@@ -2,12 +2,15 @@
 
 import sys
 
+import pytest
+
 from tests.conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "bench"))
 import durability  # noqa: E402
 
 
+@pytest.mark.heavy
 def test_kill_9_under_load_loses_no_acknowledged_event(tmp_path, monkeypatch):
     # The server runs on this interpreter: the suite builds no venv of its own (the
     # benchmarks' bench/.venv holds the sandbox's dependencies alone, for memory figures).

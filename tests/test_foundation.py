@@ -104,7 +104,7 @@ def test_restart_keeps_tenants_and_admin_token(tmp_path):
     data = tmp_path / "data"
     first = create_app({"DATA_DIR": str(data)})
     # A process that is not the server (a CLI command, this test) never makes the token:
-    # the server's start does (server.serve), and every later process reads it.
+    # the server's start does (server.run.serve), and every later process reads it.
     assert first.config["ADMIN_TOKEN"] == "" and not (data / "admin_token").exists()
     from sandbox.admin import token_file
 

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 import requests
 
 from tests.conftest import DEMO_TENANT, ROOT, LiveServer
@@ -86,6 +87,7 @@ def test_the_cli_contradicts_nothing_the_server_started_with(tmp_path):
     assert not (data / "server.json").exists()  # a clean stop takes the card down
 
 
+@pytest.mark.heavy
 def test_a_revoked_and_an_expired_viewer_token_each_get_their_401(tmp_path):
     data = tmp_path / "data"
     server = LiveServer(data, {"SANDBOX_ADMIN_TOKEN": ADMIN})
@@ -130,6 +132,7 @@ def test_a_revoked_and_an_expired_viewer_token_each_get_their_401(tmp_path):
         server.stop()
 
 
+@pytest.mark.heavy
 def test_the_cli_works_through_the_server_it_finds_or_names(tmp_path):
     """With none of the server's environment: through the data dir's running server, then
     with --url against a server of another data dir, then offline (and says so)."""

@@ -276,6 +276,7 @@ def test_a_real_receiver_verifies_both_signatures_on_every_delivery(tmp_path):
         server.stop()
 
 
+@pytest.mark.heavy
 def test_kill_9_of_the_delivery_loop_loses_nothing(tmp_path):
     data = tmp_path / "data"
     env = {"SANDBOX_ADMIN_TOKEN": ADMIN, "SANDBOX_TEST_MODE": "1", "SANDBOX_WORKERS": "2"}

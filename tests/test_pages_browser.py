@@ -184,6 +184,7 @@ def test_a_broken_page_link_is_explained_in_the_page(server, browser):
     assert "check" in page.content()
 
 
+@pytest.mark.heavy
 def test_a_fresh_user_plays_every_campaign_the_demo_wallet_lists(server, browser):
     """The first hour: a new user's wallet lists the demo tenant's campaigns, and every one
     opens a page that plays to a result (a game) or shows the program (referral, streak)."""

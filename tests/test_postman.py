@@ -89,6 +89,7 @@ def _newman():
     return found
 
 
+@pytest.mark.heavy
 def test_newman_runs_the_collection_green_twice(tmp_path):
     newman = _newman()
     server = LiveServer(tmp_path / "data", {"SANDBOX_ADMIN_TOKEN": "newman-admin"})

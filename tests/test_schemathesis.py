@@ -22,6 +22,7 @@ def _schemathesis():
     pytest.skip("schemathesis is not installed; set SCHEMATHESIS=/path/to/schemathesis")
 
 
+@pytest.mark.heavy
 @pytest.mark.parametrize("authenticated", [True, False])
 def test_no_server_errors_and_every_response_conforms(tmp_path, authenticated):
     binary = _schemathesis()

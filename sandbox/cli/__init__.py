@@ -13,7 +13,7 @@ from flask.cli import FlaskGroup, with_appcontext
 @with_appcontext
 def init_command():
     """Create the data dir, migrate the store, seed the demo tenant; print what is there."""
-    from ..server import banner
+    from ..server.run import banner
 
     click.echo(f"Store ready: schema version {current_app.config['SCHEMA_VERSION']}.")
     click.echo(banner(current_app, "not started: run `python -m sandbox serve`"))
@@ -23,7 +23,7 @@ def init_command():
 @with_appcontext
 def serve_command():
     """Start the production server (gunicorn with gevent workers; werkzeug threads on Windows)."""
-    from ..server import serve
+    from ..server.run import serve
 
     serve(current_app._get_current_object())
 

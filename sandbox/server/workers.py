@@ -11,7 +11,13 @@ closes the connection. What it adds here:
   requests in progress and the worker exits within a second or two, not at its timeout.
 """
 
+import time
+from functools import partial
+
 import gevent
+from gevent.event import Event
+from gevent.pool import Pool
+from gevent.server import StreamServer
 from gunicorn.workers.ggevent import GeventWorker
 
 from ..streams.peer import hang_up
@@ -21,9 +27,9 @@ from . import tls
 class StreamingWorker(GeventWorker):
     """GeventWorker that counts its connections and closes its streams on shutdown."""
 
-    hub = None  # the app's stream hub (streams/hub.py), set by server.worker_options
-    tls_listener = None  # the TLS port's Listener (server/tls.py), set by server.serve
-    proxy = None  # the device proxy's port (server/proxy.py), set by server.serve
+    hub = None  # the app's stream hub (streams/hub.py), set by server.run.worker_options
+    tls_listener = None  # the TLS port's Listener (server/tls.py), set by server.run.serve
+    proxy = None  # the device proxy's port (server/proxy.py), set by server.run.serve
 
     def init_process(self):
         """Start the worker; its board row counts connections from now on."""
@@ -78,12 +84,51 @@ class StreamingWorker(GeventWorker):
             if not busy:  # waiting for its next request head: nothing is lost
                 hang_up(client.fileno())
 
+    def run(self):
+        """Serve until told to stop, then finish the requests in progress (GeventWorker.run).
+
+        gunicorn's loop looks at `alive` once a second, before and during the graceful stop:
+        here a stop wakes it at once and the requests in progress are looked at every 50 ms,
+        so Ctrl-C (or a test's teardown) takes tenths of a second, not one or two seconds.
+        """
+        self._stop_asked = Event()
+        servers = []
+        for sock in self.sockets:
+            sock.setblocking(1)
+            server = StreamServer(
+                sock, handle=partial(self.handle, sock), spawn=Pool(self.worker_connections)
+            )
+            if self.cfg.workers > 1:
+                server.max_accept = 1  # as gunicorn: leave the next connection to a sibling
+            server.start()
+            servers.append(server)
+        while self.alive:
+            self.notify()
+            self._stop_asked.wait(1.0)
+        for server in servers:  # accept nothing more
+            server.close()
+        deadline = time.monotonic() + self.cfg.graceful_timeout
+        while time.monotonic() < deadline:
+            if all(s.pool.free_count() == s.pool.size for s in servers):
+                return
+            self.notify()
+            gevent.sleep(0.05)
+        self.log.warning("Worker graceful timeout (pid:%s)", self.pid)
+        for server in servers:
+            server.stop(timeout=1)
+
     def handle_exit(self, sig, frame):
         """SIGTERM: close every stream and idle connection, then stop as gunicorn does."""
         super().handle_exit(sig, frame)
-        gevent.spawn(self._stop_streams)
+        self._stopping()
 
     def handle_quit(self, sig, frame):
         """SIGQUIT/SIGINT: close every stream and idle connection, then stop."""
         super().handle_quit(sig, frame)
+        self._stopping()
+
+    def _stopping(self) -> None:
         gevent.spawn(self._stop_streams)
+        stop_asked = getattr(self, "_stop_asked", None)
+        if stop_asked is not None:
+            stop_asked.set()
