@@ -35,6 +35,11 @@ SETTINGS = {
     "BODY_MAX": (65536, int, "bytes of each request/response body kept in the journal"),
     "BODY_MAX_BYTES": (4 * 1024 * 1024, int, "largest request body accepted; larger: 413"),
     # The built-in receiver answers anyone without a token: what it keeps is bounded.
+    "SNAPSHOT_MAX_BYTES": (
+        16 * 1024**3,
+        int,
+        "largest snapshot file an upload may send (PUT /_sandbox/snapshots/<name>); larger: 413",
+    ),
     "HOOK_BODY_MAX_BYTES": (1024 * 1024, int, "largest body the built-in receiver takes; 413"),
     "HOOK_KEPT_BYTES": (4 * 1024 * 1024, int, "bytes of calls kept per receiver (oldest go)"),
     "HOOKS_KEPT_BYTES": (64 * 1024 * 1024, int, "bytes of calls kept by all receivers together"),

@@ -421,6 +421,7 @@ def test_every_success_is_exactly_200_with_json(app):
                     "/_sandbox/docs/{page}",
                     "/_sandbox/ca",  # a certificate or a profile
                     "/_sandbox/ca/page",  # the QR codes
+                    "/_sandbox/snapshots/{name}/download",  # a snapshot file
                 )
                 assert downloads or path == "/sse" or op["tags"] == ["pages"], path
 

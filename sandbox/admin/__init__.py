@@ -121,6 +121,7 @@ def init_app(app: Flask) -> None:
         receiver,
         reports,
         rewards,
+        snapshots,
         sockets,
         tenants,
         tls,

@@ -36,13 +36,7 @@ def clock_state():
 )
 def clock_advance():
     """Move the virtual clock forward (test mode only): {"seconds": N}."""
-    clock = runtime().clock
-    if not clock.virtual:
-        raise ApiError(
-            409,
-            "The clock is real; start with SANDBOX_TEST_MODE=1 to move it.",
-            "clock_not_virtual",
-        )
+    clock = _virtual()
     seconds = _seconds()
     ahead = clock.time() - time.time() + seconds
     if ahead > MAX_OFFSET_SECONDS:  # checked first: the move below goes in steps
@@ -62,6 +56,54 @@ def clock_advance():
     except ValueError as exc:
         raise ApiError(400, str(exc), "bad_seconds", limits=_CLOCK_LIMITS) from exc
     return {**clock.describe(), "deliveries": ran}
+
+
+@bp.post("/clock/freeze")
+@declare(
+    "Stop the virtual clock where it stands (test mode): a replay gets the same timestamps",
+    "admin",
+    ADMIN,
+    "Clock",
+    errors=(401, 409),
+    expect=(200, 409),
+)
+def clock_freeze():
+    """Stop the virtual clock; advance still moves it, unfreeze lets it run from there."""
+    return _set(_virtual().freeze)
+
+
+@bp.post("/clock/unfreeze")
+@declare(
+    "Let the virtual clock run again from where it stands (test mode)",
+    "admin",
+    ADMIN,
+    "Clock",
+    errors=(401, 409),
+    expect=(200, 409),
+)
+def clock_unfreeze():
+    """Let a frozen virtual clock run again."""
+    return _set(_virtual().unfreeze)
+
+
+def _virtual():
+    """Return the clock if it is virtual, else refuse: the real one is not ours to change."""
+    clock = runtime().clock
+    if not clock.virtual:
+        raise ApiError(
+            409,
+            "The clock is real; start with SANDBOX_TEST_MODE=1 to move it.",
+            "clock_not_virtual",
+        )
+    return clock
+
+
+def _set(change) -> dict:
+    clock = runtime().clock
+    with clock.moving():  # the change and its save are one step for this process
+        change()
+        runtime().save_clock()
+    return clock.describe()
 
 
 _CLOCK_LIMITS = {"maxSeconds": MAX_ADVANCE_SECONDS, "maxAheadSeconds": MAX_OFFSET_SECONDS}

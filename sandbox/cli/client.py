@@ -77,7 +77,9 @@ class Sandbox:
                     headers=sent,
                     base_url=self.url,
                 )
-                return Answer(got.status_code, dict(got.headers), got.get_data())
+                body = got.get_data()
+                got.close()  # a file it sent (a download) is closed now, not at collection
+                return Answer(got.status_code, dict(got.headers), body)
         import requests
 
         if self._session is None:

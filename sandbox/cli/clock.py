@@ -5,7 +5,7 @@ import click
 from .common import echo_json, through_sandbox
 
 clock_group = click.Group(
-    "clock", help="The sandbox's clock: show it, move it forward (test mode)."
+    "clock", help="The sandbox's clock: show it, move it forward, freeze it (test mode)."
 )
 
 
@@ -35,6 +35,28 @@ def clock_advance(sb, seconds, as_json):
         f"{state['now']}  ({ran.get('attempted', 0)} attempt(s), "
         f"{len(ran.get('endOfDay') or [])} end-of-day run(s) on the way)"
     )
+
+
+@clock_group.command("freeze")
+@through_sandbox
+def clock_freeze(sb, as_json):
+    """Stop the virtual clock where it stands (advance still moves it): replays repeat exactly."""
+    state = sb.call("POST", "/clock/freeze").json()
+    if as_json:
+        echo_json(state)
+        return
+    click.echo(f"{state['now']}  (frozen)")
+
+
+@clock_group.command("unfreeze")
+@through_sandbox
+def clock_unfreeze(sb, as_json):
+    """Let the virtual clock run again from where it stands."""
+    state = sb.call("POST", "/clock/unfreeze").json()
+    if as_json:
+        echo_json(state)
+        return
+    click.echo(f"{state['now']}  (running)")
 
 
 COMMANDS = (clock_group,)

@@ -6,6 +6,7 @@ URL changed after the fact applies to what is still pending), and holds the targ
 coupon request (the variant's coupon API).
 """
 
+import hashlib
 import secrets
 
 from ..store import dumps
@@ -20,6 +21,12 @@ def new_delivery_id() -> str:
     return "dlv_" + secrets.token_hex(10)
 
 
+def derived_delivery_id(kind: str, cause_id: str) -> str:
+    """Return the delivery id of the one request of `kind` a reward or a nudge sends: the same
+    cause, replayed from a snapshot, is delivered under the same id."""
+    return "dlv_" + hashlib.sha256(f"{kind}\x1f{cause_id}".encode()).hexdigest()[:20]
+
+
 def queue(
     conn,
     tenant_id: str,
@@ -29,12 +36,13 @@ def queue(
     user_id: str | None = None,
     reward_id: str | None = None,
     url: str | None = None,
+    delivery_id: str | None = None,
 ) -> str:
     """Queue an outgoing request on `conn` (the caller's transaction); return its delivery id.
 
     It is due at once (next_at NULL); the delivery loop sends it within moments.
     """
-    delivery_id = new_delivery_id()
+    delivery_id = delivery_id or new_delivery_id()
     conn.execute(
         "INSERT INTO outbox (tenant_id, kind, url, payload, status, created_at, delivery_id, "
         "user_id, reward_id, updated_at) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)",

@@ -219,6 +219,12 @@ def clock_frame(state) -> dict:
     return {"kind": "clock", "id": "clock", "state": state}
 
 
+def restore_state(store: Store):
+    """Return the last snapshot restore as stored (domain/snapshots.py): a change of it tells a
+    feed that the journal it reads from was replaced."""
+    return settings.get(store, "last_restore")
+
+
 def clock_state(store: Store):
     """Return the virtual clock's shared state as stored (a move shows as a change of it)."""
     return settings.get(store, "virtual_clock")

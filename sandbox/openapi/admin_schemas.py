@@ -1,6 +1,6 @@
 """OpenAPI component schemas of the sandbox's own API under /_sandbox."""
 
-from .schema_kit import BOOL, INT, NSTR, OBJ, STR, obj, ref
+from .schema_kit import BOOL, INT, NSTR, OBJ, STR, nullable, obj, ref
 
 NUM = {"type": "number"}
 NNUM = {"type": ["number", "null"]}
@@ -182,4 +182,28 @@ ADMIN_SCHEMAS = {
         {"offset": {"type": "number"}, "frozen_at": {"type": ["number", "null"]}},
     ),
     "ClockAdvance": obj({"seconds": {"type": "number", "minimum": 0}}),
+    "SnapshotAsk": obj(
+        {"name": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"}},
+        {
+            "tenants": nullable(_array(STR)),
+            "journal": nullable(BOOL),
+            "replace": nullable(BOOL),
+        },
+    ),
+    "Snapshot": obj(
+        {
+            "format": STR,
+            "name": STR,
+            "takenAt": STR,
+            "journal": BOOL,
+            "migrations": _array(STR),
+            "tenants": _array(obj({"id": STR, "name": STR})),
+            "counts": OBJ,
+            "parts": _array(obj({"name": STR, "bytes": INT, "sha256": STR})),
+        },
+        {"version": STR, "seed": STR, "testMode": BOOL, "clock": OBJ, "bytes": INT},
+    ),
+    "Snapshots": obj({"snapshots": _array(OBJ)}),
+    "Restored": obj({"restored": ref("Snapshot"), "restoredAt": STR, "warnings": _array(STR)}),
+    "Deleted": obj({"deleted": STR}),
 }

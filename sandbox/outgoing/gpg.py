@@ -53,6 +53,21 @@ def encrypt(armored: str, text: str) -> str:
         return str(out)
 
 
+def encrypt_file(armored: str, source: Path, target: Path) -> None:
+    """Write `source` encrypted (binary OpenPGP) to the public key `armored` into `target`."""
+    with tempfile.TemporaryDirectory(prefix="cglu-gpg-") as home:
+        gpg = _gpg(home)
+        imported = gpg.import_keys(armored)
+        if not imported.fingerprints:
+            raise GpgError("the stored GPG key could not be imported")
+        with open(source, "rb") as fh:
+            out = gpg.encrypt_file(
+                fh, imported.fingerprints[0], always_trust=True, armor=False, output=str(target)
+            )
+        if not out.ok:
+            raise GpgError(f"gpg could not encrypt: {out.status}")
+
+
 # The sandbox's own key: made on first use in <data dir>/gnupg, for partners to encrypt to.
 OWN_HOME = "gnupg"
 OWN_EMAIL = "sandbox@customerglu-sandbox.local"

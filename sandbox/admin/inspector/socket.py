@@ -138,7 +138,11 @@ def feed_socket(ws):
                             "cursor": cursor,
                         },
                     )
-            state = {"clock": feed.clock_state(store), "caught_up": False}
+            state = {
+                "clock": feed.clock_state(store),
+                "restored": feed.restore_state(store),
+                "caught_up": False,
+            }
             while not stream.closing and ws.connected:
                 cursor = _from_store(ws, stream, store, cursor, args, kinds, masker, filters, state)
                 if cursor is None or not fanout.joinable(filters()):
@@ -149,6 +153,12 @@ def feed_socket(ws):
 
 
 def _clock_move(ws, store, kinds, cursor, state) -> None:
+    restored = feed.restore_state(store)
+    if restored != state["restored"]:
+        # The journal the feed's cursor points into was replaced: the page starts over.
+        _send(ws, {"type": "restored", "snapshot": restored})
+        ws.close(1012, "The sandbox's state was restored from a snapshot")
+        return
     if "clock" not in kinds:
         return
     now_clock = feed.clock_state(store)

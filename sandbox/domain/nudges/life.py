@@ -6,6 +6,7 @@ when a stream sends it), `webhook` (the nudge webhook of spec section 9 through 
 engine), `push` (the FCM/APNs payload of section 8, recorded as what would have been sent).
 """
 
+import hashlib
 import secrets
 
 from ...store import CoreWrite, Store, dumps, loads
@@ -24,9 +25,12 @@ QUEUED, DELIVERED, ACKED, EXPIRED, FAILED = (
 STATES = (QUEUED, DELIVERED, ACKED, EXPIRED, FAILED)
 
 
-def new_id() -> str:
-    """Return a fresh nudge id."""
-    return "ndg_" + secrets.token_hex(8)
+def new_id(*cause) -> str:
+    """Return a nudge id: fresh, or one that follows from what caused the nudge (its tenant,
+    user, definition, trigger, cause and due time), so a replay from a snapshot repeats it."""
+    if not cause or None in cause:
+        return "ndg_" + secrets.token_hex(8)
+    return "ndg_" + hashlib.sha256("\x1f".join(map(str, cause)).encode()).hexdigest()[:16]
 
 
 def matching(definitions: list[dict], trigger: str, **what) -> list[dict]:
@@ -68,8 +72,8 @@ def create(conn, tenant_id, user_id, d, trigger, cause, now, now_iso, due_at=Non
     """
     if not audience_holds(conn, tenant_id, user_id, d):
         return None
-    nudge_id = new_id()
     due = due_at if due_at is not None else now + (d.get("delay_seconds") or 0.0)
+    nudge_id = new_id(tenant_id, user_id, d.get("definition_id"), trigger, cause, due)
     expiry = d.get("expiry_seconds")
     content = {**d["content"], "campaignId": d.get("campaign_id") or ""}
     conn.execute(
@@ -122,7 +126,15 @@ def _release(conn, nudge_id: str, now: float, now_iso: str) -> None:
         states["push"] = DELIVERED  # recorded as what FCM/APNs would have been sent
     if "webhook" in channels:
         body = payloads.webhook(tenant_id, user_id, c, click, row["expires_at"])
-        delivery_id = outbox.queue(conn, tenant_id, "nudge_webhook", body, now_iso, user_id)
+        delivery_id = outbox.queue(
+            conn,
+            tenant_id,
+            "nudge_webhook",
+            body,
+            now_iso,
+            user_id,
+            delivery_id=outbox.derived_delivery_id("nudge_webhook", nudge_id),
+        )
         states["webhook"] = QUEUED
     state = DELIVERED if DELIVERED in states.values() else QUEUED
     conn.execute(

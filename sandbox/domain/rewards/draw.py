@@ -14,6 +14,12 @@ def roll_for(seed: str, tenant_id: str, campaign_id: str, seq: int) -> float:
     return rng_for(seed, tenant_id, "draw", campaign_id, str(seq)).random() * 100
 
 
+def reward_id_for(seed: str, tenant_id: str, campaign_id: str, seq: int) -> str:
+    """Return the id of the reward draw number `seq` wins: a snapshot restored and played
+    again gives the same ids, as it gives the same rolls."""
+    return "rwd_" + rng_for(seed, tenant_id, "reward", campaign_id, str(seq)).randbytes(8).hex()
+
+
 def thresholds(chances: list[float]) -> list[float]:
     """Return the cumulative upper bounds of the variants' intervals (percent)."""
     out, total = [], 0.0

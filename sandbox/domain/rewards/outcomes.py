@@ -6,6 +6,7 @@ reward webhook, once (complete() only moves a pending reward).
 """
 
 import base64
+import hashlib
 import secrets
 from datetime import datetime
 
@@ -21,9 +22,11 @@ _COLUMNS = (
 )
 
 
-def new_transaction_id() -> str:
-    """Return an idempotency key (base64url, as the real service's transactionId)."""
-    return base64.urlsafe_b64encode(secrets.token_bytes(12)).decode().rstrip("=")
+def new_transaction_id(reward_id: str | None = None) -> str:
+    """Return an idempotency key (base64url, as the real service's transactionId): a won
+    reward's follows from its id, so a replay from a snapshot repeats it."""
+    raw = hashlib.sha256(reward_id.encode()).digest() if reward_id else secrets.token_bytes(12)
+    return base64.urlsafe_b64encode(raw[:12]).decode().rstrip("=")
 
 
 def webhook_payload(r: dict) -> dict:
@@ -76,6 +79,7 @@ def record(conn, r: dict, variant: dict, now: str, won_at: float | None = None) 
             r["user_id"],
             r["reward_id"],
             url=api,
+            delivery_id=outbox.derived_delivery_id("coupon_request", r["reward_id"]),
         )
     else:
         outbox.queue(
@@ -86,6 +90,7 @@ def record(conn, r: dict, variant: dict, now: str, won_at: float | None = None) 
             now,
             r["user_id"],
             r["reward_id"],
+            delivery_id=outbox.derived_delivery_id("reward_webhook", r["reward_id"]),
         )
     if won_at is not None:
         # A coupon still on its way has no code to see yet: its "reward won" nudge waits for
@@ -116,7 +121,14 @@ def complete(conn, tenant_id: str, reward_id: str, code: str, now: str) -> bool:
     cur = conn.execute(f"SELECT {_COLUMNS} FROM rewards WHERE reward_id = ?", (reward_id,))
     row = dict(zip([d[0] for d in cur.description], cur.fetchone(), strict=True))
     outbox.queue(
-        conn, tenant_id, "reward_webhook", webhook_payload(row), now, row["user_id"], reward_id
+        conn,
+        tenant_id,
+        "reward_webhook",
+        webhook_payload(row),
+        now,
+        row["user_id"],
+        reward_id,
+        delivery_id=outbox.derived_delivery_id("reward_webhook", reward_id),
     )
     issued = datetime.fromisoformat(now.replace("Z", "+00:00")).timestamp()
     triggers.reward_nudges(conn, row, issued, now, won=True, expiring=False)

@@ -1,6 +1,5 @@
 """Playing a sheet campaign: the draw, the coupon, the reward and its webhook row, in one write."""
 
-import secrets
 from datetime import datetime
 
 from ...store import CoreWrite, dumps, loads, marks
@@ -98,7 +97,7 @@ def play(
                 ).fetchone()
                 code = row[0] if row else None
             outcome = "won"
-            reward_id = "rwd_" + secrets.token_hex(8)
+            reward_id = draw.reward_id_for(seed, tenant_id, campaign_id, seq)
             _reward(conn, tenant, c[0], campaign_id, user_id, index, chosen, reward_id, code, now)
         conn.execute(
             "INSERT INTO draws (tenant_id, campaign_id, seq, user_id, roll, thresholds, position, "
@@ -166,7 +165,7 @@ def _reward(conn, tenant, campaign_type, campaign_id, user_id, index, v, reward_
         "campaign_id": campaign_id,
         "campaign_type": campaign_type,
         "position": index,
-        "transaction_id": outcomes.new_transaction_id(),
+        "transaction_id": outcomes.new_transaction_id(reward_id),
         "reward_type": v["reward_type"],
         "name": v["reward_name"],
         "amount": v["amount"],

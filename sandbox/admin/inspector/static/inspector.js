@@ -12,6 +12,7 @@
   var rows = document.querySelector("#feed tbody");
   var detail = document.getElementById("detail");
   var items = {};
+  var restoredNote = "";  // said after a snapshot restore replaced what the list showed
   var socket = null;
   var retry = 0;
   var cursorKey = "cglu-feed-cursor";
@@ -79,9 +80,9 @@
       if (frame.cursor) { sessionStorage.setItem(cursorKey, frame.cursor); }
       if (frame.type === "hello") {
         var r = frame.retention || {};
-        document.getElementById("retention").textContent = frame.oldest
+        document.getElementById("retention").textContent = restoredNote + (frame.oldest
           ? "Oldest entry kept: " + frame.oldest + " (retention: " + r.maxAgeDays + " days, " + r.maxEntries + " entries; older ones were pruned)"
-          : "Nothing recorded yet: traffic appears here as it arrives.";
+          : "Nothing recorded yet: traffic appears here as it arrives.");
       } else if (frame.type === "batch") {
         frame.items.forEach(add);
         if (state.dataset.state !== "live") { setState("catching up"); }
@@ -89,6 +90,15 @@
         setState("live");
       } else if (frame.type === "behind") {
         setState("reconnecting");
+      } else if (frame.type === "restored") {
+        // The state was replaced by a snapshot: the list starts over from the restored journal.
+        var snap = frame.snapshot || {};
+        restoredNote = "State restored from snapshot " + snap.name + " at " + snap.at + ". ";
+        rows.textContent = ""; items = {};
+        sessionStorage.removeItem(cursorKey);
+        socket.onclose = null;
+        retry = 0;
+        setTimeout(function () { connect(true); }, 100);
       }
     };
     socket.onclose = function () {

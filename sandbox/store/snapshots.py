@@ -1,0 +1,222 @@
+"""Snapshots of a data dir: the core file and every journal shard taken consistently with
+the writers, and put back in place of the live files (snapshot_file.py is the file itself).
+
+Taking one locks every file against writers for the instant it takes to pin a read
+transaction on each (milliseconds), then copies with SQLite's online backup from those
+transactions while ingest goes on.
+"""
+
+import contextlib
+import sqlite3
+import tempfile
+import time
+from pathlib import Path
+
+import sqlite_utils
+
+from . import connect, marks, migrate, snapshot_file
+from .migrations import MIGRATIONS
+from .shard_schema import ensure_shard
+from .shards import shard_path, shard_paths, slot_of
+
+ACCESS_TABLES = ("inspector_sessions", "viewer_tokens", "viewer_token_uses")
+# What the running server decided at its start (server/run.py) stays the server's.
+SERVER_SETTINGS = ("public_url", "test_mode")
+
+
+def take(
+    data_dir: str | Path,
+    name: str,
+    *,
+    journal: bool = True,
+    tenants: list[str] | None = None,
+    about: dict | None = None,
+) -> dict:
+    """Write snapshot `name` of the data dir; return its manifest.
+
+    `journal=False` leaves the journal's entries out (events, grants and marks stay);
+    `tenants` keeps only those tenant ids. `about` joins the manifest (version, clock, seed).
+    """
+    target = snapshot_file.path_of(data_dir, name)
+    files = [Path(data_dir) / snapshot_file.CORE, *shard_paths(data_dir)]
+    with tempfile.TemporaryDirectory(
+        dir=snapshot_file.folder(data_dir), prefix=".taking-"
+    ) as scratch:
+        copies = _copy_consistently(files, Path(scratch))
+        for copy in copies:
+            with contextlib.closing(sqlite3.connect(copy, isolation_level=None)) as conn:
+                if tenants is not None:
+                    _keep_tenants(conn, tenants)
+                if not journal and copy.name != snapshot_file.CORE:
+                    _drop_journal(conn)
+                if tenants is not None or not journal:
+                    conn.execute("VACUUM")
+        manifest = {
+            "format": snapshot_file.FORMAT,
+            "name": name,
+            "takenAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "journal": journal,
+            **(about or {}),
+            **_describe(copies),
+        }
+        snapshot_file.write(target, manifest, copies)
+    return manifest
+
+
+def _copy_consistently(files: list[Path], scratch: Path) -> list[Path]:
+    """Copy each file as of one instant: writers wait only while the read snapshots are pinned."""
+    lock = connect(files[0])
+    readers = []
+    try:
+        for i, path in enumerate(files[1:]):
+            lock.execute(f"ATTACH DATABASE ? AS f{i}", (str(path),))
+        lock.execute("BEGIN IMMEDIATE")  # every attached file: no writer commits meanwhile
+        try:
+            for path in files:
+                reader = connect(path)
+                reader.execute("BEGIN")
+                reader.execute("SELECT count(*) FROM sqlite_master").fetchone()  # pins it
+                readers.append(reader)
+        finally:
+            lock.execute("ROLLBACK")
+        copies = []
+        for path, reader in zip(files, readers, strict=True):
+            copy = scratch / path.name
+            with contextlib.closing(sqlite3.connect(copy)) as out:
+                reader.backup(out)  # from the pinned read transaction
+            copies.append(copy)
+        return copies
+    finally:
+        for reader in readers:
+            reader.close()
+        lock.close()
+
+
+def _tables(conn) -> list[str]:
+    """Return the file's own tables: not SQLite's, not a full-text index nor its shadow tables."""
+    rows = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    ).fetchall()
+    virtual = [name for name, sql in rows if sql.upper().startswith("CREATE VIRTUAL")]
+    return [
+        name
+        for name, _sql in rows
+        if name not in virtual and not any(name.startswith(f"{v}_") for v in virtual)
+    ]
+
+
+def _columns(conn, table: str) -> set[str]:
+    return {r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')}
+
+
+def _keep_tenants(conn, tenants: list[str]) -> None:
+    marks_ = ", ".join("?" * len(tenants))
+    for table in _tables(conn):
+        column = "id" if table == "tenants" else "tenant_id"
+        if column in _columns(conn, table):
+            where = f"WHERE {column} NOT IN ({marks_})" if tenants else ""
+            conn.execute(f'DELETE FROM "{table}" {where}', tenants)
+    if "journal" in _tables(conn):
+        _forget_fulltext(conn)
+
+
+def _drop_journal(conn) -> None:
+    conn.execute("DELETE FROM journal")
+    _forget_fulltext(conn)
+    conn.execute(f"DELETE FROM {marks.JOURNAL_TABLE}")
+
+
+def _forget_fulltext(conn) -> None:
+    """Empty the full-text index and its cursor: the writer's housekeeping rebuilds it."""
+    conn.execute("INSERT INTO journal_fts(journal_fts) VALUES ('delete-all')")
+    conn.execute("DELETE FROM shard_meta WHERE key = 'journal_fts_last_id'")
+
+
+def _describe(copies: list[Path]) -> dict:
+    """Return what the manifest says of the parts: schema, tenants, counts, sizes, digests."""
+    core = sqlite_utils.Database(copies[0])
+    counts = {}
+    for copy in copies:
+        db = sqlite_utils.Database(copy)
+        for table in _tables(db.conn):
+            counts[table] = (
+                counts.get(table, 0) + db.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+            )
+        db.close()
+    described = {
+        "migrations": [m.name for m in MIGRATIONS.applied(core)],
+        "tenants": [
+            {"id": r[0], "name": r[1]}
+            for r in core.execute("SELECT id, name FROM tenants ORDER BY created_at, id")
+        ],
+        "counts": counts,
+        "parts": [
+            {"name": c.name, "bytes": c.stat().st_size, "sha256": snapshot_file.digest(c)}
+            for c in copies
+        ],
+    }
+    core.close()
+    return described
+
+
+def restore(data_dir: str | Path, name_or_path: str | Path) -> dict:
+    """Replace the data dir's state with a snapshot's; return its manifest.
+
+    Everything is checked and migrated in a scratch folder first: a refused snapshot changes
+    nothing. Then each live file takes the snapshot's pages through SQLite's backup, so every
+    process's next read sees the restored state; shards the snapshot lacks are emptied.
+    Access (inspector sessions, viewer tokens) and the server's own settings are kept.
+    """
+    data_dir = Path(data_dir)
+    source = (
+        Path(name_or_path)
+        if isinstance(name_or_path, Path)
+        else snapshot_file.path_of(data_dir, name_or_path)
+    )
+    if not source.exists():
+        raise snapshot_file.SnapshotRefused("not_found", f"no snapshot {source.stem!r}")
+    with tempfile.TemporaryDirectory(
+        dir=snapshot_file.folder(data_dir), prefix=".restoring-"
+    ) as scratch:
+        stage = Path(scratch)
+        found = snapshot_file.unpack(source, stage)
+        try:
+            migrate(
+                stage / snapshot_file.CORE
+            )  # an older snapshot's schema comes up to this version
+        except sqlite3.DatabaseError as exc:
+            raise snapshot_file.SnapshotRefused(
+                "damaged", f"a part is not a readable database ({exc})"
+            ) from None
+        _keep_live(data_dir / snapshot_file.CORE, stage / snapshot_file.CORE)
+        slots = {slot_of(p) for p in shard_paths(stage)} | {
+            slot_of(p) for p in shard_paths(data_dir)
+        }
+        for slot in sorted(slots):
+            ensure_shard(stage, slot, connect)  # an empty shard for a live one it lacks
+            ensure_shard(data_dir, slot, connect)
+        for staged in [stage / snapshot_file.CORE, *(shard_path(stage, s) for s in sorted(slots))]:
+            with (
+                contextlib.closing(connect(staged)) as src,
+                contextlib.closing(connect(data_dir / staged.name)) as live,
+            ):
+                src.backup(live)
+    return found
+
+
+def _keep_live(live: Path, staged: Path) -> None:
+    """Carry the live access tables and server settings into the staged core file."""
+    with contextlib.closing(connect(staged)) as conn:
+        conn.execute("ATTACH DATABASE ? AS live", (str(live),))
+        conn.execute("BEGIN IMMEDIATE")
+        for table in ACCESS_TABLES:
+            conn.execute(f"DELETE FROM main.{table}")
+            conn.execute(f"INSERT INTO main.{table} SELECT * FROM live.{table}")
+        marks = ", ".join("?" * len(SERVER_SETTINGS))
+        conn.execute(f"DELETE FROM main.settings WHERE key IN ({marks})", SERVER_SETTINGS)
+        conn.execute(
+            f"INSERT INTO main.settings SELECT * FROM live.settings WHERE key IN ({marks})",
+            SERVER_SETTINGS,
+        )
+        conn.execute("COMMIT")
+        conn.execute("DETACH DATABASE live")
