@@ -11,6 +11,7 @@ from pathlib import Path
 from ..clock import RealClock
 from ..config import VERSION
 from ..store import Store, settings, snapshot_file, snapshots
+from ..store.osthread import call_in_os_thread
 from . import tenants as tenants_mod
 
 SnapshotRefused = snapshot_file.SnapshotRefused
@@ -59,7 +60,7 @@ def restore(store: Store, clock: RealClock, seed: str, name: str) -> dict:
     processes read the restored files on their next query (their caches hold for at most a
     second) and their inspectors start over when they see `last_restore` change.
     """
-    found = snapshots.restore(store.data_dir, name)
+    found = call_in_os_thread(lambda: snapshots.restore(store.data_dir, name), "snapshot-restore")
     store.forget()
     settings.load_clock(store, clock)
     restored_at = clock.isoformat()
@@ -106,7 +107,7 @@ def receive(store: Store, name: str, stream, limit: int, replace: bool = False) 
     """Keep an uploaded snapshot as `name` once every part checks out; return its manifest."""
     if snapshot_file.path_of(store.data_dir, name).exists() and not replace:
         raise SnapshotRefused("snapshot_exists", f"a snapshot {name!r} exists already")
-    return snapshot_file.receive(store.data_dir, name, stream, limit)
+    return snapshot_file.receive(store.data_dir, name, stream, limit)  # reads the upload itself
 
 
 def last_restore(store: Store):

@@ -84,3 +84,26 @@ class OsThread:
             self._finished.release()
             return True
         return False
+
+
+def call_in_os_thread(fn, name: str):
+    """Return fn() run in a real OS thread (or raise what it raised); only the calling greenlet
+    waits: the worker's other connections go on while a long SQLite call (a backup) runs."""
+    done = threading.Lock()  # patched under gevent: waiting on it yields to other greenlets
+    done.acquire()
+    box: dict = {}
+
+    def run():
+        name_os_thread(name)
+        try:
+            box["value"] = fn()
+        except BaseException as exc:  # handed to the caller, raised there
+            box["error"] = exc
+        finally:
+            done.release()
+
+    OsThread(run, name).start()
+    done.acquire()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
