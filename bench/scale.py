@@ -289,7 +289,20 @@ def samples(server, data_dir: Path, tenant: dict) -> dict:
     listed = requests.get(
         f"{server.url}/reward/v1.1/user", headers={"Authorization": f"Bearer {token}"}, timeout=30
     ).json()
+    # A client kit run, graded from the journal past its start (its fault plan then replaced
+    # by one on a route nothing calls, so the ingest measured later meets no fault), and a
+    # snapshot without the journal (bench/snapshot.py times whole ones).
+    kit = s.post(f"{server.url}/_sandbox/tenants/{tenant['id']}/client-checks", timeout=60)
+    plan = {"rules": [{"id": "elsewhere", "route": "/never/called/*", "status": 503}]}
+    s.put(f"{server.url}/_sandbox/tenants/{tenant['id']}/faults", json=plan, timeout=60)
+    saved = s.post(
+        f"{server.url}/_sandbox/snapshots",
+        json={"name": "scale-sample", "journal": False, "replace": True},
+        timeout=600,
+    )
     return {
+        "check_run": kit.json()["runId"],
+        "snapshot": saved.json()["name"],
         "program": next(iter(listed.get("campaigns") or []), {}).get("campaignId"),
         "tenant": tenant["id"],
         "key": tenant["key"],
@@ -376,6 +389,15 @@ def routes(x: dict) -> list[tuple[str, str]]:
             "/_sandbox/tenants/{ref}/explain",
             f"/_sandbox/tenants/{t}/explain?userId={x['user']}&campaignId={x['campaign']}",
         ),
+        ("/_sandbox/tenants/{ref}/faults", f"/_sandbox/tenants/{t}/faults"),
+        ("/_sandbox/tenants/{ref}/client-checks", f"/_sandbox/tenants/{t}/client-checks"),
+        ("/_sandbox/client-checks/{run_id}", f"/_sandbox/client-checks/{x['check_run']}"),
+        (
+            "/_sandbox/client-checks/{run_id}",
+            f"/_sandbox/client-checks/{x['check_run']}?format=junit",
+        ),
+        ("/_sandbox/snapshots", "/_sandbox/snapshots"),
+        ("/_sandbox/snapshots/{name}", f"/_sandbox/snapshots/{x['snapshot']}"),
         ("/reward/v1.1/user", f"/reward/v1.1/user?token={bearer}"),
         ("/reward/v1.1/user/{campaign_id}", f"/reward/v1.1/user/{x['campaign']}?token={bearer}"),
         ("/client/v1/sdk/config", "/client/v1/sdk/config"),
@@ -397,6 +419,7 @@ NOT_TIMED = {
     "/reward/v1.1/client/assets/{tenant_id}/{digest}.zip": "static assets",
     "/api/v1/wormhole/sdk/url": "a fixture lookup",
     "/fragment-map/": "a nudge page (its id is a fixture's)",
+    "/_sandbox/snapshots/{name}/download": "a file's bytes (bench/snapshot.py times snapshots)",
 }
 
 
@@ -441,6 +464,7 @@ def uncovered(server) -> list[str]:
     doc = requests.get(server.url + "/_sandbox/openapi.json", headers=ADMIN, timeout=30).json()
     keys = ("tenant", "token", "key", "newest", "oldest", "event_request", "event_id", "user")
     keys += ("delivery", "nudge", "campaign", "run", "report", "hook", "program")
+    keys += ("check_run", "snapshot")
     timed = {spec for spec, _ in routes({**dict.fromkeys(keys, "x"), "reward_user": None})}
     return [
         p for p, ops in doc["paths"].items() if "get" in ops and p not in timed | set(NOT_TIMED)

@@ -56,7 +56,8 @@ class Server:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.name} exited; see {self.log.name}")
+                output = Path(self.log.name).read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"{self.name} exited ({self.log.name}):\n{output}")
             try:
                 urllib.request.urlopen(self.url + self.health, timeout=1)
                 return

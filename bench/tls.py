@@ -27,14 +27,16 @@ import servers
 
 
 def _start(data: Path, workers: int) -> tuple[servers.Server, int, int]:
+    why = ""
     for _ in range(5):
         tls, proxy = servers.free_port(), servers.free_port()
         env = {"SANDBOX_TLS_PORT": str(tls), "SANDBOX_PROXY_PORT": str(proxy)}
         try:
             return servers.sandbox(data, workers, 1, env), tls, proxy
-        except RuntimeError:  # a port taken between the choice and the start: again
+        except RuntimeError as exc:  # a port taken between the choice and the start: again
+            why = str(exc)
             continue
-    sys.exit("could not start the sandbox with TLS and proxy ports")
+    sys.exit(f"could not start the sandbox with TLS and proxy ports; the last try:\n{why}")
 
 
 def _python_client(url: str, seconds: float, clients: int, **request_options) -> float:

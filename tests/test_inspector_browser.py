@@ -115,3 +115,45 @@ def test_the_inspector_shows_traffic_live_explains_and_reproduces_it(server, bro
     assert "refused (401 writekey_typo)" in answer, answer
     assert "for dave (claimed)" in page.locator("[data-testid=refusal]").first.inner_text()
     page.screenshot(path=str(SHOTS / "inspector-received.png"))
+
+
+def test_the_client_kit_from_the_onboarding_tab(server, browser):  # noqa: F811
+    """Start the client kit with its button, fault an event (the traffic list says so), retry
+    at once, grade again: the inspector shows the Retry-After check failed."""
+    admin = {"X-Sandbox-Admin-Token": ADMIN}
+    made = requests.post(
+        f"{server.url}/_sandbox/tenants", json={"name": "kit-browser"}, headers=admin, timeout=5
+    ).json()
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto(f"{server.url}/_sandbox/inspector?token={ADMIN}")
+    page.locator("#state[data-state=live]").wait_for(timeout=10_000)
+    page.click("nav button[data-tab=onboarding]")
+    kit = page.locator(f"[data-testid=client-kit-{made['id']}]")
+    kit.get_by_text("not run yet").wait_for(timeout=5_000)
+    page.locator(f"[data-testid=onboarding-{made['id']}] ~ p.actions").first.get_by_role(
+        "button", name="Start the client kit"
+    ).click()
+    kit.get_by_text("since").wait_for(timeout=5_000)
+
+    def send():
+        return requests.post(
+            f"{server.url}/server/v4",
+            json=event(event_id="kit-1", user_id="impatient"),
+            headers={"x-api-key": made["writeKey"]},
+            timeout=5,
+        )
+
+    faulted = send()
+    assert faulted.status_code == 503 and faulted.headers["Retry-After"] == "1"
+    assert send().status_code == 429  # at once, not a second later
+    page.click("nav button[data-tab=traffic]")
+    row = page.locator(f"tr[data-id='{faulted.headers['X-Sandbox-Request-Id']}']")
+    row.wait_for(timeout=5_000)
+    assert "fault" in row.inner_text()
+    page.click("nav button[data-tab=onboarding]")
+    kit.get_by_role("button", name="Grade again").click()
+    page.locator(f"[data-testid=client-kit-{made['id']}] tr[data-check=waits_retry_after].fail")
+    kit.locator("tr[data-check=waits_retry_after].fail").wait_for(timeout=5_000)
+    assert "retried 0." in kit.locator("tr[data-check=waits_retry_after]").inner_text()
+    assert "pass" in kit.locator("tr[data-check=retries_503]").inner_text()
+    page.screenshot(path=str(SHOTS / "inspector-client-kit.png"))

@@ -65,10 +65,12 @@ def test_no_server_errors_and_every_response_conforms(tmp_path, authenticated):
                 # and rotating a writeKey (the demo's, which the credentials above hold) change
                 # what the rest of the run means; tests/test_foundation.py and
                 # tests/test_one_authority.py cover both. An uploaded snapshot is valid by its
-                # bytes and digests, which a schema cannot say (tests/test_snapshots.py).
+                # bytes and digests, which a schema cannot say (tests/test_snapshots.py). A
+                # fault plan (and the client kit's) makes the emulated API answer 429 and 503 on
+                # purpose, which is what tests/test_faults.py checks.
                 "--exclude-name-regex",
-                r"^(POST /_sandbox/tenants(/\{ref\}/rotate-key)?"
-                r"|PUT /_sandbox/snapshots/\{name\})$",
+                r"^(POST /_sandbox/tenants(/\{ref\}/(rotate-key|client-checks))?"
+                r"|PUT /_sandbox/snapshots/\{name\}|PUT /_sandbox/tenants/\{ref\}/faults)$",
                 "--generation-database",
                 "none",
                 "--no-color",

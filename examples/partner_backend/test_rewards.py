@@ -53,3 +53,26 @@ def test_the_reward_webhook_reaches_the_partner(cglu_sandbox):
 @pytest.mark.cglu_snapshot("cglu-baseline")
 def test_a_named_snapshot_is_restored_before_the_test(cglu_sandbox):
     assert cglu_sandbox.journal(user="dave") == []
+
+
+def test_a_503_then_a_429_are_ridden_out_and_the_order_counted_once(cglu_sandbox):
+    cglu_sandbox.faults(
+        {"id": "down", "route": "/server/v4", "status": 503, "count": 1, "retryAfter": 1},
+        {"id": "busy", "route": "/server/v4", "status": 429, "count": 1, "retryAfter": 1},
+    )
+    answer = client(cglu_sandbox).purchase("hana", "D-3", 900)
+    assert answer.status_code == 200, answer.text
+    tries = cglu_sandbox.journal(user="hana")
+    assert [e["status"] for e in tries] == [200, 429, 503]  # newest first
+    assert {e["event_id"] for e in tries} == {"order-D-3"}
+
+
+def test_the_client_kit_grades_this_backend(cglu_sandbox):
+    run = cglu_sandbox.start_client_checks()
+    shop = CustomerGlu(cglu_sandbox.url, cglu_sandbox.write_key, tries=6, backoff=0.05)
+    assert shop.purchase("ivan", "E-1", 100).status_code == 200  # after 503, 429, 502, 502
+    assert shop.purchase("ivan", "E-2", 100).status_code == 503  # down for longer: gave up
+    graded = cglu_sandbox.client_checks(run)
+    assert graded["passed"], graded["results"]
+    assert graded["checks"]["reuses_event_id"] == "pass"
+    assert graded["checks"]["reregisters_once"] == "not_seen"  # a backend holds no token

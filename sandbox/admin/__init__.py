@@ -109,10 +109,12 @@ def viewer_allowed(view):
 def init_app(app: Flask) -> None:
     """Register the admin blueprint."""
     from . import (  # noqa: F401  (their routes join bp)
+        client_checks,
         clock,
         deliveries,
         docs,
         export,
+        faults,
         health,
         inspector,
         journal,

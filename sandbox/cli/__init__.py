@@ -29,9 +29,22 @@ def serve_command():
 
 
 def _commands() -> tuple:
-    from . import campaigns, clock, nudges, onboarding, outgoing, snapshots, tail, tenants, tls
+    from . import (
+        campaigns,
+        client_checks,
+        clock,
+        faults,
+        nudges,
+        onboarding,
+        outgoing,
+        snapshots,
+        tail,
+        tenants,
+        tls,
+    )
 
-    groups = (tenants, campaigns, nudges, outgoing, onboarding, clock, snapshots, tls)
+    groups = (tenants, campaigns, nudges, outgoing, onboarding, clock, snapshots, faults)
+    groups += (client_checks, tls)
     own = (init_command, serve_command, tail.tail_command, tail.received_command)
     return (*own, *(c for module in groups for c in module.COMMANDS))
 

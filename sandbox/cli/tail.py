@@ -85,6 +85,7 @@ def received_command(sb, event_id, user, event_name, tenant, since, until, befor
 @click.option("--tenant", help="Tenant id, name or writeKey.")
 @click.option("--user", help="User id.")
 @click.option("--status", help="A status (401) or class (4xx).")
+@click.option("--flag", help="Only requests with this flag (fault, duplicate, invalid, ...).")
 @click.option(
     "--kind",
     "kinds",
@@ -96,11 +97,12 @@ def received_command(sb, event_id, user, event_name, tenant, since, until, befor
 @click.option("--backfill", default=20, show_default=True, help="Entries to show first.")
 @click.option("--once", is_flag=True, help="Print what is there and stop (no following).")
 @through_sandbox
-def tail_command(sb, tenant, user, status, kinds, cursor, backfill, as_json, once):
+def tail_command(sb, tenant, user, status, flag, kinds, cursor, backfill, as_json, once):
     """Stream requests, draws and outgoing attempts as they are recorded (as `stripe logs tail`).
 
     --json prints one JSON object per line, each with the cursor to resume after it."""
-    query = {k: v for k, v in (("tenant", tenant), ("user", user), ("status", status)) if v}
+    asked = (("tenant", tenant), ("user", user), ("status", status), ("flag", flag))
+    query = {k: v for k, v in asked if v}
     state = {"cursor": cursor}
 
     def show(items, at):

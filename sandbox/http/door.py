@@ -15,6 +15,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 from ..errors import ApiError
 from ..store import dumps
 from ..store.health import FailureLog
+from . import faults
 from .errors import unexpected
 from .path import (
     Call,
@@ -56,18 +57,21 @@ class Door:
         body, oversize = read_body(environ["wsgi.input"], int(length), self.rt)
         endpoint, handler = route
         call = begin(self.rt, environ, environ["PATH_INFO"], body, endpoint)
+        fault = None
         try:
             if oversize is not None:
                 raise too_large(oversize, self.rt)
+            fault = faults.before(self.rt, call)
             answer, status, headers = handler(call)
+            headers = {**headers, **faults.label(fault)}
         except ApiError as exc:
             answer, status, headers = error_answer(self.rt, call, exc, call.path)
         except Exception as exc:  # a bug of ours: answered as Flask's handler answers it
             failures.failed(f"unhandled error on POST {endpoint}", exc)
             answer, status, headers = error_answer(self.rt, call, unexpected(), call.path)
-        return self._send(call, start_response, json_bytes(answer), status, headers)
+        return self._send(call, start_response, json_bytes(answer), status, headers, fault)
 
-    def _send(self, call: Call, start_response, payload: bytes, status: int, extra: dict):
+    def _send(self, call: Call, start_response, payload: bytes, status: int, extra: dict, fault):
         headers = {
             "Content-Type": "application/json",
             "Content-Length": str(len(payload)),
@@ -80,5 +84,13 @@ class Door:
             payload = json_bytes(answer)
             headers = {"Content-Type": "application/json", "Content-Length": str(len(payload))}
             headers.update(extra)
+        cut = faults.after(fault, payload, headers)
+        if cut is not None:
+            headers, body = cut
+            if not fault.reset:  # a reset sends nothing, not even the status line
+                start_response(
+                    f"{status} {HTTP_STATUS_CODES[status].upper()}", list(headers.items())
+                )
+            return body
         start_response(f"{status} {HTTP_STATUS_CODES[status].upper()}", list(headers.items()))
         return [payload]

@@ -4,6 +4,7 @@ from flask import Flask, g, request
 from werkzeug.wsgi import get_input_stream
 
 from ..errors import ADMIN_PREFIX
+from . import faults
 from .path import (
     Runtime,
     StoreFailed,
@@ -38,6 +39,7 @@ def init_app(app: Flask, rt: Runtime) -> None:
         g.call = begin(rt, request.environ, request.path, body, request.endpoint)
         if oversize is not None:
             raise too_large(oversize, rt)
+        g.fault = faults.before(rt, g.call)  # a status is raised: the view never runs
 
     @app.after_request
     def _finish(response):
@@ -46,9 +48,16 @@ def init_app(app: Flask, rt: Runtime) -> None:
             return response
         streamed = response.is_streamed or response.mimetype in STREAM_TYPES
         body = None if streamed else response.get_data()
+        fault = g.get("fault")
+        response.headers.update(faults.label(fault))
         try:
             added = finish(call, response.status_code, dict(response.headers.items()), body)
         except StoreFailed:
             return app.make_response(store_failed(call.path))
         response.headers.update(added)
+        cut = None if body is None else faults.after(fault, body, dict(response.headers))
+        if cut is not None:  # a reset or a cut body: the server drops the connection
+            headers, response.response = cut
+            response.headers.update(headers)
+            response.direct_passthrough = True
         return response

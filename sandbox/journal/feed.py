@@ -162,7 +162,9 @@ def read(
         more = more or found["next"] is not None
         positions = tail.advanced(positions, found["entries"])
         items += [_request(r) for r in found["entries"]]
-    only_requests = bool(filters.status or filters.auth or filters.event_name or filters.q)
+    only_requests = bool(
+        filters.status or filters.auth or filters.event_name or filters.q or filters.flag
+    )
     if "draw" in kinds and not only_requests:
         rows = _core(store, DRAWS, draw, bound[1] if bound else None, tenant, user, limit)
         more = more or len(rows) == limit
@@ -201,7 +203,9 @@ def backfill(
                 break
             filters.before = page["next"]["before"]
         items += [_request(r) for r in reversed(got[:count])]
-    only_requests = bool(filters.status or filters.auth or filters.event_name or filters.q)
+    only_requests = bool(
+        filters.status or filters.auth or filters.event_name or filters.q or filters.flag
+    )
     if count and not only_requests:
         if "draw" in kinds:
             start = max(0, draw - count)

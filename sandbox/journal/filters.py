@@ -16,7 +16,7 @@ MAX_TEXT = 1000
 MAX_LIMIT = 500
 _LATEST_EPOCH = 253402300799  # 9999-12-31T23:59:59Z
 # The flags the sandbox puts on journal entries.
-FLAGS = ("invalid", "duplicate", "no_token", "filter_matches_nothing", "tls", "tunnel")
+FLAGS = ("invalid", "duplicate", "no_token", "filter_matches_nothing", "tls", "tunnel", "fault")
 # filter -> journal column, for the filters that match a value exactly
 EXACT = {
     "tenant": "tenant_id",

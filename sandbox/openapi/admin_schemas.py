@@ -1,5 +1,6 @@
 """OpenAPI component schemas of the sandbox's own API under /_sandbox."""
 
+from ..domain import faults
 from .schema_kit import BOOL, INT, NSTR, OBJ, STR, nullable, obj, ref
 
 NUM = {"type": "number"}
@@ -206,4 +207,59 @@ ADMIN_SCHEMAS = {
     "Snapshots": obj({"snapshots": _array(OBJ)}),
     "Restored": obj({"restored": ref("Snapshot"), "restoredAt": STR, "warnings": _array(STR)}),
     "Deleted": obj({"deleted": STR}),
+    "FaultRule": obj(
+        {"id": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"}},
+        {
+            "route": {"type": "string", "description": "a path pattern: /server/v4, /user/*, *"},
+            "method": {"enum": ["*", "GET", "POST", "PUT", "PATCH", "DELETE"]},
+            "status": {"enum": list(faults.STATUSES)},
+            "retryAfter": {"type": "number", "minimum": 0, "maximum": 3600},
+            "latencyMs": {"type": "number", "minimum": 0, "maximum": faults.MAX_LATENCY_MS},
+            "reset": BOOL,
+            "truncate": BOOL,
+            "probability": {"type": "number", "minimum": 0, "maximum": 1},
+            "count": {"type": "integer", "minimum": 1},
+            "skip": {"type": "integer", "minimum": 0},
+            "from": STR,
+            "until": STR,
+            "rateLimit": obj(
+                {"requests": {"type": "integer", "minimum": 1}},
+                {"perSeconds": {"type": "number", "minimum": 0.1}},
+            ),
+            "applied": INT,
+        },
+    ),
+    "FaultPlanAsk": obj(
+        {"rules": {"type": "array", "minItems": 1, "maxItems": 50, "items": ref("FaultRule")}},
+        {"seed": nullable(STR)},
+    ),
+    "FaultPlan": obj({"rules": _array(ref("FaultRule")), "updatedAt": STR}, {"seed": NSTR}),
+    "FaultsCleared": obj({"tenant": STR, "removed": BOOL}),
+    "ClientChecks": obj(
+        {
+            "runId": STR,
+            "tenantId": STR,
+            "startedAt": STR,
+            "requests": INT,
+            "passed": BOOL,
+            "results": _array(
+                obj(
+                    {
+                        "check": STR,
+                        "title": STR,
+                        "result": {"enum": ["pass", "fail", "not_seen"]},
+                        "notes": _array(STR),
+                    }
+                )
+            ),
+        },
+        {"plan": OBJ, "after": INT},
+    ),
+    "ClientCheckRuns": obj(
+        {
+            "tenant": STR,
+            "runs": _array(obj({"runId": STR, "tenantId": STR, "startedAt": STR, "after": INT})),
+            "latest": nullable(ref("ClientChecks")),
+        }
+    ),
 }

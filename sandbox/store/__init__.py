@@ -126,6 +126,7 @@ class Store:
         # thread's (a read runs to its last row without yielding), not one per connection.
         self._local = os_local()
         self._cache: dict = {}
+        self._epoch = None  # the cache epoch (cache_epoch) the cache was filled under
 
     def _conn(self, journal: bool) -> sqlite3.Connection:
         """Return this thread's read connection (opened on first use, reopened after fork).
@@ -140,7 +141,7 @@ class Store:
             local.pid, local.conn, local.journal, local.shards = os.getpid(), None, None, None
         if not journal:
             if local.conn is None:
-                local.conn = connect(self.path)
+                local.conn, local.data_version = connect(self.path), None
             return local.conn
         if local.journal is None:
             local.journal, local.shards = connect(self.path), ShardReader(self.data_dir)
@@ -184,9 +185,12 @@ class Store:
     def cached(self, key, fn, ttl: float = 1.0):
         """Return fn() memoised for `ttl` seconds in this process (for rarely changing rows).
 
-        Other processes' changes show after at most `ttl`; this process's own changes
-        call forget() so they show at once.
+        This process's own changes call forget() so they show at once; another process's
+        CachedWrite moves the cache epoch, seen here before any cached value is used, so a
+        plan or a key changed through one worker holds in every worker from its next
+        request. `ttl` bounds what changes without a CachedWrite.
         """
+        self._follow_epoch()
         now = time.monotonic()  # cache expiry, not a domain time read
         hit = self._cache.get(key)
         if hit is not None and hit[0] > now:
@@ -196,6 +200,21 @@ class Store:
             self._cache.clear()
         self._cache[key] = (now + ttl, value)
         return value
+
+    def _follow_epoch(self) -> None:
+        # PRAGMA data_version moves only when another connection committed to the core
+        # file (a few microseconds to ask); only then is the epoch row read.
+        conn = self._conn(False)
+        local = self._local
+        version = conn.execute("PRAGMA data_version").fetchone()[0]
+        if getattr(local, "data_version", None) == version:
+            return
+        local.data_version = version
+        row = conn.execute("SELECT n FROM cache_epoch").fetchone()
+        epoch = row[0] if row is not None else 0
+        if epoch != self._epoch:
+            self._epoch = epoch
+            self._cache.clear()
 
     def forget(self) -> None:
         """Drop everything cached() holds."""

@@ -66,6 +66,13 @@ class CachedWrite(CoreWrite):
     __slots__ = ()
     changes_cached = True
 
+    def run(self, conn):
+        """Call the function and move the cache epoch, in the same transaction, so every
+        other worker drops its cache before it answers its next request (Store.cached)."""
+        result = self.fn(conn)
+        conn.execute("UPDATE cache_epoch SET n = n + 1")
+        return result
+
 
 def combined(targets) -> Target:
     """Return the target of a unit made of writes with these targets."""

@@ -110,6 +110,26 @@ class CgluSandbox:
         """Return what the built-in receiver `name` was sent, newest first."""
         return self.admin.get(f"/hooks/{name}")["calls"]
 
+    def faults(self, *rules: dict, seed: str | None = None) -> dict | None:
+        """Install a fault plan of `rules` on the tenant (docs/guides/faults.md); with no
+        rules, remove the tenant's plan. Return the plan installed, or None."""
+        path = f"/tenants/{self.tenant['id']}/faults"
+        if not rules:
+            self.admin.call("DELETE", path)
+            return None
+        return self.admin.call("PUT", path, json={"rules": list(rules), "seed": seed})
+
+    def start_client_checks(self) -> str:
+        """Start the client kit on the tenant; return the run's id (grade it with
+        client_checks once your client has sent its events)."""
+        return self.admin.call("POST", f"/tenants/{self.tenant['id']}/client-checks")["runId"]
+
+    def client_checks(self, run_id: str) -> dict:
+        """Return the client kit's grading of run `run_id`, read from the journal now: each
+        check's result is "pass", "fail" or "not_seen"."""
+        graded = self.admin.get(f"/client-checks/{run_id}")
+        return {**graded, "checks": {r["check"]: r["result"] for r in graded["results"]}}
+
     def snapshot(self, name: str, **ask) -> dict:
         """Save the sandbox's state as snapshot `name` (replacing one of that name)."""
         return self.admin.call("POST", "/snapshots", json={"name": name, "replace": True, **ask})

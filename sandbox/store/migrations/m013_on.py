@@ -56,3 +56,37 @@ def m017_viewer_token_uses(db):
         "at REAL NOT NULL, method TEXT NOT NULL, path TEXT NOT NULL, status INTEGER)"
     )
     db.execute("CREATE INDEX idx_viewer_token_uses ON viewer_token_uses (token_id, id)")
+
+
+@MIGRATIONS()
+def m018_faults(db):
+    """Fault plans on the emulated API per tenant, and how often each rule has counted."""
+    db.execute(
+        "CREATE TABLE fault_plans (tenant_id TEXT PRIMARY KEY, plan TEXT NOT NULL, "
+        "updated_at TEXT NOT NULL)"
+    )
+    # window: 'count', 'draw' or 'applied' (a rule's running counts), or 'w<n>' (the n-th
+    # window of a rate limit).
+    db.execute(
+        "CREATE TABLE fault_counts (tenant_id TEXT NOT NULL, rule_id TEXT NOT NULL, "
+        "window TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (tenant_id, rule_id, window))"
+    )
+
+
+@MIGRATIONS()
+def m019_client_check_runs(db):
+    """Runs of the client kit (onboarding/client_kit.py), graded from the journal past after_id."""
+    db.execute(
+        "CREATE TABLE client_check_runs (run_id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, "
+        "started_at TEXT NOT NULL, after_id INTEGER NOT NULL)"
+    )
+    db.execute("CREATE INDEX idx_client_check_runs ON client_check_runs (tenant_id, started_at)")
+
+
+@MIGRATIONS()
+def m020_cache_epoch(db):
+    """One counter every CachedWrite bumps: other workers see it move and drop their caches."""
+    db.execute(
+        "CREATE TABLE cache_epoch (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL)"
+    )
+    db.execute("INSERT INTO cache_epoch (id, n) VALUES (1, 0)")

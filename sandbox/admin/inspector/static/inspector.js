@@ -276,6 +276,20 @@
       });
     },
     onboarding: function (box) {
+      // The client kit's latest run, graded now from the journal; "Grade again" after the client ran.
+      function clientKit(t, into) {
+        api("GET", "/_sandbox/tenants/" + encodeURIComponent(t.id) + "/client-checks").then(function (r) {
+          into.textContent = "";
+          var g = r.latest;
+          if (!g) { into.appendChild(el("p", { text: "Client kit: not run yet." })); return; }
+          var again = el("button", { type: "button", text: "Grade again" });
+          again.addEventListener("click", function () { clientKit(t, into); });
+          into.appendChild(el("p", {}, ["Client kit run " + g.runId + " since " + g.startedAt + " (" + g.requests + " requests): ", el("strong", { text: g.passed ? "no check failed" : "failed" }), " ", again]));
+          into.appendChild(table(["check", "result", "notes"], g.results, function (c) {
+            return el("tr", { "class": c.result === "fail" ? "fail" : "", "data-check": c.check }, [el("td", { text: c.title }), el("td", { text: c.result.replace("_", " ") }), el("td", { text: c.notes.join("; ") })]);
+          }));
+        }, function (err) { into.textContent = err.message; });
+      }
       api("GET", "/_sandbox/tenants").then(function (r) {
         r.tenants.forEach(function (t) {
           api("GET", "/_sandbox/tenants/" + encodeURIComponent(t.id) + "/onboarding").then(function (o) {
@@ -300,11 +314,19 @@
                 }, function (err) { out.textContent = err.message; });
               });
               actions.appendChild(kit);
+              var start = el("button", { type: "button", text: "Start the client kit" });
+              start.addEventListener("click", function () {
+                api("POST", "/_sandbox/tenants/" + encodeURIComponent(t.id) + "/client-checks").then(function () { clientKit(t, clientBox); }, function (err) { clientBox.textContent = err.message; });
+              });
+              actions.appendChild(start);
               box.appendChild(actions);
               box.appendChild(out);
             } else {
               box.appendChild(actions);
             }
+            var clientBox = el("div", { "data-testid": "client-kit-" + t.id });
+            box.appendChild(clientBox);
+            clientKit(t, clientBox);
           });
         });
       });
