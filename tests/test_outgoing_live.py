@@ -29,13 +29,13 @@ def _admin(server, method, path, headers=None, **kwargs):
     return resp
 
 
-def _wait(predicate, timeout=20.0, what="condition"):
+def _wait(predicate, timeout=20.0, what="condition", step=0.1):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         found = predicate()
         if found:
             return found
-        time.sleep(0.1)
+        time.sleep(step)
     raise AssertionError(f"timed out waiting for {what}")
 
 
@@ -292,7 +292,13 @@ def test_kill_9_of_the_delivery_loop_loses_nothing(tmp_path):
             json={"rewardWebhookUrl": url, "delivery": {"connectTimeout": 1, "readTimeout": 2}},
         )
         _win(server, users)
-        _wait(lambda: len(handler.seen) >= 5, what="the first deliveries")
+        # Kill while an attempt is in flight: received (numbers) and not yet answered (seen);
+        # the receiver holds each one 0.2 s, time enough for the kill to land inside it.
+        _wait(
+            lambda: len(handler.seen) >= 5 and len(handler.numbers) > len(handler.seen),
+            what="the first deliveries, one in flight",
+            step=0.01,  # seen early in its 0.2 s
+        )
         leader = int((data / "delivery.lock").read_text().split()[-1])
         os.kill(leader, signal.SIGKILL)  # mid-delivery: up to 16 rows are claimed by it
         server.stop()

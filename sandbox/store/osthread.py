@@ -8,8 +8,10 @@ their primitives from here, which hands out the originals (docs/architecture.md,
 lock, which a real thread can release (gevent >= 20.12 wakes the waiting greenlet).
 """
 
+import contextlib
 import ctypes
 import importlib
+import os
 import sys
 import threading
 
@@ -86,15 +88,21 @@ class OsThread:
         return False
 
 
-def call_in_os_thread(fn, name: str):
+def call_in_os_thread(fn, name: str, nice: int = 0):
     """Return fn() run in a real OS thread (or raise what it raised); only the calling greenlet
-    waits: the worker's other connections go on while a long SQLite call (a backup) runs."""
+    waits: the worker's other connections go on while a long SQLite call (a backup) runs.
+
+    `nice` > 0 lowers that thread's CPU priority (Linux schedules threads one by one): a
+    background copy then takes the CPU the requests leave."""
     done = threading.Lock()  # patched under gevent: waiting on it yields to other greenlets
     done.acquire()
     box: dict = {}
 
     def run():
         name_os_thread(name)
+        if nice > 0:
+            with contextlib.suppress(OSError, AttributeError):  # not Linux: full priority
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
         try:
             box["value"] = fn()
         except BaseException as exc:  # handed to the caller, raised there

@@ -5,11 +5,13 @@ damaged or altered file is refused before anything is changed (snapshots.py rest
 import hashlib
 import io
 import json
+import os
 import re
 import shutil
 import tarfile
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import sqlite_utils
@@ -48,25 +50,74 @@ def path_of(data_dir: str | Path, name: str) -> Path:
     return folder(data_dir) / f"{name}{SUFFIX}"
 
 
-def digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(_CHUNK):
-            h.update(block)
-    return h.hexdigest()
+@dataclass(frozen=True)
+class Part:
+    """A file to put in a snapshot: its name there, where to read it, how many bytes."""
+
+    name: str
+    path: Path
+    size: int | None  # None: the whole file
+
+    def sized(self) -> "Part":
+        """Return the part with its size taken from the file."""
+        return Part(self.name, self.path, self.path.stat().st_size)
 
 
-def write(target: Path, manifest: dict, copies: list[Path]) -> None:
-    """Write the tar under a temporary name and rename it: a reader never sees half a file."""
+class _Hashing(io.RawIOBase):
+    """Reads `size` bytes of a file and hashes them as tarfile copies them."""
+
+    def __init__(self, path: Path, size: int):
+        self._file, self._left, self.sha256 = open(path, "rb"), size, hashlib.sha256()
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, n: int = -1) -> bytes:
+        block = self._file.read(self._left if n < 0 else min(n, self._left))
+        self._left -= len(block)
+        self.sha256.update(block)  # releases the GIL for blocks this size
+        return block
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
+
+
+def write(target: Path, manifest: dict, parts: list[Part]) -> list[dict]:
+    """Write the tar under a temporary name and rename it (a reader never sees half a file);
+    return the parts as the manifest lists them.
+
+    Each part is read once: its digest is computed as it is copied, and the manifest (first
+    in the file, so a listing reads nothing else) is written again once the digests are
+    known, in the same number of bytes.
+    """
     partial = target.with_name(f".{target.name}.partial")
-    with tarfile.open(partial, "w", format=tarfile.PAX_FORMAT) as tar:
-        data = json.dumps(manifest, indent=1).encode()
+    listed = [{"name": p.name, "bytes": p.size, "sha256": "0" * 64} for p in parts]
+    head = _manifest_bytes({**manifest, "parts": listed})
+    with tarfile.open(partial, "w", format=tarfile.PAX_FORMAT, copybufsize=_CHUNK) as tar:
         info = tarfile.TarInfo("manifest.json")
-        info.size, info.mtime = len(data), int(time.time())
-        tar.addfile(info, io.BytesIO(data))
-        for copy in copies:
-            tar.add(copy, arcname=copy.name)
+        info.size, info.mtime = len(head), int(time.time())
+        tar.addfile(info, io.BytesIO(head))
+        for part, entry in zip(parts, listed, strict=True):
+            info = tarfile.TarInfo(part.name)
+            info.size, info.mtime, info.mode = part.size, int(time.time()), 0o600
+            with _Hashing(part.path, part.size) as source:
+                tar.addfile(info, source)
+                entry["sha256"] = source.sha256.hexdigest()
+    final = _manifest_bytes({**manifest, "parts": listed})
+    assert len(final) == len(head)  # only the 64 hex digits of each digest changed
+    with tarfile.open(partial, "r:") as tar:
+        at = tar.next().offset_data
+    with open(partial, "r+b") as fh:
+        fh.seek(at)
+        fh.write(final)
+        os.fsync(fh.fileno())
     partial.replace(target)
+    return listed
+
+
+def _manifest_bytes(manifest: dict) -> bytes:
+    return json.dumps(manifest, indent=1).encode()
 
 
 def manifest(path: Path) -> dict:

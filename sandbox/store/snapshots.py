@@ -39,56 +39,95 @@ def take(
     """
     target = snapshot_file.path_of(data_dir, name)
     files = [Path(data_dir) / snapshot_file.CORE, *shard_paths(data_dir)]
-    with tempfile.TemporaryDirectory(
-        dir=snapshot_file.folder(data_dir), prefix=".taking-"
-    ) as scratch:
-        copies = _copy_consistently(files, Path(scratch))
-        for copy in copies:
-            with contextlib.closing(sqlite3.connect(copy, isolation_level=None)) as conn:
+    lean = tenants is not None or not journal
+    with (
+        tempfile.TemporaryDirectory(
+            dir=snapshot_file.folder(data_dir), prefix=".taking-"
+        ) as scratch,
+        _pinned(files) as pins,
+    ):
+        if lean:  # copies to cut down first
+            parts = [pin.backup(Path(scratch)) for pin in pins]
+            conns = []
+            for part in parts:
+                conn = sqlite3.connect(part.path, isolation_level=None)
+                # Every change in the file itself, no WAL beside it: the file is what is kept.
+                conn.execute("PRAGMA journal_mode=DELETE")
                 if tenants is not None:
                     _keep_tenants(conn, tenants)
-                if not journal and copy.name != snapshot_file.CORE:
+                if not journal and part.name != snapshot_file.CORE:
                     _drop_journal(conn)
-                if tenants is not None or not journal:
-                    conn.execute("VACUUM")
-        manifest = {
-            "format": snapshot_file.FORMAT,
-            "name": name,
-            "takenAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "journal": journal,
-            **(about or {}),
-            **_describe(copies),
-        }
-        snapshot_file.write(target, manifest, copies)
+                conn.execute("VACUUM")
+                conns.append(conn)
+            parts = [part.sized() for part in parts]
+        else:  # each file as it is, read while its pinned read holds it still
+            parts = [
+                pin.as_part() if pin.settled else pin.backup(Path(scratch)).sized() for pin in pins
+            ]
+            conns = [pin.reader for pin in pins]
+        try:
+            manifest = {
+                "format": snapshot_file.FORMAT,
+                "name": name,
+                "takenAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "journal": journal,
+                **(about or {}),
+                **_describe(conns),
+            }
+            manifest["parts"] = snapshot_file.write(target, manifest, parts)
+        finally:
+            if lean:
+                for conn in conns:
+                    conn.close()
     return manifest
 
 
-def _copy_consistently(files: list[Path], scratch: Path) -> list[Path]:
-    """Copy each file as of one instant: writers wait only while the read snapshots are pinned."""
+class _Pin:
+    """One file held still by a read transaction, as of the snapshot's instant."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.reader = connect(path)
+        # Copy the WAL back into the file (no writer commits meanwhile: the caller holds
+        # every file's write lock). If all of it went back, the file alone is the state
+        # and stays so while this read lasts: a checkpoint never writes past a reader.
+        busy, frames, copied = self.reader.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        self.settled = not busy and frames == copied
+        self.reader.execute("BEGIN")
+        pages = self.reader.execute("PRAGMA page_count").fetchone()[0]
+        self.size = pages * self.reader.execute("PRAGMA page_size").fetchone()[0]
+
+    def as_part(self) -> snapshot_file.Part:
+        """Return the live file itself as a part (its first `size` bytes)."""
+        return snapshot_file.Part(self.path.name, self.path, self.size)
+
+    def backup(self, scratch: Path) -> snapshot_file.Part:
+        """Copy the pinned state with SQLite's online backup; return the copy."""
+        copy = scratch / self.path.name
+        with contextlib.closing(sqlite3.connect(copy)) as out:
+            self.reader.backup(out)
+        return snapshot_file.Part(copy.name, copy, None)
+
+
+@contextlib.contextmanager
+def _pinned(files: list[Path]):
+    """Hold every file still as of one instant: writers wait only while the reads are pinned
+    (milliseconds); the pins last until the snapshot is written."""
     lock = connect(files[0])
-    readers = []
+    pins: list[_Pin] = []
     try:
         for i, path in enumerate(files[1:]):
             lock.execute(f"ATTACH DATABASE ? AS f{i}", (str(path),))
         lock.execute("BEGIN IMMEDIATE")  # every attached file: no writer commits meanwhile
         try:
             for path in files:
-                reader = connect(path)
-                reader.execute("BEGIN")
-                reader.execute("SELECT count(*) FROM sqlite_master").fetchone()  # pins it
-                readers.append(reader)
+                pins.append(_Pin(path))
         finally:
             lock.execute("ROLLBACK")
-        copies = []
-        for path, reader in zip(files, readers, strict=True):
-            copy = scratch / path.name
-            with contextlib.closing(sqlite3.connect(copy)) as out:
-                reader.backup(out)  # from the pinned read transaction
-            copies.append(copy)
-        return copies
+        yield pins
     finally:
-        for reader in readers:
-            reader.close()
+        for pin in pins:
+            pin.reader.close()
         lock.close()
 
 
@@ -132,31 +171,22 @@ def _forget_fulltext(conn) -> None:
     conn.execute("DELETE FROM shard_meta WHERE key = 'journal_fts_last_id'")
 
 
-def _describe(copies: list[Path]) -> dict:
-    """Return what the manifest says of the parts: schema, tenants, counts, sizes, digests."""
-    core = sqlite_utils.Database(copies[0])
-    counts = {}
-    for copy in copies:
-        db = sqlite_utils.Database(copy)
-        for table in _tables(db.conn):
-            counts[table] = (
-                counts.get(table, 0) + db.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
-            )
-        db.close()
-    described = {
-        "migrations": [m.name for m in MIGRATIONS.applied(core)],
+def _describe(conns: list) -> dict:
+    """Return what the manifest says of the state: schema, tenants, counts (parts: write)."""
+    counts: dict = {}
+    for conn in conns:
+        for table in _tables(conn):
+            n = conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+            counts[table] = counts.get(table, 0) + n
+    core = conns[0]
+    return {
+        "migrations": [m.name for m in MIGRATIONS.applied(sqlite_utils.Database(core))],
         "tenants": [
             {"id": r[0], "name": r[1]}
             for r in core.execute("SELECT id, name FROM tenants ORDER BY created_at, id")
         ],
         "counts": counts,
-        "parts": [
-            {"name": c.name, "bytes": c.stat().st_size, "sha256": snapshot_file.digest(c)}
-            for c in copies
-        ],
     }
-    core.close()
-    return described
 
 
 def restore(data_dir: str | Path, name_or_path: str | Path) -> dict:
