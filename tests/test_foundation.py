@@ -421,3 +421,23 @@ def test_the_wheel_carries_every_template_and_asset():
         return False
 
     assert [p for p in data if not shipped(p)] == []
+
+
+def test_workers_that_create_the_app_at_once_migrate_and_seed_it_once(tmp_path):
+    """WSGI servers that import app:app in each worker at once (granian, gunicorn without
+    preload) all start on a fresh data dir: one migration, one demo tenant."""
+    env = {**os.environ, "SANDBOX_DATA_DIR": str(tmp_path / "data")}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", "import app"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        for _ in range(4)
+    ]
+    outputs = [p.communicate(timeout=60)[0].decode() for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0, 0], outputs
+    with sqlite3.connect(tmp_path / "data" / "sandbox.db") as db:
+        assert db.execute("SELECT count(*) FROM tenants").fetchone()[0] == 1

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .. import hosts
 from ..masking import mask, mask_url
-from ..store import CachedWrite, Store
+from ..store import CachedWrite, CoreWrite, Store
 from ..store.writes import Bundle
 from . import catalog
 
@@ -148,7 +148,7 @@ def rotate_write_key(tenant_id: str, now: str) -> tuple[str, CachedWrite]:
     return new_key, CachedWrite(write)
 
 
-def seed_from_fixtures(store: Store, fixtures_dir: str | Path, now: str) -> tuple[list, Bundle]:
+def seed_from_fixtures(store: Store, fixtures_dir: str | Path, now: str) -> tuple[list, CoreWrite]:
     """Return the tenants of fixtures/tenants.json and the write creating them.
 
     Only on the first start of a data dir: later the list and the write are empty.
@@ -175,14 +175,18 @@ def seed_from_fixtures(store: Store, fixtures_dir: str | Path, now: str) -> tupl
         )
         created.append(tenant)
         writes.append(write)
-    writes.append(
-        CachedWrite(
-            lambda conn: conn.execute(
-                "INSERT OR REPLACE INTO settings VALUES ('fixtures_seeded', ?)", (now,)
-            )
-        )
-    )
-    return created, Bundle(writes)
+    seed = Bundle(writes)
+
+    def once(conn):
+        # Checked again in the transaction: processes that start together (a WSGI server's
+        # workers, each creating the app) would otherwise each seed the same tenants.
+        if conn.execute("SELECT 1 FROM settings WHERE key = 'fixtures_seeded'").fetchone():
+            return None
+        result = seed.run(conn)
+        conn.execute("INSERT OR REPLACE INTO settings VALUES ('fixtures_seeded', ?)", (now,))
+        return result
+
+    return created, CachedWrite(once)
 
 
 def public_view(t: dict, reveal: bool = False) -> dict:
