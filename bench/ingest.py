@@ -15,6 +15,8 @@ Targets, side by side under the same wrk load (wrk -t2 -c32, one JSON event per 
             committed before each 200); stored rows are counted against 200s
   rejected  the sandbox, a mix of explained 401s
   wiremock  WireMock standalone with a stub and its journal on (when java and the jar exist)
+  --granian the no-op and the sandbox's app under granian (a Rust HTTP server, WSGI
+            interface, the same workers, 4 blocking threads each), installed into bench/.venv
 
 Besides req/s and latencies, each target's p99 as a multiple of its mean latency (32 busy
 connections / req/s), and how many connections each worker held halfway through each run:
@@ -31,6 +33,9 @@ from pathlib import Path
 
 import harness
 import servers
+
+# Blocking threads per granian worker: 4 measured best for the sandbox (16: 0.92 x that).
+GRANIAN_THREADS = 4
 
 
 def warm_and_measure(
@@ -66,9 +71,19 @@ def bench_noop(args, workers: int, threads: int) -> dict:
     return result
 
 
-def bench_sandbox(args) -> tuple[dict, dict]:
+def bench_granian_noop(args) -> dict:
+    server = servers.granian("noop_app:app", args.workers, GRANIAN_THREADS, cwd=servers.HERE)
+    try:
+        _warm, result = warm_and_measure(server, "post.lua", args.warm, args.duration)
+        result["memory"] = server.memory_mb()
+    finally:
+        server.stop()
+    return result
+
+
+def bench_sandbox(args, start=servers.sandbox, threads=None) -> tuple[dict, dict]:
     data = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
-    server = servers.sandbox(data, args.workers, args.threads)
+    server = start(data, args.workers, threads or args.threads)
     try:
         start_memory = server.memory_mb()
         warm, ingest = warm_and_measure(server, "post.lua", args.warm, args.duration)
@@ -154,6 +169,8 @@ def summarise(rounds: list) -> dict:
     both("ingest_vs_noop", paired(rounds, "ingest", "noop"))
     both("rejected_vs_ingest", paired(rounds, "rejected", "ingest"))
     both("ingest_vs_wiremock_rps", paired(rounds, "ingest", "wiremock"))
+    both("granian_ingest_vs_gunicorn_ingest", paired(rounds, "granian_ingest", "ingest"))
+    both("granian_noop_vs_gunicorn_noop", paired(rounds, "granian_noop", "noop"))
     # RSS counts the pages gunicorn's forked workers share once per process; PSS splits
     # them, so it is the fairer comparison with WireMock's single JVM.
     both("sandbox_vs_wiremock_pss", paired(rounds, "ingest", "wiremock", pss))
@@ -184,6 +201,7 @@ def rss(result: dict) -> float:
 def run_round(args, number: int) -> dict:
     """Measure every target once, in an order that rotates from round to round."""
     targets = ["noop", "sandbox"] + (["wiremock"] if args.wiremock else [])
+    targets += ["granian_noop", "granian_sandbox"] if args.granian else []
     shift = number % len(targets)  # drift within a round hits each target in turn
     out: dict = {}
     for target in targets[shift:] + targets[:shift]:
@@ -191,6 +209,12 @@ def run_round(args, number: int) -> dict:
             out["noop"] = bench_noop(args, args.workers, args.threads)
         elif target == "sandbox":
             out["ingest"], out["rejected"] = bench_sandbox(args)
+        elif target == "granian_noop":
+            out["granian_noop"] = bench_granian_noop(args)
+        elif target == "granian_sandbox":
+            out["granian_ingest"], out["granian_rejected"] = bench_sandbox(
+                args, servers.sandbox_granian, GRANIAN_THREADS
+            )
         else:
             out["wiremock"] = bench_wiremock(args)
         print(f"  round {number + 1}: {target} done", flush=True)
@@ -204,6 +228,7 @@ def main(argv=None) -> int:
     )
     harness.load_arguments(parser, rounds=3, duration="10s", warm="3s")
     parser.add_argument("--no-wiremock", action="store_true")
+    parser.add_argument("--granian", action="store_true", help="add the granian targets")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = harness.parse_load_arguments(parser, argv)
     args.wiremock = not (args.no_wiremock or args.smoke) and servers.wiremock_jar() is not None
@@ -231,6 +256,17 @@ def main(argv=None) -> int:
     if args.wiremock:
         wiremock = median_row([r["wiremock"] for r in rounds])
         rows.append(("WireMock 3.13.2", "java -Xmx512m, journal on", wiremock))
+    if args.granian:
+        gcfg = f"granian wsgi -w {args.workers} x {GRANIAN_THREADS} threads"
+        rows.append(("noop (ceiling)", gcfg, median_row([r["granian_noop"] for r in rounds])))
+        rows.append(("sandbox ingest", gcfg, median_row([r["granian_ingest"] for r in rounds])))
+        rows.append(
+            (
+                "sandbox rejected (401 mix)",
+                gcfg,
+                median_row([r["granian_rejected"] for r in rounds]),
+            )
+        )
     print(f"\n{harness.machine()}")
     print(
         f"{harness.load_label(args.duration)} (warm-up {args.warm}); {args.rounds} round(s), "
@@ -265,8 +301,9 @@ def main(argv=None) -> int:
             },
         )
     # A smoke run only proves the script works; a lost acknowledged event fails any run.
-    lost = any(r["ingest"]["acknowledged"] > r["ingest"]["events_stored"] for r in rounds)
-    return 1 if lost or any(r["ingest"]["err_status"] for r in rounds) else 0
+    sandboxes = [r[k] for r in rounds for k in ("ingest", "granian_ingest") if k in r]
+    lost = any(i["acknowledged"] > i["events_stored"] for i in sandboxes)
+    return 1 if lost or any(i["err_status"] for i in sandboxes) else 0
 
 
 if __name__ == "__main__":

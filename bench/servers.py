@@ -251,6 +251,36 @@ def noop(workers: int, threads: int, model: str = "gevent") -> Server:
     return _all_workers_up(server, workers)
 
 
+GRANIAN = "granian==2.8.9"  # a Rust HTTP server with a WSGI interface (issue 33's candidate)
+
+
+def ensure_granian() -> str:
+    """Return the bench interpreter, with granian installed in its venv (once)."""
+    interpreter = python()
+    found = subprocess.run([interpreter, "-c", "import granian"], capture_output=True)
+    if found.returncode:
+        subprocess.run([interpreter, "-m", "pip", "install", "--quiet", GRANIAN], check=True)
+    return interpreter
+
+
+def granian(
+    app: str, workers: int, threads: int, env: dict | None = None, cwd: Path = ROOT
+) -> Server:
+    """Start a WSGI app (module:attribute) under granian: `workers` processes, each with
+    `threads` blocking threads running the Python side (the HTTP side is Rust)."""
+    interpreter = ensure_granian()
+    argv = [interpreter, "-m", "granian", "--interface", "wsgi", "--workers", str(workers)]
+    argv += ["--blocking-threads", str(threads), "--host", "127.0.0.1", "--port", "{port}"]
+    server = Server("granian", [*argv, "--log-level", "warning", app], "/_sandbox/health", env, cwd)
+    return _all_workers_up(server, workers)
+
+
+def sandbox_granian(data_dir: Path, workers: int, threads: int, tree: Path = ROOT) -> Server:
+    """Start the sandbox's app (app:app) under granian instead of gunicorn."""
+    env = {"SANDBOX_DATA_DIR": str(data_dir), "SANDBOX_ADMIN_TOKEN": "bench-admin"}
+    return granian("app:app", workers, threads, env, tree)
+
+
 def wiremock_jar() -> Path | None:
     """Return WireMock's standalone jar from bench/node_modules, if it and java are there."""
     if shutil.which("java") is None:
