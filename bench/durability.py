@@ -10,55 +10,17 @@ acknowledged event_id is in `events` and every acknowledged request in `journal`
 """
 
 import argparse
-import http.client
-import json
 import shutil
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import harness
 import servers
 
-
-def _load(url: str, stop: threading.Event, acked: list, run: str, worker: int) -> None:
-    host, port = url.removeprefix("http://").split(":")
-    conn = http.client.HTTPConnection(host, int(port), timeout=5)
-    try:
-        _post_until_stopped(conn, stop, acked, run, worker)
-    finally:
-        conn.close()
-
-
-def _post_until_stopped(conn, stop: threading.Event, acked: list, run: str, worker: int) -> None:
-    n = 0
-    while not stop.is_set():
-        n += 1
-        event_id = f"{run}-{worker}-{n}"
-        body = json.dumps(
-            {
-                "event_id": event_id,
-                "event_name": "durability",
-                "user_id": f"u{worker}",
-                "timestamp": "2026-11-27T10:00:00Z",
-                "event_properties": {"n": n},
-            }
-        )
-        try:
-            conn.request(
-                "POST",
-                "/server/v4",
-                body,
-                {"Content-Type": "application/json", "x-api-key": harness.DEMO_KEY},
-            )
-            resp = conn.getresponse()
-            resp.read()
-        except (OSError, http.client.HTTPException):
-            return  # the server died: stop this connection (unacknowledged in flight)
-        if resp.status == 200:
-            acked.append((event_id, resp.getheader("X-Sandbox-Request-Id")))
+sys.path.insert(0, str(harness.ROOT))  # the load and the tally are the test's (tests/)
+from tests import kill_under_load  # noqa: E402
 
 
 def one_round(
@@ -70,13 +32,8 @@ def one_round(
 ) -> dict:
     """Load, kill -9, restart, verify; return the counts (lost must be 0)."""
     server = servers.sandbox(data_dir, workers, threads)
-    run, stop, acked = harness.nonce(), threading.Event(), []
-    loaders = [
-        threading.Thread(target=_load, args=(server.url, stop, acked, run, i), daemon=True)
-        for i in range(connections)
-    ]
-    for t in loaders:
-        t.start()
+    run = harness.nonce()
+    stop, acked, loaders = kill_under_load.load(server.url, harness.DEMO_KEY, run, connections)
     time.sleep(seconds)
     server.kill()  # mid-load: requests in flight die unanswered
     stop.set()
@@ -84,32 +41,7 @@ def one_round(
         t.join(10)
     restarted = servers.sandbox(data_dir, workers, threads)  # must come up on the same data
     restarted.stop()
-    conn = harness.open_journal(data_dir)
-    try:
-        stored = {
-            r[0]
-            for r in conn.execute(
-                "SELECT event_id FROM events WHERE event_id LIKE ?", (f"{run}-%",)
-            )
-        }
-        journaled = {
-            r[0]
-            for r in conn.execute(
-                "SELECT request_id FROM journal WHERE event_id LIKE ?", (f"{run}-%",)
-            )
-        }
-    finally:
-        conn.close()
-    lost_events = [e for e, _ in acked if e not in stored]
-    lost_entries = [r for _, r in acked if r not in journaled]
-    return {
-        "acknowledged": len(acked),
-        "stored": len(stored),
-        "journaled": len(journaled),
-        "lost_events": len(lost_events),
-        "lost_journal_entries": len(lost_entries),
-        "examples": (lost_events + lost_entries)[:5],
-    }
+    return kill_under_load.tally(data_dir, run, acked)
 
 
 def main(argv=None) -> int:
