@@ -33,6 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .http.door import Door
     from .http.jsonprovider import FastJSONProvider
     from .http.path import Runtime
+    from .http.routing import LazyBuildRule
     from .journal.retention import Maintenance
     from .store import Store, migrate, settings
     from .store.health import write_problem
@@ -40,6 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     # No static folder: the sandbox serves no files of its own yet (and no stray route).
     app = Flask(__name__, static_folder=None)
+    app.url_rule_class = LazyBuildRule
     app.config.update(config_module.load())
     if test_config:
         app.config.update(test_config)

@@ -441,3 +441,19 @@ def test_workers_that_create_the_app_at_once_migrate_and_seed_it_once(tmp_path):
     assert [p.returncode for p in procs] == [0, 0, 0, 0], outputs
     with sqlite3.connect(tmp_path / "data" / "sandbox.db") as db:
         assert db.execute("SELECT count(*) FROM tenants").fetchone()[0] == 1
+
+
+def test_url_builders_are_compiled_on_first_use_and_build_as_werkzeugs(app):
+    """The app's rules compile their URL builders when url_for first asks (http/routing.py):
+    the URLs are werkzeug's, query arguments included (one named `rule` too)."""
+    from flask import url_for
+
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == "admin.show_delivery")
+    with app.test_request_context():
+        assert url_for("admin.show_delivery", delivery_id="dlv_1") == "/_sandbox/deliveries/dlv_1"
+        assert (
+            url_for("admin.journal_entry", request_id="req 1", rule="x", _external=True)
+            == "http://localhost/_sandbox/journal/req%201?rule=x"
+        )
+        assert url_for("admin.show_delivery", delivery_id="dlv_2") == "/_sandbox/deliveries/dlv_2"
+    assert type(rule).__name__ == "LazyBuildRule"
