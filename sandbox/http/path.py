@@ -73,7 +73,9 @@ class Runtime:
         settings.save_clock(self.store, self.clock)
 
     def sync_clock(self) -> None:
-        """Adopt the virtual clock's shared state: another worker may have moved it."""
+        """Catch up with the other workers before a request: the cached rows one of them
+        changed (tenants, keys, fault plans) and the virtual clock's shared state."""
+        self.store.follow_epoch()
         if self.clock.virtual:
             settings.load_clock(self.store, self.clock)
 

@@ -197,11 +197,10 @@ class Store:
         """Return fn() memoised for `ttl` seconds in this process (for rarely changing rows).
 
         This process's own changes call forget() so they show at once; another process's
-        CachedWrite moves the cache epoch, seen here before any cached value is used, so a
-        plan or a key changed through one worker holds in every worker from its next
-        request. `ttl` bounds what changes without a CachedWrite.
+        CachedWrite moves the cache epoch, which each request looks at first
+        (follow_epoch), so a plan or a key changed through one worker holds in every
+        worker from its next request. Elsewhere (the delivery loop, the CLI) `ttl` bounds it.
         """
-        self._follow_epoch()
         now = time.monotonic()  # cache expiry, not a domain time read
         hit = self._cache.get(key)
         if hit is not None and hit[0] > now:
@@ -212,7 +211,8 @@ class Store:
         self._cache[key] = (now + ttl, value)
         return value
 
-    def _follow_epoch(self) -> None:
+    def follow_epoch(self) -> None:
+        """Drop this process's cache if another process committed a CachedWrite since."""
         # PRAGMA data_version moves only when another connection committed to the core
         # file (a few microseconds to ask); only then is the epoch row read.
         conn = self._conn(False)
