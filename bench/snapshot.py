@@ -2,7 +2,7 @@
 a snapshot is being taken.
 
     python bench/snapshot.py               # 1,000,000 entries (the build takes minutes)
-    python bench/snapshot.py --smoke       # 20,000 entries; exit 1 if a save or restore fails (CI)
+    python bench/snapshot.py --smoke       # 5,000 entries; exit 1 if a save or restore fails (CI)
 
 The sandbox is built as bench/scale.py builds it (real seed traffic, multiplied in the files
 over ten days). Then, against the running server (gunicorn, the default workers):
@@ -68,11 +68,11 @@ def main(argv=None) -> int:
     parser.add_argument("--entries", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--ingest", default="10s", help="each wrk run")
-    parser.add_argument("--smoke", action="store_true", help="20,000 entries, one round (CI)")
+    parser.add_argument("--smoke", action="store_true", help="5,000 entries, one round (CI)")
     parser.add_argument("--tree", type=Path, default=harness.ROOT, help="the checkout measured")
     args = parser.parse_args(argv)
     if args.smoke:
-        args.entries, args.rounds, args.ingest = 20_000, 1, "1s"
+        args.entries, args.rounds, args.ingest = 5_000, 1, "1s"
     tree = args.tree.resolve()
     folder = Path(tempfile.mkdtemp(prefix="bench-snapshot-"))
     data = folder / "data"
