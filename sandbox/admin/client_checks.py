@@ -1,13 +1,12 @@
 """The client kit on the admin surface: start a run on a tenant, read its grading (JSON, JUnit)."""
 
-from flask import Response, request
+from flask import Response
 
-from ..errors import ApiError
 from ..http.current import runtime
 from ..onboarding import client_kit
 from ..openapi.declare import ADMIN, declare, param
 from . import bp
-from .common import in_scope, not_found, tenant_or_404
+from .common import asked_format, in_scope, not_found, tenant_or_404
 
 
 @bp.post("/tenants/<ref>/client-checks")
@@ -64,9 +63,7 @@ def list_client_checks(ref):
 )
 def show_client_checks(run_id):
     """Grade the run from the tenant's requests since it started."""
-    fmt = request.args.get("format", "json")
-    if fmt not in ("json", "junit"):
-        raise ApiError(400, "format must be json or junit", "bad_format")
+    fmt = asked_format("json", "junit")
     rt = runtime()
     run = client_kit.get(rt.store, run_id)
     if run is None or not in_scope(run["tenantId"]):

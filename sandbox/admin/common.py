@@ -10,6 +10,7 @@ from ..errors import ApiError
 from ..http.current import runtime
 from ..journal import filters as journal_filters
 from ..journal import search as journal
+from ..outgoing import delivery_settings
 from ..outgoing.engine import Engine
 
 
@@ -102,6 +103,28 @@ def whole_number(key: str, default: int, low: int, high: int, hint: str | None =
             400, f"{key} must be a whole number from {low} to {high:,}", f"bad_{key}", hint
         )
     return int(raw)
+
+
+def asked_format(*allowed: str) -> str:
+    """Return ?format= (the first of `allowed` when absent), or raise the 400 that lists them."""
+    fmt = request.args.get("format") or allowed[0]
+    if fmt not in allowed:
+        said = ", ".join(allowed[:-1]) + f" or {allowed[-1]}"
+        raise ApiError(400, f"format must be {said}", "bad_format")
+    return fmt
+
+
+def gpg_key_or_409(tenant: dict) -> str:
+    """Return the tenant's GPG public key, or raise the 409 that says how to set one."""
+    key = delivery_settings.of(tenant)["gpgPublicKey"]
+    if not key:
+        raise ApiError(
+            409,
+            f"{tenant['name']} has no GPG key",
+            "no_gpg_key",
+            'PATCH /_sandbox/tenants/<ref> {"gpgPublicKey": "..."} first.',
+        )
+    return key
 
 
 def reveal() -> bool:

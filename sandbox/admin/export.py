@@ -6,14 +6,13 @@ from urllib.parse import urlencode
 
 from flask import Response, request
 
-from ..errors import ApiError
 from ..http.current import base_url, runtime
 from ..journal import export
 from ..journal import filters as journal_filters
 from ..journal import search as journal
 from ..openapi.declare import ADMIN, declare, param
 from . import bp, viewer_allowed
-from .common import checked_filters, reveal, whole_number
+from .common import asked_format, checked_filters, reveal, whole_number
 
 # Query keys of the export that are not journal filters.
 OWN_KEYS = ("format", "reveal", "limit", "cursor", "backfill", "kinds")
@@ -66,9 +65,7 @@ def _export_limit() -> int:
 def export_journal():
     """Download the entries of a search, newest first: `limit` of them (500; at most 5,000),
     with a Link header to the next page when there are more."""
-    fmt = request.args.get("format", "json")
-    if fmt not in ("json", "csv", "har"):
-        raise ApiError(400, "format must be json, csv or har", "bad_format")
+    fmt = asked_format("json", "csv", "har")
     masker = None if reveal() else runtime().masker()
     ids, more = _search_ids(request.args, _export_limit())
     rows = export.full_rows(runtime().store, ids)

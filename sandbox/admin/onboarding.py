@@ -14,7 +14,7 @@ from ..onboarding import checklist, conformance, readiness, runs
 from ..openapi.declare import ADMIN, declare, param
 from ..outgoing import configure, delivery_settings, gpg, signing
 from . import bp, viewer_allowed
-from .common import in_scope, not_found, tenant_or_404
+from .common import asked_format, gpg_key_or_409, in_scope, not_found, tenant_or_404
 
 REF = [param("ref", "path", True)]
 
@@ -97,9 +97,7 @@ def run_conformance(ref):
 def readiness_report(ref):
     """Serve the report in the format asked, encrypted to the tenant's GPG key if asked."""
     tenant = tenants.fresh(runtime().store, tenant_or_404(ref)["id"])
-    fmt = request.args.get("format") or "json"
-    if fmt not in ("json", "md", "html"):
-        raise ApiError(400, "format must be json, md or html", "bad_format")
+    fmt = asked_format("json", "md", "html")
     report = readiness.build(
         runtime().store, tenant, runtime().clock.time(), runtime().clock.isoformat()
     )
@@ -110,15 +108,7 @@ def readiness_report(ref):
     else:
         body, kind = json.dumps(report, indent=1, default=str), "application/json"
     if request.args.get("encrypt") == "true":
-        key = delivery_settings.of(tenant)["gpgPublicKey"]
-        if not key:
-            raise ApiError(
-                409,
-                f"{tenant['name']} has no GPG key",
-                "no_gpg_key",
-                'PATCH /_sandbox/tenants/<ref> {"gpgPublicKey": "..."} first.',
-            )
-        body, kind = gpg.encrypt(key, body), "text/plain"
+        body, kind = gpg.encrypt(gpg_key_or_409(tenant), body), "text/plain"
     return Response(body, mimetype=kind)
 
 
@@ -251,9 +241,7 @@ def conformance_run(run_id):
             "conformance_run_not_found",
             "Run the kit: POST /_sandbox/tenants/<ref>/conformance.",
         )
-    fmt = request.args.get("format") or "json"
-    if fmt not in ("json", "junit"):
-        raise ApiError(400, "format must be json or junit", "bad_format")
+    fmt = asked_format("json", "junit")
     if fmt == "junit":
         tenant = tenants.by_id(runtime().store, run["tenantId"]) or {"name": run["tenantId"]}
         xml = runs.junit(tenant["name"], run["results"])

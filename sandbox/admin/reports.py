@@ -2,12 +2,11 @@
 
 from flask import Response, request
 
-from ..errors import ApiError
 from ..http.current import runtime
 from ..openapi.declare import ADMIN, declare, param
 from ..outgoing import report
 from . import bp, viewer_allowed
-from .common import in_scope, not_found, scope, tenant_or_404
+from .common import asked_format, in_scope, not_found, scope, tenant_or_404
 
 
 @bp.get("/reports")
@@ -44,9 +43,7 @@ def list_reports():
 )
 def download_report(report_id):
     """Serve a report as stored (JSON or CSV, or its PGP message)."""
-    fmt = request.args.get("format", "json")
-    if fmt not in ("json", "csv"):
-        raise ApiError(400, "format must be json or csv", "bad_format")
+    fmt = asked_format("json", "csv")
     row = report.get(runtime().store, report_id)
     if row is None or not in_scope(row["tenant_id"]):
         raise not_found("report", report_id, "report_not_found", "List them: GET /_sandbox/reports")

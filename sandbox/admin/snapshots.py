@@ -11,9 +11,9 @@ from ..errors import ApiError
 from ..http.body import request_json_body
 from ..http.current import runtime
 from ..openapi.declare import ADMIN, declare, param
-from ..outgoing import delivery_settings, gpg
+from ..outgoing import gpg
 from . import bp
-from .common import not_found, tenant_or_404
+from .common import gpg_key_or_409, not_found, tenant_or_404
 
 NAME = [
     param(
@@ -121,15 +121,7 @@ def save_snapshot():
 )
 def show_snapshot(name):
     """Answer a snapshot's manifest, or the 404."""
-    try:
-        found = snapshots.show(runtime().store, name)
-    except snapshots.SnapshotRefused as exc:
-        raise _refused(exc) from None
-    if found is None:
-        raise not_found(
-            "snapshot", name, "snapshot_not_found", "List them: GET /_sandbox/snapshots"
-        )
-    return found
+    return _named(snapshots.show, name)
 
 
 @bp.delete("/snapshots/<name>")
@@ -144,14 +136,7 @@ def show_snapshot(name):
 )
 def delete_snapshot(name):
     """Delete a snapshot file."""
-    try:
-        existed = snapshots.delete(runtime().store, name)
-    except snapshots.SnapshotRefused as exc:
-        raise _refused(exc) from None
-    if not existed:
-        raise not_found(
-            "snapshot", name, "snapshot_not_found", "List them: GET /_sandbox/snapshots"
-        )
+    _named(snapshots.delete, name)
     return {"deleted": name}
 
 
@@ -187,26 +172,11 @@ def restore_snapshot(name):
 )
 def download_snapshot(name):
     """Send the snapshot file as it is kept, or encrypted to a tenant's key."""
-    try:
-        path = snapshots.file_of(runtime().store, name)
-    except snapshots.SnapshotRefused as exc:
-        raise _refused(exc) from None
-    if path is None:
-        raise not_found(
-            "snapshot", name, "snapshot_not_found", "List them: GET /_sandbox/snapshots"
-        )
+    path = _named(snapshots.file_of, name)
     ref = request.args.get("encrypt")
     if not ref:
         return send_file(path, "application/octet-stream", True, path.name)
-    tenant = tenant_or_404(ref)
-    key = delivery_settings.of(tenant)["gpgPublicKey"]
-    if not key:
-        raise ApiError(
-            409,
-            f"{tenant['name']} has no GPG key",
-            "no_gpg_key",
-            'PATCH /_sandbox/tenants/<ref> {"gpgPublicKey": "..."} first.',
-        )
+    key = gpg_key_or_409(tenant_or_404(ref))
     sealed = Path(tempfile.mkstemp(prefix=".sealed-", dir=path.parent)[1])
     try:
         gpg.encrypt_file(key, path, sealed)

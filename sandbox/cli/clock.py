@@ -37,26 +37,26 @@ def clock_advance(sb, seconds, as_json):
     )
 
 
+def _switch(sb, as_json, verb: str, now: str) -> None:
+    state = sb.call("POST", f"/clock/{verb}").json()
+    if as_json:
+        echo_json(state)
+    else:
+        click.echo(f"{state['now']}  ({now})")
+
+
 @clock_group.command("freeze")
 @through_sandbox
 def clock_freeze(sb, as_json):
     """Stop the virtual clock where it stands (advance still moves it): replays repeat exactly."""
-    state = sb.call("POST", "/clock/freeze").json()
-    if as_json:
-        echo_json(state)
-        return
-    click.echo(f"{state['now']}  (frozen)")
+    _switch(sb, as_json, "freeze", "frozen")
 
 
 @clock_group.command("unfreeze")
 @through_sandbox
 def clock_unfreeze(sb, as_json):
     """Let the virtual clock run again from where it stands."""
-    state = sb.call("POST", "/clock/unfreeze").json()
-    if as_json:
-        echo_json(state)
-        return
-    click.echo(f"{state['now']}  (running)")
+    _switch(sb, as_json, "unfreeze", "running")
 
 
 COMMANDS = (clock_group,)

@@ -15,7 +15,10 @@ faults_group = click.Group(
 WHEN = ("probability", "skip", "count", "from", "until")
 
 
-def _print(plan: dict) -> None:
+def _print(plan: dict, as_json: bool = False) -> None:
+    if as_json:
+        echo_json(plan)
+        return
     for rule in plan["rules"]:
         when = [f"{k}={rule[k]}" for k in WHEN if k in rule]
         if "rateLimit" in rule:
@@ -35,11 +38,7 @@ def _print(plan: dict) -> None:
 @through_sandbox
 def faults_show(sb, tenant, as_json):
     """Print TENANT's fault plan and how often each rule applied."""
-    plan = sb.get(f"/tenants/{quote_ref(tenant)}/faults")
-    if as_json:
-        echo_json(plan)
-        return
-    _print(plan)
+    _print(sb.get(f"/tenants/{quote_ref(tenant)}/faults"), as_json)
 
 
 @faults_group.command("set")
@@ -52,11 +51,7 @@ def faults_set(sb, tenant, plan_file, as_json):
         plan = json.loads(Path(plan_file).read_text())
     except ValueError as exc:
         raise click.ClickException(f"{plan_file} is not JSON: {exc}") from None
-    kept = sb.call("PUT", f"/tenants/{quote_ref(tenant)}/faults", json=plan).json()
-    if as_json:
-        echo_json(kept)
-        return
-    _print(kept)
+    _print(sb.call("PUT", f"/tenants/{quote_ref(tenant)}/faults", json=plan).json(), as_json)
 
 
 @faults_group.command("clear")
