@@ -160,6 +160,10 @@ def serve(app: Flask) -> None:
         # connections (a load test, wrk) could all land on one worker and leave the
         # other idle (docs/architecture.md, "The process model").
         "reuse_port": True,
+        # No gunicornc control socket: it would be $HOME/.gunicorn/gunicorn.ctl, one path
+        # for every sandbox of a user (and unwritable in the image: HOME is /app, root's).
+        # The admin API is the sandbox's control surface.
+        "control_socket_disable": True,
         "post_worker_init": lambda _worker: _worker_ready(app),
     }
     options.update(worker_options(app))
