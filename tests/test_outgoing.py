@@ -337,12 +337,26 @@ def test_a_reward_won_nudge_waits_for_the_coupon_code(app, client):
     assert [n["trigger"] for n in won_nudges()] == ["reward_won"]  # sent with the code
 
 
+def _end_of_day_hours_away(client, hours: float) -> str:
+    """Return the tenant's local time `hours` from the sandbox's now, as endOfDay takes it:
+    a test that moves the clock an hour must not cross the evening retry by the time it runs."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    zone = client.get(f"/_sandbox/tenants/{DEMO_TENANT}", headers=ADMIN).get_json()["timezone"]
+    now = client.get("/_sandbox/clock", headers=ADMIN).get_json()["now"]
+    local = datetime.fromisoformat(now.replace("Z", "+00:00")).astimezone(ZoneInfo(zone))
+    return (local + timedelta(hours=hours)).strftime("%H:%M")
+
+
 @responses.activate(registry=OrderedRegistry)
 def test_a_delivery_shows_the_url_it_goes_to_and_a_dead_letter_says_what_is_next(client):
     responses.post(HOOK, status=500)
     responses.post(HOOK, status=500)
     responses.post(HOOK, status=500)
-    _patch(client, rewardWebhookUrl=HOOK)
+    _patch(
+        client, rewardWebhookUrl=HOOK, delivery={"endOfDay": _end_of_day_hours_away(client, 6)}
+    )
     delivery_id = _trigger(client)["deliveryId"]
     shown = _delivery(client, delivery_id)
     assert shown["url"] == HOOK and shown["urlFrom"] == "tenant"
