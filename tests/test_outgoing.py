@@ -354,9 +354,7 @@ def test_a_delivery_shows_the_url_it_goes_to_and_a_dead_letter_says_what_is_next
     responses.post(HOOK, status=500)
     responses.post(HOOK, status=500)
     responses.post(HOOK, status=500)
-    _patch(
-        client, rewardWebhookUrl=HOOK, delivery={"endOfDay": _end_of_day_hours_away(client, 6)}
-    )
+    _patch(client, rewardWebhookUrl=HOOK, delivery={"endOfDay": _end_of_day_hours_away(client, 6)})
     delivery_id = _trigger(client)["deliveryId"]
     shown = _delivery(client, delivery_id)
     assert shown["url"] == HOOK and shown["urlFrom"] == "tenant"
