@@ -11,6 +11,7 @@ with the plan >= 0.95 x without.
 """
 
 import argparse
+import shutil
 import statistics
 import sys
 import tempfile
@@ -79,6 +80,7 @@ def main(argv=None) -> int:
         hit = faulted(server.url)
     finally:
         server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
     print(f"\n{harness.machine()}")
     print(f"ingest ({harness.load_label(args.duration)}, {args.rounds} rounds in turn)\n")
     print("| round | no plan, req/s | 50 rules on other routes, req/s | ratio |")
