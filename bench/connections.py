@@ -21,6 +21,7 @@ import argparse
 import json
 import random
 import selectors
+import shutil
 import socket
 import statistics
 import sys
@@ -315,6 +316,7 @@ def run(args) -> dict:
         if streams is not None:
             streams.close()
         server.stop()
+        shutil.rmtree(data, ignore_errors=True)
     out["problems"] = problems
     return out
 

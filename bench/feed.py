@@ -12,6 +12,7 @@ Targets (ratios from one run, same machine, same minutes):
 
 import argparse
 import json
+import shutil
 import socket
 import statistics
 import sys
@@ -181,6 +182,7 @@ def main(argv=None) -> int:
         out["rss_before_mb"], out["rss_slow_mb"] = base, loaded
     finally:
         server.stop()
+        shutil.rmtree(data, ignore_errors=True)
     ratio = out["ingest_5"] / out["ingest_none"]
     print(f"\n{harness.machine()}\n{harness.load_label(args.duration)}")
     print("| measure | result | target |")

@@ -13,6 +13,7 @@ import argparse
 import io
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -103,6 +104,7 @@ def main(argv=None) -> int:
             )
         finally:
             app.extensions["sandbox.store"].close()
+            shutil.rmtree(data_dir, ignore_errors=True)
     print(f"\n{harness.machine()['cpu']}, one request at a time, {count:,} requests each\n")
     print("| target | request thread CPU ms/request | process CPU ms/request |")
     print("|---|---:|---:|")

@@ -13,6 +13,7 @@ Targets (ratios from one run, same machine, same minutes):
 import argparse
 import contextlib
 import json
+import shutil
 import sqlite3
 import sys
 import tempfile
@@ -171,6 +172,7 @@ def main(argv=None) -> int:
             problems.append(f"{tries} attempts in the failure cycle, want {4 * n}")
     finally:
         server.stop()
+        shutil.rmtree(data, ignore_errors=True)
         receiver.stop()
     rate_plain, rate_sandbox = n / out["plain_s"], n / out["sandbox_s"]
     print(f"\n{harness.machine()}\n{n:,} deliveries, {PARALLEL} in flight")
