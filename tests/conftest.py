@@ -35,11 +35,31 @@ def data_template(tmp_path_factory):
     token file, so each app makes its own, as on a fresh start.
     """
     folder = tmp_path_factory.mktemp("template") / "data"
-    app = create_app({"TESTING": True, "DATA_DIR": str(folder), "TEST_MODE": True})
+    app = create_app(
+        {"TESTING": True, "DATA_DIR": str(folder), "TEST_MODE": True, "ADMIN_TOKEN": "template"}
+    )
+    _evening_retry_far_from_now(app)
     app.extensions["sandbox.store"].close()
     for leftover in ("admin_token",):
         (folder / leftover).unlink(missing_ok=True)
     return folder
+
+
+def _evening_retry_far_from_now(app) -> None:
+    """Put the demo tenant's evening retry (18:00 in its zone) twelve hours from now: a test
+    that moves the clock an hour or two then never crosses it, whatever time of day it runs."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    client, admin = app.test_client(), {"X-Sandbox-Admin-Token": "template"}
+    zone = client.get(f"/_sandbox/tenants/{DEMO_TENANT}", headers=admin).get_json()["timezone"]
+    local = datetime.now(ZoneInfo(zone)) + timedelta(hours=12)
+    answer = client.patch(
+        f"/_sandbox/tenants/{DEMO_TENANT}",
+        json={"delivery": {"endOfDay": local.strftime("%H:%M")}},
+        headers=admin,
+    )
+    assert answer.status_code == 200, answer.get_json()
 
 
 @pytest.fixture

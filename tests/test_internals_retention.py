@@ -113,3 +113,28 @@ def test_pruned_entries_leave_the_full_text_index(small_app):
 def test_maintenance_without_limits_prunes_nothing(app):
     m = Maintenance(app.extensions["sandbox.clock"], 0, 0, fulltext=False)
     assert m(connect(app.extensions["sandbox.store"].path)) == 1.0
+
+
+def test_a_restore_to_fewer_entries_is_counted_again_not_pruned_by_the_old_count(
+    small_app, admin_headers
+):
+    """Housekeeping counts the journal once, then only what arrives; a snapshot restored in
+    place of a fuller journal must not be pruned by the count of the one it replaced."""
+    client = small_app.test_client()
+    headers = {"X-Sandbox-Admin-Token": "t"}
+    for i in range(10):
+        client.post("/server/v4", json=event(event_id=f"a{i}"), headers=KEY)
+    _housekeeping(small_app)
+    saved = client.post("/_sandbox/snapshots", json={"name": "ten"}, headers=headers)
+    assert saved.status_code == 200, saved.get_json()
+    for i in range(25):
+        client.post("/server/v4", json=event(event_id=f"b{i}"), headers=KEY)
+    _housekeeping(small_app)  # 35 entries counted, 5 pruned: 30 kept
+    assert count(small_app, "journal") == 30
+    restored = client.post("/_sandbox/snapshots/ten/restore", headers=headers)
+    assert restored.status_code == 200, restored.get_json()
+    for i in range(5):
+        client.post("/server/v4", json=event(event_id=f"c{i}"), headers=KEY)
+    _housekeeping(small_app)
+    # 10 restored + 5 new + the restore's own admin calls are not journaled: 15, under the cap.
+    assert count(small_app, "journal") == 15

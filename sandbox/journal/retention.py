@@ -35,9 +35,16 @@ class Maintenance:
         self.chunk = chunk
         self.pruned = 0
         self._rows: dict = {}  # table -> [rows, highest id counted]
+        self._version = None  # the file's data_version when last counted
 
     def __call__(self, conn) -> float:
         """Do one chunk of each job; return seconds until the next run (sooner when behind)."""
+        # This writer is its file's only one; another connection's commit means another
+        # state was put in place (a snapshot restored): count again, not from the old count.
+        version = conn.execute("PRAGMA data_version").fetchone()[0]
+        if version != self._version:
+            self._version = version
+            self._rows.clear()
         behind = False
         if self.fulltext:
             behind |= self._index(conn)
@@ -47,10 +54,13 @@ class Maintenance:
         return 0.2 if behind else 1.0
 
     def _index(self, conn) -> bool:
-        row = conn.execute("SELECT value FROM shard_meta WHERE key = ?", (FTS_CURSOR,)).fetchone()
-        last = int(row[0]) if row else 0
         conn.execute("BEGIN")
         try:
+            # Read in the transaction: a restore may have put another journal in place since.
+            row = conn.execute(
+                "SELECT value FROM shard_meta WHERE key = ?", (FTS_CURSOR,)
+            ).fetchone()
+            last = int(row[0]) if row else 0
             top = conn.execute(
                 "SELECT max(id) FROM (SELECT id FROM journal WHERE id > ? ORDER BY id LIMIT ?)",
                 (last, self.chunk),

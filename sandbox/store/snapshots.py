@@ -15,6 +15,7 @@ from pathlib import Path
 import sqlite_utils
 
 from . import connect, marks, migrate, snapshot_file
+from .lock import locked, open_lock
 from .migrations import MIGRATIONS
 from .shard_schema import ensure_shard
 from .shards import shard_path, shard_paths, slot_of
@@ -225,13 +226,29 @@ def restore(data_dir: str | Path, name_or_path: str | Path) -> dict:
         for slot in sorted(slots):
             ensure_shard(stage, slot, connect)  # an empty shard for a live one it lacks
             ensure_shard(data_dir, slot, connect)
-        for staged in [stage / snapshot_file.CORE, *(shard_path(stage, s) for s in sorted(slots))]:
-            with (
-                contextlib.closing(connect(staged)) as src,
-                contextlib.closing(connect(data_dir / staged.name)) as live,
-            ):
-                src.backup(live)
+        staged_files = [stage / snapshot_file.CORE, *(shard_path(stage, s) for s in sorted(slots))]
+        # Every writer (and the housekeeping on each writer's connection) waits while the
+        # files are replaced: none commits, or reads its place in the journal, across it.
+        with _writers_held([data_dir / f.name for f in staged_files]):
+            for staged in staged_files:
+                with (
+                    contextlib.closing(connect(staged)) as src,
+                    contextlib.closing(connect(data_dir / staged.name)) as live,
+                ):
+                    src.backup(live)
     return found
+
+
+@contextlib.contextmanager
+def _writers_held(files: list[Path]):
+    """Hold the writers' lock (lock.py) of every file, in the writers' order: core, shards."""
+    with contextlib.ExitStack() as stack:
+        for path in files:
+            lock_file = open_lock(str(path))
+            if lock_file is not None:
+                stack.callback(lock_file.close)
+            stack.enter_context(locked(lock_file))
+        yield
 
 
 def _keep_live(live: Path, staged: Path) -> None:
