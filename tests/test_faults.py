@@ -278,3 +278,19 @@ def test_the_cli_sets_shows_and_clears_a_plan_and_grades_a_run(runner, client, t
     # Nothing has been sent yet: every check is not seen, none failed, so the run passes.
     assert graded.exit_code == 0, graded.output
     assert "not_seen" in graded.output and 'failures="0"' in junit.read_text()
+
+
+def test_a_forged_bearer_token_does_not_spend_a_tenants_fault_rules(client, admin_headers):
+    """The plan finds its tenant before auth, but only by a token the tenant's secret signed."""
+    import jwt
+
+    rules = [{"id": "once", "route": "/reward/*", "status": 503, "count": 1}]
+    assert _plan(client, admin_headers, rules).status_code == 200
+    forged = jwt.encode({"client": DEMO_TENANT, "userId": "mallory"}, "not-the-secret" * 3)
+    got = client.get("/reward/v1.1/user", headers={"Authorization": f"Bearer {forged}"})
+    assert got.status_code == 401 and got.json["reason"] != "fault_injected"
+    token = client.post(
+        "/user/v1/user/sdk?token=true", json={"userId": "dave", "writeKey": DEMO_KEY}
+    ).json["data"]["token"]
+    real = client.get("/reward/v1.1/user", headers={"Authorization": f"Bearer {token}"})
+    assert real.status_code == 503 and real.json["reason"] == "fault_injected"  # still unspent

@@ -31,9 +31,13 @@ def _tenant_of(rt: Runtime, call: Call) -> str | None:
         return found["id"] if found else None
     auth = environ.get("HTTP_AUTHORIZATION", "")
     if auth[:7].lower() == "bearer ":
-        claims = tokens.unverified_claims(auth[7:].strip()) or {}
+        token = auth[7:].strip()
+        claims = tokens.unverified_claims(token) or {}
         found = tenants.by_id(rt.store, str(claims.get("client", "")))
-        return found["id"] if found else None
+        # Signed by the tenant's secret: a token that only names a tenant (forged, or another
+        # tenant's) must not spend its fault rules nor be journaled under it.
+        if found and tokens.signature_valid(token, found["jwt_secret"]):
+            return found["id"]
     return None
 
 
