@@ -61,24 +61,24 @@ def warm_and_measure(
     return warmup, measured
 
 
-def bench_noop(args, workers: int, threads: int) -> dict:
-    server = servers.noop(workers, threads)
+def measured(args, server: servers.Server) -> dict:
+    """Warm up and measure a started server that stores nothing, with its memory; stop it."""
     try:
         _warm, result = warm_and_measure(server, "post.lua", args.warm, args.duration)
         result["memory"] = server.memory_mb()
     finally:
         server.stop()
     return result
+
+
+def bench_noop(args, workers: int, threads: int) -> dict:
+    return measured(args, servers.noop(workers, threads))
 
 
 def bench_granian_noop(args) -> dict:
-    server = servers.granian("noop_app:app", args.workers, GRANIAN_THREADS, cwd=servers.HERE)
-    try:
-        _warm, result = warm_and_measure(server, "post.lua", args.warm, args.duration)
-        result["memory"] = server.memory_mb()
-    finally:
-        server.stop()
-    return result
+    return measured(
+        args, servers.granian("noop_app:app", args.workers, GRANIAN_THREADS, cwd=servers.HERE)
+    )
 
 
 def bench_sandbox(args, start=servers.sandbox, threads=None) -> tuple[dict, dict]:
@@ -112,14 +112,10 @@ def bench_sandbox(args, start=servers.sandbox, threads=None) -> tuple[dict, dict
 
 def bench_wiremock(args) -> dict:
     root = Path(tempfile.mkdtemp(prefix="bench-wiremock-"))
-    server = servers.wiremock(root)
     try:
-        _warm, result = warm_and_measure(server, "post.lua", args.warm, args.duration)
-        result["memory"] = server.memory_mb()
+        return measured(args, servers.wiremock(root))
     finally:
-        server.stop()
         shutil.rmtree(root, ignore_errors=True)
-    return result
 
 
 def ratio(a, b) -> float | None:

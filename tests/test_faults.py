@@ -294,3 +294,14 @@ def test_a_forged_bearer_token_does_not_spend_a_tenants_fault_rules(client, admi
     ).json["data"]["token"]
     real = client.get("/reward/v1.1/user", headers={"Authorization": f"Bearer {token}"})
     assert real.status_code == 503 and real.json["reason"] == "fault_injected"  # still unspent
+
+
+def test_a_spent_rule_costs_its_requests_no_more_writes(app, client, admin_headers):
+    """Once a count rule has run out, requests on its route no longer bump its counter."""
+    rules = [{"id": "once", "route": "/server/v4", "status": 503, "count": 1}]
+    assert _plan(client, admin_headers, rules).status_code == 200
+    assert [_post(client, i).status_code for i in range(6)] == [503] + [200] * 5
+    counted = app.extensions["sandbox.store"].one(
+        "SELECT n FROM fault_counts WHERE rule_id = 'once' AND window = 'count'"
+    )
+    assert counted["n"] == 2  # the fault, then the one request that found it spent

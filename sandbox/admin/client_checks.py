@@ -23,9 +23,8 @@ def start_client_checks(ref):
     """Install the kit's fault plan and start grading from now; answer the run, graded so far."""
     tenant = tenant_or_404(ref)
     rt = runtime()
-    run, writes = client_kit.start(rt.store, tenant["id"], rt.clock.isoformat())
-    for write in writes:
-        rt.store.write(write)
+    run, write = client_kit.start(tenant["id"], rt.clock.isoformat())
+    rt.store.write(write)
     return {**client_kit.grade(rt.store, run), "plan": client_kit.PLAN}
 
 

@@ -70,10 +70,13 @@ class Plan:
     """A tenant's compiled plan, and which of its rules each method and path meets (a
     request of ingest asks the same question thousands of times a second)."""
 
-    __slots__ = ("seed", "rules", "_met")
+    __slots__ = ("seed", "rules", "_met", "done")
 
     def __init__(self, seed: str | None, rules: list[Rule]):
         self.seed, self.rules, self._met = seed, rules, {}
+        # ("skip" | "count", rule id) this process has seen run out: their shared counters
+        # only grow, so a request no longer writes one to learn it again.
+        self.done: set = set()
 
     def matching(self, method: str, path: str) -> list[Rule]:
         """Return the rules about this method and path, in the plan's order."""
@@ -244,8 +247,9 @@ def plan_of(store: Store, tenant_id: str) -> dict | None:
     return {**plan, "updatedAt": row["updated_at"]}
 
 
-def _plans(store: Store) -> dict:
-    """Return every tenant's compiled rules (cached a second: every request asks)."""
+def plans(store: Store) -> dict:
+    """Return every tenant's plan by tenant id, compiled (cached a second: every request
+    asks; empty: a request needs no tenant lookup)."""
 
     def load():
         plans = {}
@@ -256,11 +260,6 @@ def _plans(store: Store) -> dict:
         return plans
 
     return store.cached(("fault_plans",), load)
-
-
-def plans(store: Store) -> dict:
-    """Return every tenant's plan by tenant id (empty: a request needs no tenant lookup)."""
-    return _plans(store)
 
 
 def _bump(store: Store, tenant_id: str, rule_id: str, window: str, prune: bool = False) -> int:
@@ -292,8 +291,10 @@ def decide(store: Store, plans: dict, seed: str, tenant_id: str, method: str, pa
         ):
             continue
         # "Let the next N through": the request passes and no later rule is asked.
-        if rule.skip and _bump(store, tenant_id, rule.id, "seen") <= rule.skip:
-            return None
+        if rule.skip and ("skip", rule.id) not in plan.done:
+            if _bump(store, tenant_id, rule.id, "seen") <= rule.skip:
+                return None
+            plan.done.add(("skip", rule.id))
         headers = {}
         if rule.rate is not None:
             limit, per = rule.rate
@@ -309,8 +310,12 @@ def decide(store: Store, plans: dict, seed: str, tenant_id: str, method: str, pa
                 "X-RateLimit-Remaining": "0",
                 "X-RateLimit-Reset": str(math.ceil(reset_at)),
             }
-        if rule.count is not None and _bump(store, tenant_id, rule.id, "count") > rule.count:
-            continue
+        if rule.count is not None:
+            if ("count", rule.id) in plan.done:
+                continue
+            if _bump(store, tenant_id, rule.id, "count") > rule.count:
+                plan.done.add(("count", rule.id))
+                continue
         if rule.probability < 1.0:
             n = _bump(store, tenant_id, rule.id, "draw")
             roll = rng_for(own_seed or seed, tenant_id, "fault", rule.id, str(n)).random()

@@ -18,6 +18,7 @@ from ..domain import faults
 from ..journal import attempts_of
 from ..store import CoreWrite, Store, dumps
 from ..store.shards import SLOT_BITS
+from ..store.writes import Bundle
 
 EVENT_ROUTE = "/*v4*"  # the three event doors: /server/v4, /v4/sdk, /sdk/v4
 DOWN_FOR = 12  # 503s in a row: more tries than any client should make for one event
@@ -46,8 +47,8 @@ CHECKS = (
 )
 
 
-def start(store: Store, tenant_id: str, now_iso: str) -> tuple[dict, list[CoreWrite]]:
-    """Return (the run, the writes that keep it and install its fault plan)."""
+def start(tenant_id: str, now_iso: str) -> tuple[dict, Bundle]:
+    """Return (the run, the write that keeps it and installs its fault plan, as one)."""
     run = {
         "runId": "cck_" + secrets.token_hex(8),
         "tenantId": tenant_id,
@@ -62,14 +63,10 @@ def start(store: Store, tenant_id: str, now_iso: str) -> tuple[dict, list[CoreWr
             (run["runId"], tenant_id, now_iso, run["after"]),
         )
 
-    return run, [faults.put_plan(tenant_id, PLAN, now_iso), CoreWrite(keep)]
+    return run, Bundle([faults.put_plan(tenant_id, PLAN, now_iso), CoreWrite(keep)])
 
 
-def get(store: Store, run_id: str) -> dict | None:
-    """Return a run (its tenant and start), or None."""
-    row = store.one("SELECT * FROM client_check_runs WHERE run_id = ?", (run_id,))
-    if row is None:
-        return None
+def _run(row: dict) -> dict:
     return {
         "runId": row["run_id"],
         "tenantId": row["tenant_id"],
@@ -78,14 +75,20 @@ def get(store: Store, run_id: str) -> dict | None:
     }
 
 
+def get(store: Store, run_id: str) -> dict | None:
+    """Return a run (its tenant and start), or None."""
+    row = store.one("SELECT * FROM client_check_runs WHERE run_id = ?", (run_id,))
+    return None if row is None else _run(row)
+
+
 def recent(store: Store, tenant_id: str, limit: int = 20) -> list[dict]:
     """Return the tenant's latest runs, newest first."""
     rows = store.all(
-        "SELECT run_id FROM client_check_runs WHERE tenant_id = ? ORDER BY started_at DESC, "
+        "SELECT * FROM client_check_runs WHERE tenant_id = ? ORDER BY started_at DESC, "
         "rowid DESC LIMIT ?",
         (tenant_id, limit),
     )
-    return [get(store, r["run_id"]) for r in rows]
+    return [_run(row) for row in rows]
 
 
 def _at(row: dict) -> float:

@@ -19,7 +19,7 @@ import orjson
 import sqlite_utils
 
 from . import marks
-from .lock import locked, open_lock
+from .lock import held
 from .migrations import MIGRATIONS
 from .osthread import os_local
 from .shard_schema import ensure_shard
@@ -84,22 +84,17 @@ def migrate(path: str | Path) -> int:
     Holds the core file's writers' lock: WSGI servers that start their workers at once
     (granian, gunicorn without preload) each create the app, and each would migrate.
     """
-    lock_file = open_lock(str(path))
-    try:
-        with locked(lock_file):
-            db = sqlite_utils.Database(connect(path))
-            try:
-                MIGRATIONS.apply(db)
-                version = schema_version(db)
-            finally:
-                db.close()
-            data_dir = Path(path).parent
-            slots = {0} | {slot_of(p) for p in shard_paths(data_dir)}
-            for slot in sorted(slots):
-                ensure_shard(data_dir, slot, connect)
-    finally:
-        if lock_file is not None:
-            lock_file.close()
+    with held(str(path)):
+        db = sqlite_utils.Database(connect(path))
+        try:
+            MIGRATIONS.apply(db)
+            version = schema_version(db)
+        finally:
+            db.close()
+        data_dir = Path(path).parent
+        slots = {0} | {slot_of(p) for p in shard_paths(data_dir)}
+        for slot in sorted(slots):
+            ensure_shard(data_dir, slot, connect)
     return version
 
 

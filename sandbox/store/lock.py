@@ -29,3 +29,15 @@ def locked(lock_file):
     finally:
         if lock_file is not None:
             fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def held(db_path: str):
+    """Open the writers' lock of `db_path`, hold it, and close it after."""
+    lock_file = open_lock(db_path)
+    try:
+        with locked(lock_file):
+            yield
+    finally:
+        if lock_file is not None:
+            lock_file.close()

@@ -15,7 +15,7 @@ from pathlib import Path
 import sqlite_utils
 
 from . import connect, marks, migrate, snapshot_file
-from .lock import locked, open_lock
+from .lock import held
 from .migrations import MIGRATIONS
 from .shard_schema import ensure_shard
 from .shards import shard_path, shard_paths, slot_of
@@ -244,10 +244,7 @@ def _writers_held(files: list[Path]):
     """Hold the writers' lock (lock.py) of every file, in the writers' order: core, shards."""
     with contextlib.ExitStack() as stack:
         for path in files:
-            lock_file = open_lock(str(path))
-            if lock_file is not None:
-                stack.callback(lock_file.close)
-            stack.enter_context(locked(lock_file))
+            stack.enter_context(held(str(path)))
         yield
 
 
