@@ -13,7 +13,8 @@ import requests
 from simple_websocket import ConnectionClosed
 
 from sandbox.cli.client import websocket
-from sandbox.store import snapshot_file
+from sandbox.domain import faults
+from sandbox.store import Store, snapshot_file
 from tests.conftest import DEMO_KEY, DEMO_TENANT, LiveServer
 from tests.helpers import event
 
@@ -74,6 +75,48 @@ def _traffic(client, admin_headers, start: int) -> list[bytes]:
         )
         answers.append(got.data)
     return answers
+
+
+def test_after_a_restore_another_worker_sees_the_next_fault_plan_at_once(
+    app, client, admin_headers
+):
+    """A second Store on the same files is the other worker. The restored files carry the
+    cache epoch of the day they were saved; the plan set after the restore must still reach
+    that worker's next request, not the plan it cached before (CI caught this: a worker
+    answered the client kit's first event without its faults)."""
+    store = app.extensions["sandbox.store"]
+    other = Store(store.path)
+    faults_url = f"/_sandbox/tenants/{DEMO_TENANT}/faults"
+    restore = "/_sandbox/snapshots/e/restore"
+    tenant_id = DEMO_TENANT
+
+    def seen_by_other():
+        other.follow_epoch()  # what every request does first
+        plan = faults.plans(other).get(tenant_id)
+        return None if plan is None else [rule.id for rule in plan.rules]
+
+    def put(rule_id):
+        rule = {"id": rule_id, "route": "/server/v4", "status": 503}
+        got = client.put(faults_url, json={"rules": [rule]}, headers=admin_headers)
+        assert got.status_code == 200, got.json
+
+    try:
+        assert (
+            client.post(
+                "/_sandbox/snapshots", json={"name": "e"}, headers=admin_headers
+            ).status_code
+            == 200
+        )
+        put("before-restore")
+        assert seen_by_other() == ["before-restore"]
+        # The other worker gets no request between the restore and the next plan.
+        assert client.post(restore, headers=admin_headers).status_code == 200
+        put("after-restore")
+        assert seen_by_other() == ["after-restore"]
+        assert client.post(restore, headers=admin_headers).status_code == 200
+        assert seen_by_other() is None  # the restore's own state, at the next request
+    finally:
+        other.close()
 
 
 def test_save_change_everything_restore_and_the_state_is_as_saved(app, client, admin_headers):

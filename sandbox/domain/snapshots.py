@@ -65,14 +65,18 @@ def restore(store: Store, clock: RealClock, seed: str, name: str) -> dict:
     """Replace this sandbox's state with snapshot `name`; return its manifest and warnings.
 
     This process forgets what it cached and takes the restored clock at once; the other
-    processes read the restored files on their next query (their caches hold for at most a
-    second) and their inspectors start over when they see `last_restore` change.
+    processes read the restored files on their next query, drop their caches before their
+    next request (the `last_restore` write moves the cache epoch) and their inspectors
+    start over when they see `last_restore` change.
     """
     found = call_in_os_thread(lambda: snapshots.restore(store.data_dir, name), "snapshot-restore")
     store.forget()
     settings.load_clock(store, clock)
     restored_at = clock.isoformat()
-    settings.put(store, RESTORE_KEY, {"name": name, "at": restored_at})
+    # A cached write: the restored files carry the epoch of their day, which a worker may
+    # have seen already, so without a fresh one it would keep tenants and fault plans
+    # cached from before the restore.
+    settings.put(store, RESTORE_KEY, {"name": name, "at": restored_at}, drop_caches=True)
     warnings = []
     if found.get("seed") not in (None, seed):
         warnings.append(

@@ -1,7 +1,7 @@
 """Sandbox-wide settings kept in the store, shared by every process (the virtual clock's state)."""
 
 from ..clock import RealClock
-from . import CoreWrite, Store, dumps, loads
+from . import CachedWrite, CoreWrite, Store, dumps, loads
 
 
 def get(store: Store, key: str, default=None):
@@ -10,10 +10,12 @@ def get(store: Store, key: str, default=None):
     return default if row is None else loads(row["value"])
 
 
-def put(store: Store, key: str, value) -> None:
-    """Store a setting (committed before returning)."""
+def put(store: Store, key: str, value, drop_caches: bool = False) -> None:
+    """Store a setting (committed before returning); with `drop_caches`, every process
+    drops what it cached before its next request (after a restore)."""
+    kind = CachedWrite if drop_caches else CoreWrite
     store.write(
-        CoreWrite(
+        kind(
             lambda conn: conn.execute(
                 "INSERT OR REPLACE INTO settings VALUES (?, ?)", (key, dumps(value))
             )

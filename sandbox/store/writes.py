@@ -68,9 +68,12 @@ class CachedWrite(CoreWrite):
 
     def run(self, conn):
         """Call the function and move the cache epoch, in the same transaction, so every
-        other worker drops its cache before it answers its next request (Store.cached)."""
+        other worker drops its cache before it answers its next request (Store.cached).
+
+        The epoch is a fresh random number, not a count: a restore brings back an earlier
+        epoch, and a count would then climb again to the very number a worker last saw."""
         result = self.fn(conn)
-        conn.execute("UPDATE cache_epoch SET n = n + 1")
+        conn.execute("UPDATE cache_epoch SET n = random()")
         return result
 
 
