@@ -17,7 +17,8 @@ def watermark(epoch: float | None = None) -> int:
 def since(store: Store, tenant_id: str, after_id: int, limit: int = MAX_ROWS) -> list[dict]:
     """Return the tenant's entries with ids above `after_id`, oldest first (at most `limit`)."""
     rows = store.journal_all(
-        "SELECT id, ts, ts_epoch, method, path, status, event_id, user_id, event_name, flags, "
+        "SELECT id, ts, ts_epoch, method, path, status, latency_ms, event_id, user_id, event_name, "
+        "flags, "
         "response_headers, body, headers FROM journal WHERE tenant_id = ? AND id > ? "
         "ORDER BY id LIMIT ?",
         (tenant_id, after_id, limit),

@@ -96,6 +96,22 @@ def _at(row: dict) -> float:
     return (row["id"] >> SLOT_BITS) / 1_000_000
 
 
+def _waited(tried: dict, then: dict) -> float:
+    """How long the client waited between the answer to `tried` and sending `then`: the
+    commits apart, less the time the sandbox spent on `then` before committing it (on a
+    loaded machine that is most of the noise)."""
+    spent = (then.get("latency_ms") or 0) / 1000
+    return max(0.0, _at(then) - spent - _at(tried))
+
+
+def _backs_off(waits: list[float]) -> bool:
+    """Return True if the waits grow: the last at least twice the first and 0.1 s, and at
+    most one step shorter than the one before (a busy machine stretches a wait now and then;
+    a client that retries at once never waits 0.1 s)."""
+    shorter = sum(later < earlier * 0.9 for earlier, later in zip(waits, waits[1:], strict=False))
+    return waits[-1] >= max(2 * waits[0], 0.1) and shorter <= 1
+
+
 def _event_key(row: dict):
     try:
         body = json.loads(row["body"])
@@ -135,9 +151,10 @@ def grade(store: Store, run: dict) -> dict:
         if not ok or not notes[name]:
             notes[name].append(note)
 
+    plains = []  # per chain, the waits after a fault that gave no Retry-After
     for chain in chains:
         for tried, then in zip(chain, chain[1:], strict=False):
-            rule, gap = _fault(tried), _at(then) - _at(tried)
+            rule, gap = _fault(tried), _waited(tried, then)
             if rule in ("kit-503", "kit-429"):
                 verdict(f"retries_{rule[-3:]}", True, f"retried {gap:.2f} s later")
             wait = tried["response_headers"].get("Retry-After")
@@ -150,21 +167,24 @@ def grade(store: Store, run: dict) -> dict:
                 same,
                 "same event_id" if same else f"{tried['event_id']} became {then['event_id']}",
             )
-        plain = [
-            _at(b) - _at(a)
-            for a, b in zip(chain, chain[1:], strict=False)
-            if _fault(a) and not a["response_headers"].get("Retry-After")
-        ]
-        if len(plain) >= 2:
-            ok = all(
-                later > earlier * 1.2 and earlier > 0.02
-                for earlier, later in zip(plain, plain[1:], strict=False)
-            )
-            verdict("backs_off", ok, "waits " + ", ".join(f"{g:.2f} s" for g in plain))
+        plains.append(
+            [
+                _waited(a, b)
+                for a, b in zip(chain, chain[1:], strict=False)
+                if _fault(a) and not a["response_headers"].get("Retry-After")
+            ]
+        )
         last = chain[-1]
         if _fault(last) == "kit-down" or len(chain) > MAX_TRIES:
             ok = len(chain) <= MAX_TRIES
             verdict("gives_up", ok, f"tried the event {len(chain)} times")
+    # Backing off is judged on the chains with the most such waits (the kit's "down for
+    # longer" gives five); two waits alone decide only when no longer chain exists.
+    longest = max((len(p) for p in plains), default=0)
+    for plain in plains:
+        if len(plain) >= 2 and len(plain) == longest:
+            waits = ", ".join(f"{g:.2f} s" for g in plain)
+            verdict("backs_off", _backs_off(plain), "waits " + waits)
     for i, row in enumerate(rows):
         if _fault(row) != "kit-401":
             continue
