@@ -186,10 +186,12 @@ class LiveServer:
         self.log.close()
 
 
-@pytest.fixture
-def live_server(tmp_path):
-    """Start the production server on a free port with a fresh data dir."""
-    server = LiveServer(tmp_path / "live-data")
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """The production server with the defaults, on a free port, shared by the tests that only
+    read it (each start costs a second of CPU). Mark such a test
+    `@pytest.mark.xdist_group("live_server")` so they all run where it was started."""
+    server = LiveServer(tmp_path_factory.mktemp("live") / "live-data")
     yield server
     server.stop()
 

@@ -120,6 +120,7 @@ def _chunks(data: bytes, size: int = 65536):
         yield data[i : i + size]
 
 
+@pytest.mark.xdist_group("live_server")
 def test_chunked_bodies_past_the_limit_are_413_and_nothing_is_imported(live_server):
     admin_token = (live_server.data_dir / "admin_token").read_text().strip()
     base, headers = live_server.url, {"X-Sandbox-Admin-Token": admin_token}

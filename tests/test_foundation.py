@@ -278,6 +278,7 @@ def test_dockerfile_runs_as_non_root_with_healthcheck_and_readme_command():
     assert re.search(r"apt-get install -y --no-install-recommends gnupg", text)
 
 
+@pytest.mark.xdist_group("live_server")
 def test_the_images_health_check_follows_sandbox_port(live_server):
     text = (ROOT / "Dockerfile").read_text()
     check = re.search(r"^\s+CMD\s+(\[.*\])\s*$", text.split("HEALTHCHECK", 1)[1], re.M)
@@ -292,6 +293,7 @@ def test_the_images_health_check_follows_sandbox_port(live_server):
     assert subprocess.run([sys.executable, *argv[1:]], env=env, timeout=30).returncode == 1
 
 
+@pytest.mark.xdist_group("live_server")
 def test_live_server_answers_health_and_prints_banner(live_server):
     import requests
 
@@ -306,6 +308,7 @@ def test_live_server_answers_health_and_prints_banner(live_server):
     assert resp.status_code == 200
 
 
+@pytest.mark.xdist_group("live_server")
 def test_second_server_on_the_same_port_refuses_to_start(live_server, tmp_path):
     # Workers listen with SO_REUSEPORT; without this check two servers would share a port.
     env = {
@@ -325,6 +328,7 @@ def test_second_server_on_the_same_port_refuses_to_start(live_server, tmp_path):
     assert f"Port {live_server.port} on 127.0.0.1 is in use" in second.stderr
 
 
+@pytest.mark.xdist_group("live_server")
 def test_connections_are_spread_over_every_worker(live_server):
     import requests
 

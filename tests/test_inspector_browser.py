@@ -14,6 +14,10 @@ from tests.conftest import DEMO_KEY, LiveServer
 from tests.helpers import event
 from tests.test_pages_browser import browser  # noqa: F401  (the chromium fixture)
 
+# One chromium and one server for the module (a start of each costs a second of CPU): its
+# tests run on one xdist worker, first (heavy), so the group is not the suite's tail.
+pytestmark = [pytest.mark.xdist_group("browser-inspector"), pytest.mark.heavy]
+
 ADMIN = "inspector-admin"
 SHOTS = Path(os.environ.get("SANDBOX_SCREENSHOTS", "/tmp/sandbox-screenshots"))
 

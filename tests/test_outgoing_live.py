@@ -334,39 +334,48 @@ def test_kill_9_of_the_delivery_loop_loses_nothing(tmp_path):
         server.stop()
 
 
+@pytest.fixture(scope="module")
+def rehearsal_server(tmp_path_factory):
+    """One server (no delivery loop) for the four rehearsals: each programs a hook of its own."""
+    server = LiveServer(
+        tmp_path_factory.mktemp("rehearsal") / "data",
+        {"SANDBOX_ADMIN_TOKEN": ADMIN, "SANDBOX_DELIVERY": "0"},
+    )
+    yield server
+    server.stop()
+
+
+@pytest.mark.xdist_group("rehearsal")
 @pytest.mark.parametrize(
-    "program, kind",
+    "hook, program, kind",
     [
-        ({"behaviour": "close"}, "connection"),
-        ({"behaviour": "stall"}, "timeout"),
-        ({"behaviour": "timeout", "delaySeconds": 3}, "timeout"),
-        ({"statuses": [503], "retryAfter": 90}, "http_status"),
+        ("close", {"behaviour": "close"}, "connection"),
+        ("stall", {"behaviour": "stall"}, "timeout"),
+        ("slow", {"behaviour": "timeout", "delaySeconds": 3}, "timeout"),
+        ("busy", {"statuses": [503], "retryAfter": 90}, "http_status"),
     ],
 )
-def test_the_built_in_receiver_rehearses_failures_below_http(tmp_path, program, kind):
-    server = LiveServer(tmp_path / "data", {"SANDBOX_ADMIN_TOKEN": ADMIN, "SANDBOX_DELIVERY": "0"})
-    try:
-        _admin(server, "PUT", "/hooks/rehearsal", json=program)
-        _admin(
-            server,
-            "PATCH",
-            f"/tenants/{DEMO_TENANT}",
-            json={
-                "rewardWebhookUrl": f"{server.url}/_sandbox/hooks/rehearsal",
-                "delivery": {"readTimeout": 1},
-            },
-        )
-        d = _admin(
-            server,
-            "POST",
-            f"/tenants/{DEMO_TENANT}/trigger",
-            json={"kind": "reward", "userId": "rehearsal"},
-        ).json()
-        first = d["attemptList"][0]
-        assert first["errorClass"] == kind, first
-        if "retryAfter" in program:
-            assert d["decision"].startswith("retry in 90 s: Retry-After")
-        calls = _admin(server, "GET", "/hooks/rehearsal").json()["calls"]
-        assert len(calls) == 1 and calls[0]["headers"]["X-Cg-Delivery-Id"] == d["deliveryId"]
-    finally:
-        server.stop()
+def test_the_built_in_receiver_rehearses_failures_below_http(rehearsal_server, hook, program, kind):
+    server = rehearsal_server
+    _admin(server, "PUT", f"/hooks/{hook}", json=program)
+    _admin(
+        server,
+        "PATCH",
+        f"/tenants/{DEMO_TENANT}",
+        json={
+            "rewardWebhookUrl": f"{server.url}/_sandbox/hooks/{hook}",
+            "delivery": {"readTimeout": 1},
+        },
+    )
+    d = _admin(
+        server,
+        "POST",
+        f"/tenants/{DEMO_TENANT}/trigger",
+        json={"kind": "reward", "userId": "rehearsal"},
+    ).json()
+    first = d["attemptList"][0]
+    assert first["errorClass"] == kind, first
+    if "retryAfter" in program:
+        assert d["decision"].startswith("retry in 90 s: Retry-After")
+    calls = _admin(server, "GET", f"/hooks/{hook}").json()["calls"]
+    assert len(calls) == 1 and calls[0]["headers"]["X-Cg-Delivery-Id"] == d["deliveryId"]

@@ -13,6 +13,10 @@ import requests
 from tests.conftest import DEMO_KEY, DEMO_TENANT, LiveServer
 from tests.sdk_models import REWARD_WEBHOOK, decode, decode_campaigns
 
+# One chromium and one server for the module (a start of each costs a second of CPU): its
+# tests run on one xdist worker, first (heavy), so the group is not the suite's tail.
+pytestmark = [pytest.mark.xdist_group("browser-pages"), pytest.mark.heavy]
+
 ADMIN = "browser-admin"
 SHEET = (
     "Campaign ID,Campaign Name,Campaign Type,Trigger Event,Trigger Condition,Reward Variant,"

@@ -48,13 +48,16 @@ def _ws_url(server) -> str:
     return f"ws://127.0.0.1:{server.port}/_sandbox/ws/echo?token={ADMIN}"
 
 
-@pytest.fixture
-def streams_server(tmp_path):
-    server = _server(tmp_path, HEAD_TIMEOUT=3)
+@pytest.fixture(scope="module")
+def streams_server(tmp_path_factory):
+    """One server for the tests that leave it as they found it (a start costs a second of
+    CPU); they run on one xdist worker (the group) so it starts once."""
+    server = _server(tmp_path_factory.mktemp("streams"), HEAD_TIMEOUT=3)
     yield server
     server.stop()
 
 
+@pytest.mark.xdist_group("streams_server")
 def test_200_streams_and_50_slow_clients_leave_every_request_answered(streams_server):
     url = streams_server.url
     token = requests.post(
@@ -121,6 +124,7 @@ def test_200_streams_and_50_slow_clients_leave_every_request_answered(streams_se
     assert _health(streams_server)["open"] == 0
 
 
+@pytest.mark.xdist_group("streams_server")
 def test_a_client_that_never_finishes_its_head_is_closed_after_the_timeout(streams_server):
     sock = slow_client(streams_server.url)
     started = time.monotonic()
@@ -183,6 +187,7 @@ def test_past_the_cap_streams_are_refused_with_a_json_503(tmp_path):
         server.stop()
 
 
+@pytest.mark.xdist_group("streams_server")
 def test_the_websocket_echo_answers_and_bounds_its_messages(streams_server):
     ws = websocket(_ws_url(streams_server), {})
     try:
