@@ -95,7 +95,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     _seeded, write = tenants.seed_from_fixtures(
         store, app.config["FIXTURES_DIR"], clock.isoformat()
     )
-    store.write(write)
+    if write is not None:
+        store.write(write)
     # Links made where no request is at hand (a delayed nudge's click action) use this base.
     # The server's start sets it; another process only fills it in on a data dir never served.
     if settings.get(store, "public_url") is None:

@@ -148,13 +148,16 @@ def rotate_write_key(tenant_id: str, now: str) -> tuple[str, CachedWrite]:
     return new_key, CachedWrite(write)
 
 
-def seed_from_fixtures(store: Store, fixtures_dir: str | Path, now: str) -> tuple[list, CoreWrite]:
+def seed_from_fixtures(
+    store: Store, fixtures_dir: str | Path, now: str
+) -> tuple[list, CoreWrite | None]:
     """Return the tenants of fixtures/tenants.json and the write creating them.
 
-    Only on the first start of a data dir: later the list and the write are empty.
+    Only on the first start of a data dir: later the list is empty and there is no write
+    (a start then commits nothing, and waits on no writer).
     """
     if store.one("SELECT value FROM settings WHERE key = 'fixtures_seeded'"):
-        return [], Bundle([])
+        return [], None
     fixtures_dir = Path(fixtures_dir)
     spec = json.loads((fixtures_dir / "tenants.json").read_text())
     created, writes = [], []
