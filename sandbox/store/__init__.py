@@ -22,7 +22,7 @@ from . import marks
 from .lock import held
 from .migrations import MIGRATIONS
 from .osthread import os_local
-from .shard_schema import ensure_shard
+from .shard_schema import SHARD_MIGRATIONS, ensure_shard
 from .shards import ShardReader, shard_paths, slot_of
 from .writer import Writer
 from .writes import CachedWrite, CoreWrite, ShardWrite, Target, Write
@@ -78,12 +78,48 @@ def insert_many(conn, table: str, columns: tuple, rows: list, verb: str = "INSER
     return inserted
 
 
+@functools.cache
+def _names(migrations) -> frozenset:
+    """Every migration name of a set (what an empty database has pending)."""
+    empty = sqlite_utils.Database(memory=True)
+    return frozenset(m.name for m in migrations.pending(empty))
+
+
+def _applied(conn: sqlite3.Connection, migrations) -> set:
+    try:
+        rows = conn.execute(
+            "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", (migrations.name,)
+        ).fetchall()
+    except sqlite3.OperationalError:  # no such table: a new file
+        return set()
+    return {name for (name,) in rows}
+
+
+def _up_to_date(path: Path) -> bool:
+    """Return True if the core file and every shard (slot 0 at least) have every migration:
+    one read each, no lock (the common start, and every app a test makes)."""
+    data_dir = path.parent
+    shards = shard_paths(data_dir) if path.exists() else []
+    if not any(slot_of(p) == 0 for p in shards):
+        return False
+    for file, migrations in [(path, MIGRATIONS), *((p, SHARD_MIGRATIONS) for p in shards)]:
+        conn = sqlite3.connect(file)
+        try:
+            if not _applied(conn, migrations) >= _names(migrations):
+                return False
+        finally:
+            conn.close()
+    return True
+
+
 def migrate(path: str | Path) -> int:
     """Create or upgrade the schema in place (the shards' too); return the schema version.
 
     Holds the core file's writers' lock: WSGI servers that start their workers at once
     (granian, gunicorn without preload) each create the app, and each would migrate.
     """
+    if _up_to_date(Path(path)):
+        return len(_names(MIGRATIONS))
     with held(str(path)):
         db = sqlite_utils.Database(connect(path))
         try:
