@@ -171,6 +171,12 @@ class LiveServer:
             self.log.flush()
         return self.log_path.read_text()
 
+    def __enter__(self) -> "LiveServer":
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.stop()
+
     def stop(self, sig: str = "term") -> None:
         """Stop the server (TERM, then KILL after 10 s; or KILL at once)."""
         if self.proc.poll() is None:
@@ -191,9 +197,8 @@ def live_server(tmp_path_factory):
     """The production server with the defaults, on a free port, shared by the tests that only
     read it (each start costs a second of CPU). Mark such a test
     `@pytest.mark.xdist_group("live_server")` so they all run where it was started."""
-    server = LiveServer(tmp_path_factory.mktemp("live") / "live-data")
-    yield server
-    server.stop()
+    with LiveServer(tmp_path_factory.mktemp("live") / "live-data") as server:
+        yield server
 
 
 @pytest.fixture

@@ -83,12 +83,7 @@ def test_the_whole_cycle_in_virtual_time_ends_in_an_encrypted_report(tmp_path, p
             data=sheet,
             headers={**HEADERS, "Content-Type": "text/csv"},
         )
-        hook = _admin(
-            server,
-            "POST",
-            f"/tenants/{DEMO_TENANT}/trigger",
-            json={"kind": "reward", "userId": "cycle-user"},
-        ).json()
+        hook = _trigger(server, "cycle-user")
         played = _admin(
             server,
             "POST",
@@ -224,6 +219,16 @@ def _secret_of(server) -> str:
         ).fetchone()[0]
 
 
+def _trigger(server, user_id: str) -> dict:
+    """Fire a reward webhook for `user_id` now; return the delivery."""
+    return _admin(
+        server,
+        "POST",
+        f"/tenants/{DEMO_TENANT}/trigger",
+        json={"kind": "reward", "userId": user_id},
+    ).json()
+
+
 def _win(server, users):
     for user in users:
         body = {
@@ -337,12 +342,9 @@ def test_kill_9_of_the_delivery_loop_loses_nothing(tmp_path):
 @pytest.fixture(scope="module")
 def rehearsal_server(tmp_path_factory):
     """One server (no delivery loop) for the four rehearsals: each programs a hook of its own."""
-    server = LiveServer(
-        tmp_path_factory.mktemp("rehearsal") / "data",
-        {"SANDBOX_ADMIN_TOKEN": ADMIN, "SANDBOX_DELIVERY": "0"},
-    )
-    yield server
-    server.stop()
+    env = {"SANDBOX_ADMIN_TOKEN": ADMIN, "SANDBOX_DELIVERY": "0"}
+    with LiveServer(tmp_path_factory.mktemp("rehearsal") / "data", env) as server:
+        yield server
 
 
 @pytest.mark.xdist_group("rehearsal")
@@ -367,12 +369,7 @@ def test_the_built_in_receiver_rehearses_failures_below_http(rehearsal_server, h
             "delivery": {"readTimeout": 1},
         },
     )
-    d = _admin(
-        server,
-        "POST",
-        f"/tenants/{DEMO_TENANT}/trigger",
-        json={"kind": "reward", "userId": "rehearsal"},
-    ).json()
+    d = _trigger(server, "rehearsal")
     first = d["attemptList"][0]
     assert first["errorClass"] == kind, first
     if "retryAfter" in program:

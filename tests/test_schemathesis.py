@@ -26,12 +26,9 @@ def _schemathesis():
 def server(tmp_path_factory):
     """One server for both runs (a start costs a second of CPU). The run without credentials
     goes first and changes nothing; the other programs the open receiver routes."""
-    live = LiveServer(
-        tmp_path_factory.mktemp("schemathesis") / "data",
-        {"SANDBOX_ADMIN_TOKEN": "st-admin", "SANDBOX_SSE_MAX_SECONDS": "1"},
-    )
-    yield live
-    live.stop()
+    env = {"SANDBOX_ADMIN_TOKEN": "st-admin", "SANDBOX_SSE_MAX_SECONDS": "1"}
+    with LiveServer(tmp_path_factory.mktemp("schemathesis") / "data", env) as live:
+        yield live
     assert "Traceback" not in live.output()
 
 

@@ -52,9 +52,8 @@ def _ws_url(server) -> str:
 def streams_server(tmp_path_factory):
     """One server for the tests that leave it as they found it (a start costs a second of
     CPU); they run on one xdist worker (the group) so it starts once."""
-    server = _server(tmp_path_factory.mktemp("streams"), HEAD_TIMEOUT=3)
-    yield server
-    server.stop()
+    with _server(tmp_path_factory.mktemp("streams"), HEAD_TIMEOUT=3) as server:
+        yield server
 
 
 @pytest.mark.xdist_group("streams_server")
