@@ -13,7 +13,7 @@ from flask.cli import FlaskGroup, with_appcontext
 @with_appcontext
 def init_command():
     """Create the data dir, migrate the store, seed the demo tenant; print what is there."""
-    from ..server.run import banner
+    from ..server.banner import banner
 
     click.echo(f"Store ready: schema version {current_app.config['SCHEMA_VERSION']}.")
     click.echo(banner(current_app, "not started: run `python -m sandbox serve`"))
