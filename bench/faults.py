@@ -44,11 +44,12 @@ def plan(rules: int = 50) -> dict:
     }  # fmt: skip
 
 
-def faulted(url: str) -> int:
-    """Return how many of the sandbox's journal entries say they were faulted."""
+def any_faulted(url: str) -> bool:
+    """Return whether any of the sandbox's journal entries says it was faulted (one is enough:
+    the plan's rules are on routes ingest never calls)."""
     got = requests.get(f"{url}/_sandbox/journal?flag=fault&limit=1", headers=ADMIN, timeout=60)
     got.raise_for_status()
-    return len(got.json()["entries"])
+    return bool(got.json()["entries"])
 
 
 def main(argv=None) -> int:
@@ -77,7 +78,7 @@ def main(argv=None) -> int:
                 time.sleep(0.2)
                 got[planned] = harness.wrk(url, "post.lua", args.duration, args=(harness.nonce(),))
             rounds.append((got[False]["rps"], got[True]["rps"], got[True]["err_status"]))
-        hit = faulted(server.url)
+        hit = any_faulted(server.url)
     finally:
         server.stop()
         shutil.rmtree(folder, ignore_errors=True)
@@ -91,7 +92,8 @@ def main(argv=None) -> int:
     print(f"\nmedian ratio {ratio:.2f} (target >= 0.95)")
     errors = sum(e for _, _, e in rounds)
     if hit or errors:
-        print(f"FAILED: {hit} faulted entries, {errors} non-2xx answers: the plan touched ingest")
+        said = "a faulted entry, " if hit else ""
+        print(f"FAILED: {said}{errors} non-2xx answers: the plan touched ingest")
         return 1
     return 0
 

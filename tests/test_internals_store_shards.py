@@ -207,14 +207,15 @@ def test_the_checkpoint_thread_copies_the_shard_back_too(app):
 def test_a_start_reads_the_schema_once_and_still_migrates_a_file_behind(tmp_path):
     """The start's one read per file (no lock) finds an up-to-date store; a shard behind (an
     empty file here) sends it down the migrating path, which brings that shard up."""
-    from sandbox.store import _up_to_date, migrate
+    from sandbox.store import migrate, schema_current
 
     data = tmp_path / "data"
     create_app({"DATA_DIR": str(data), "ADMIN_TOKEN": "t"}).extensions["sandbox.store"].close()
     core = data / "sandbox.db"
-    assert _up_to_date(core)
+    version = len(MIGRATIONS.applied(sqlite_utils.Database(core)))
+    assert schema_current(core) == version
     sqlite3.connect(shard_path(data, 1)).close()  # a shard file without its tables
-    assert not _up_to_date(core)
-    assert migrate(core) == len(MIGRATIONS.applied(sqlite_utils.Database(core)))
+    assert schema_current(core) is None
+    assert migrate(core) == version
     tables = sqlite_utils.Database(shard_path(data, 1)).table_names()
-    assert "journal" in tables and _up_to_date(core)
+    assert "journal" in tables and schema_current(core) == version

@@ -8,6 +8,7 @@ time). Every write goes through the group-commit Writer: one writer thread per
 process, so requests never fight for SQLite's write lock.
 """
 
+import contextlib
 import functools
 import json
 import os
@@ -78,38 +79,23 @@ def insert_many(conn, table: str, columns: tuple, rows: list, verb: str = "INSER
     return inserted
 
 
-@functools.cache
-def _names(migrations) -> frozenset:
-    """Every migration name of a set (what an empty database has pending)."""
-    empty = sqlite_utils.Database(memory=True)
-    return frozenset(m.name for m in migrations.pending(empty))
-
-
-def _applied(conn: sqlite3.Connection, migrations) -> set:
-    try:
-        rows = conn.execute(
-            "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", (migrations.name,)
-        ).fetchall()
-    except sqlite3.OperationalError:  # no such table: a new file
-        return set()
-    return {name for (name,) in rows}
-
-
-def _up_to_date(path: Path) -> bool:
-    """Return True if the core file and every shard (slot 0 at least) have every migration:
-    one read each, no lock (the common start, and every app a test makes)."""
-    data_dir = path.parent
-    shards = shard_paths(data_dir) if path.exists() else []
+def schema_current(path: str | Path) -> int | None:
+    """Return the schema version if the core file and every shard (slot 0 at least) have
+    every migration, else None: one read each, no lock (the common start, and every app a
+    test makes), so migrate() takes the writers' lock only when there is work."""
+    path = Path(path)
+    shards = shard_paths(path.parent) if path.exists() else []
     if not any(slot_of(p) == 0 for p in shards):
-        return False
+        return None
+    version = None
     for file, migrations in [(path, MIGRATIONS), *((p, SHARD_MIGRATIONS) for p in shards)]:
-        conn = sqlite3.connect(file)
-        try:
-            if not _applied(conn, migrations) >= _names(migrations):
-                return False
-        finally:
-            conn.close()
-    return True
+        with contextlib.closing(sqlite3.connect(file)) as conn:
+            db = sqlite_utils.Database(conn)
+            if migrations.pending(db):
+                return None
+            if migrations is MIGRATIONS:
+                version = schema_version(db)
+    return version
 
 
 def migrate(path: str | Path) -> int:
@@ -118,8 +104,9 @@ def migrate(path: str | Path) -> int:
     Holds the core file's writers' lock: WSGI servers that start their workers at once
     (granian, gunicorn without preload) each create the app, and each would migrate.
     """
-    if _up_to_date(Path(path)):
-        return len(_names(MIGRATIONS))
+    current = schema_current(path)
+    if current is not None:
+        return current
     with held(str(path)):
         db = sqlite_utils.Database(connect(path))
         try:
