@@ -4,17 +4,15 @@ from flask import Response
 
 from ..http.current import runtime
 from ..onboarding import client_kit
-from ..openapi.declare import ADMIN, declare, param
+from ..openapi.declare import declare_admin, param
 from . import bp
 from .common import asked_format, in_scope, not_found, tenant_or_404
 
 
 @bp.post("/tenants/<ref>/client-checks")
-@declare(
+@declare_admin(
     "Start the client kit: a fault plan on the tenant's event routes; your client's reactions "
     "are graded from the journal",
-    "admin",
-    ADMIN,
     "ClientChecks",
     errors=(401,),
     params=[param("ref", "path", True)],
@@ -29,10 +27,8 @@ def start_client_checks(ref):
 
 
 @bp.get("/tenants/<ref>/client-checks")
-@declare(
+@declare_admin(
     "The tenant's client kit runs, newest first, the latest graded now",
-    "admin",
-    ADMIN,
     "ClientCheckRuns",
     errors=(401,),
     params=[param("ref", "path", True)],
@@ -47,10 +43,8 @@ def list_client_checks(ref):
 
 
 @bp.get("/client-checks/<run_id>")
-@declare(
+@declare_admin(
     "A client kit run, graded now: ?format=json (default) or junit",
-    "admin",
-    ADMIN,
     "ClientChecks",
     errors=(400, 401),
     params=[

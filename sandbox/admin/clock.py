@@ -9,7 +9,7 @@ from flask import request
 from ..clock import MAX_ADVANCE_SECONDS, MAX_OFFSET_SECONDS
 from ..errors import ApiError
 from ..http.current import runtime
-from ..openapi.declare import ADMIN, declare
+from ..openapi.declare import declare_admin
 from ..outgoing import advance
 from . import bp, viewer_allowed
 from .common import engine
@@ -17,17 +17,15 @@ from .common import engine
 
 @bp.get("/clock")
 @viewer_allowed
-@declare("The clock", "admin", ADMIN, "Clock", errors=(401,))
+@declare_admin("The clock", "Clock", errors=(401,))
 def clock_state():
     """Show the clock: real, or virtual with its offset."""
     return runtime().clock.describe()
 
 
 @bp.post("/clock/advance")
-@declare(
+@declare_admin(
     "Move the virtual clock forward (test mode)",
-    "admin",
-    ADMIN,
     "Clock",
     errors=(400, 401, 409),
     body="ClockAdvance",
@@ -59,10 +57,8 @@ def clock_advance():
 
 
 @bp.post("/clock/freeze")
-@declare(
+@declare_admin(
     "Stop the virtual clock where it stands (test mode): a replay gets the same timestamps",
-    "admin",
-    ADMIN,
     "Clock",
     errors=(401, 409),
     expect=(200, 409),
@@ -73,10 +69,8 @@ def clock_freeze():
 
 
 @bp.post("/clock/unfreeze")
-@declare(
+@declare_admin(
     "Let the virtual clock run again from where it stands (test mode)",
-    "admin",
-    ADMIN,
     "Clock",
     errors=(401, 409),
     expect=(200, 409),

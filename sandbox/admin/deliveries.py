@@ -6,7 +6,7 @@ from ..domain import outbox
 from ..errors import ApiError
 from ..http.body import request_json_body
 from ..http.current import runtime
-from ..openapi.declare import ADMIN, declare, param
+from ..openapi.declare import declare_admin, param
 from ..outgoing import configure, views
 from . import bp, viewer_allowed
 from .common import engine, in_scope, not_found, scope, tenant_or_404, whole_number
@@ -32,10 +32,8 @@ def _filters() -> dict:
 
 @bp.get("/deliveries")
 @viewer_allowed
-@declare(
+@declare_admin(
     "Outgoing requests (webhooks, coupon requests): filter by tenant, status, kind, user",
-    "admin",
-    ADMIN,
     "Deliveries",
     errors=(400, 401, 404),
     params=[
@@ -77,10 +75,8 @@ def delivery_or_404(delivery_id: str) -> dict:
 
 @bp.get("/deliveries/<delivery_id>")
 @viewer_allowed
-@declare(
+@declare_admin(
     "One delivery with every attempt: request, response, error class, decision, next time",
-    "admin",
-    ADMIN,
     "Delivery",
     errors=(401,),
     params=[param("delivery_id", "path", True, example="dlv_postman")],
@@ -92,10 +88,8 @@ def show_delivery(delivery_id):
 
 
 @bp.post("/deliveries/<delivery_id>/resend")
-@declare(
+@declare_admin(
     "Resend one request now (optionally to another URL): a new attempt of the same delivery",
-    "admin",
-    ADMIN,
     "Delivery",
     errors=(400, 401),
     body="Resend",
@@ -124,10 +118,8 @@ def resend_delivery(delivery_id):
 
 
 @bp.post("/deliveries/failed/retry")
-@declare(
+@declare_admin(
     "Retry every failed request now (of one tenant with ?tenant=)",
-    "admin",
-    ADMIN,
     "Retried",
     errors=(400, 401, 404),
     params=[param("tenant")],

@@ -10,7 +10,7 @@ from ..http.current import base_url, runtime
 from ..journal import export
 from ..journal import filters as journal_filters
 from ..journal import search as journal
-from ..openapi.declare import ADMIN, declare, param
+from ..openapi.declare import declare_admin, param
 from . import bp, viewer_allowed
 from .common import asked_format, checked_filters, reveal, whole_number
 
@@ -45,10 +45,8 @@ def _export_limit() -> int:
 
 @bp.get("/export")
 @viewer_allowed
-@declare(
+@declare_admin(
     "Export a journal search as JSON, CSV or HAR 1.2 (credentials masked unless ?reveal=true)",
-    "admin",
-    ADMIN,
     None,
     errors=(400, 401, 403, 404),
     params=[

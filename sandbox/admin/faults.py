@@ -4,7 +4,7 @@ from ..domain import faults
 from ..errors import ApiError
 from ..http.body import request_json_body
 from ..http.current import runtime
-from ..openapi.declare import ADMIN, declare, param
+from ..openapi.declare import declare_admin, param
 from . import bp
 from .common import not_found, tenant_or_404
 
@@ -27,10 +27,8 @@ EXAMPLE = {
 
 
 @bp.get("/tenants/<ref>/faults")
-@declare(
+@declare_admin(
     "The tenant's fault plan on the emulated API, with how often each rule applied",
-    "admin",
-    ADMIN,
     "FaultPlan",
     errors=(401,),
     params=REF,
@@ -51,10 +49,8 @@ def show_faults(ref):
 
 
 @bp.put("/tenants/<ref>/faults")
-@declare(
+@declare_admin(
     "Set the tenant's fault plan: statuses (429, 5xx), latency, resets, cut bodies, by route",
-    "admin",
-    ADMIN,
     "FaultPlan",
     errors=(400, 401),
     body="FaultPlanAsk",
@@ -80,9 +76,7 @@ def put_faults(ref):
 
 
 @bp.delete("/tenants/<ref>/faults")
-@declare(
-    "Remove the tenant's fault plan", "admin", ADMIN, "FaultsCleared", errors=(401,), params=REF
-)
+@declare_admin("Remove the tenant's fault plan", "FaultsCleared", errors=(401,), params=REF)
 def delete_faults(ref):
     """Remove the plan (and its counts); answering what was removed."""
     tenant = tenant_or_404(ref)

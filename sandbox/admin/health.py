@@ -8,7 +8,7 @@ from flask import current_app, redirect, request
 from ..config import VERSION, public_url
 from ..http.current import runtime
 from ..journal import search as journal
-from ..openapi.declare import ADMIN, NONE, declare
+from ..openapi.declare import NONE, declare, declare_admin
 from . import bp
 
 
@@ -71,13 +71,7 @@ def _streams() -> dict:
 
 
 @bp.get("/")
-@declare(
-    "The admin surface: version, base URL, routes",
-    "admin",
-    ADMIN,
-    "AdminIndex",
-    errors=(401,),
-)
+@declare_admin("The admin surface: version, base URL, routes", "AdminIndex", errors=(401,))
 def index():
     """Describe the admin surface: version, base URLs and the admin API's routes.
 
@@ -108,13 +102,7 @@ def index():
 
 
 @bp.get("/openapi.json")
-@declare(
-    "This document",
-    "admin",
-    ADMIN,
-    {"type": "object", "required": ["openapi", "paths"]},
-    errors=(401,),
-)
+@declare_admin("This document", {"type": "object", "required": ["openapi", "paths"]}, errors=(401,))
 def openapi_document():
     """Serve the OpenAPI 3.1 document of the emulated and admin APIs."""
     from ..openapi import document

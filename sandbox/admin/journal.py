@@ -11,7 +11,7 @@ from ..journal import causes, export
 from ..journal import filters as journal_filters
 from ..journal import received as received_model
 from ..journal import search as journal
-from ..openapi.declare import ADMIN, declare, param
+from ..openapi.declare import declare_admin, param
 from . import bp, viewer_allowed
 from .common import checked_filters, in_scope, not_found, raw_entry_or_404, reveal
 
@@ -20,10 +20,8 @@ RID = [param("request_id", "path", True, example="req_postman")]
 
 @bp.get("/journal")
 @viewer_allowed
-@declare(
+@declare_admin(
     "Search the journal",
-    "admin",
-    ADMIN,
     "JournalPage",
     errors=(400, 401, 404),
     params=[param(n, schema=journal_filters.SCHEMAS[n]) for n in (*journal_filters.KEYS, "limit")],
@@ -40,10 +38,8 @@ def journal_search():
 
 @bp.get("/journal/<request_id>")
 @viewer_allowed
-@declare(
+@declare_admin(
     "One journal entry, credentials masked",
-    "admin",
-    ADMIN,
     "JournalEntry",
     errors=(401,),
     params=[param("request_id", "path", True)],
@@ -63,10 +59,8 @@ def journal_entry(request_id):
 
 @bp.get("/journal/<request_id>/curl")
 @viewer_allowed
-@declare(
+@declare_admin(
     "A journal entry as cURL, and for a rejected request the corrected cURL that answers 200",
-    "admin",
-    ADMIN,
     "Curl",
     errors=(400, 401, 403),
     params=[*RID, param("reveal", schema={"enum": ["", "true", "false"]})],
@@ -89,10 +83,8 @@ def entry_curl(request_id):
 
 @bp.post("/journal/<request_id>/replay")
 @viewer_allowed
-@declare(
+@declare_admin(
     "Replay a request with the exact bytes received: a new journal entry, linked to this one",
-    "admin",
-    ADMIN,
     "Replayed",
     errors=(401, 403, 409),
     params=RID,
@@ -145,10 +137,8 @@ def _replayed(entry: dict, headers: list):
 
 @bp.get("/received")
 @viewer_allowed
-@declare(
+@declare_admin(
     '"Did you receive it?": yes or no by event id, user, event name and time, with the records',
-    "admin",
-    ADMIN,
     "Received",
     errors=(400, 401, 404),
     params=[
@@ -183,10 +173,8 @@ def received():
 
 @bp.get("/journal/<request_id>/timeline")
 @viewer_allowed
-@declare(
+@declare_admin(
     "The causal timeline of a request: event, rules, draws, rewards, attempts, dead letter",
-    "admin",
-    ADMIN,
     "Timeline",
     errors=(401,),
     params=RID,

@@ -7,7 +7,7 @@ from ..domain.rewards.sheet import XLSX
 from ..errors import ApiError
 from ..http.body import request_json_body
 from ..http.current import runtime
-from ..openapi.declare import ADMIN, declare, param
+from ..openapi.declare import declare_admin, param
 from . import bp, viewer_allowed
 from .common import (
     in_scope,
@@ -23,10 +23,8 @@ REF = [param("ref", "path", True)]
 
 
 @bp.post("/tenants/<ref>/nudges/import")
-@declare(
+@declare_admin(
     "Import nudge definitions from a sheet (.csv or .xlsx); ?dryRun=true only checks",
-    "admin",
-    ADMIN,
     "NudgeDefinitions",
     errors=(401, 422),
     params=[*REF, param("dryRun", schema={"type": "string"})],
@@ -50,14 +48,7 @@ def import_nudges(ref):
 
 @bp.get("/tenants/<ref>/nudges/definitions")
 @viewer_allowed
-@declare(
-    "The tenant's nudge definitions",
-    "admin",
-    ADMIN,
-    "NudgeDefinitions",
-    errors=(401,),
-    params=REF,
-)
+@declare_admin("The tenant's nudge definitions", "NudgeDefinitions", errors=(401,), params=REF)
 def list_definitions(ref):
     """List the tenant's nudge definitions: trigger, audience, content, channels, timing."""
     found = definitions.of_tenant(runtime().store, tenant_or_404(ref)["id"])
@@ -66,10 +57,8 @@ def list_definitions(ref):
 
 @bp.get("/nudges")
 @viewer_allowed
-@declare(
+@declare_admin(
     "Nudges, newest first: filter by tenant, user and state",
-    "admin",
-    ADMIN,
     "Nudges",
     errors=(400, 401, 404),
     params=[
@@ -94,10 +83,8 @@ def list_nudges():
 
 @bp.get("/nudges/<nudge_id>")
 @viewer_allowed
-@declare(
+@declare_admin(
     "One nudge: content, channels, state and the time of each step",
-    "admin",
-    ADMIN,
     "Nudge",
     errors=(401,),
     params=[param("nudge_id", "path", True, example="ndg_postman")],
@@ -127,10 +114,8 @@ SEND_TYPES = {
 
 
 @bp.post("/tenants/<ref>/nudges/send")
-@declare(
+@declare_admin(
     "Send a nudge to a user now (test mode): the in-app channel unless channels says otherwise",
-    "admin",
-    ADMIN,
     "NudgeSent",
     errors=(400, 401, 409),
     body="NudgeSend",

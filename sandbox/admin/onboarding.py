@@ -11,7 +11,7 @@ from ..http.body import request_json_body
 from ..http.current import runtime
 from ..masking import mask
 from ..onboarding import checklist, conformance, readiness, runs
-from ..openapi.declare import ADMIN, declare, param
+from ..openapi.declare import declare_admin, param
 from ..outgoing import configure, delivery_settings, gpg, signing
 from . import bp, viewer_allowed
 from .common import asked_format, gpg_key_or_409, in_scope, not_found, tenant_or_404
@@ -21,10 +21,8 @@ REF = [param("ref", "path", True)]
 
 @bp.get("/tenants/<ref>/onboarding")
 @viewer_allowed
-@declare(
+@declare_admin(
     "The onboarding checklist: the four steps lit by real traffic, business days, ready or not",
-    "admin",
-    ADMIN,
     "Onboarding",
     errors=(401,),
     params=REF,
@@ -38,11 +36,9 @@ def onboarding_checklist(ref):
 
 
 @bp.post("/tenants/<ref>/conformance")
-@declare(
+@declare_admin(
     "Run the receiver conformance kit against the tenant's reward webhook URL, or the body's url "
     "(?format=junit)",
-    "admin",
-    ADMIN,
     "Conformance",
     errors=(400, 401, 409),
     body="ConformanceAsk",
@@ -81,10 +77,8 @@ def run_conformance(ref):
 
 @bp.get("/tenants/<ref>/readiness")
 @viewer_allowed
-@declare(
+@declare_admin(
     "The readiness report: ?format=json|md|html; ?encrypt=true encrypts it to the tenant's key",
-    "admin",
-    ADMIN,
     None,
     errors=(400, 401, 409),
     params=[
@@ -113,10 +107,8 @@ def readiness_report(ref):
 
 
 @bp.get("/gpg/public-key")
-@declare(
+@declare_admin(
     "The sandbox's own GPG public key: encrypt secrets you send it to this (made on first use)",
-    "admin",
-    ADMIN,
     None,
     errors=(401, 503),
     ok_type="text/plain",
@@ -134,11 +126,9 @@ SECRET_MESSAGE_MAX = 64 * 1024  # an encrypted secret is a few hundred bytes
 
 
 @bp.post("/tenants/<ref>/secrets/export")
-@declare(
+@declare_admin(
     "The tenant's writeKey and webhook secrets, encrypted to the partner's armored public key "
     "(the body); never in clear",
-    "admin",
-    ADMIN,
     None,
     errors=(400, 401, 503),
     params=REF,
@@ -173,11 +163,9 @@ def secrets_of(tenant: dict) -> dict:
 
 
 @bp.post("/tenants/<ref>/secrets/import")
-@declare(
+@declare_admin(
     "Set the tenant's webhook secret from a message encrypted to the sandbox's key (the body: "
     'JSON {"webhookSecret": ...} or the secret alone)',
-    "admin",
-    ADMIN,
     "SecretImported",
     errors=(400, 401, 503),
     params=REF,
@@ -218,10 +206,8 @@ def import_secret(ref):
 
 @bp.get("/conformance/<run_id>")
 @viewer_allowed
-@declare(
+@declare_admin(
     "One run of the conformance kit: each case, what was expected, what the receiver did",
-    "admin",
-    ADMIN,
     "Conformance",
     errors=(400, 401),
     params=[

@@ -14,7 +14,7 @@ from ..http.body import request_json_body
 from ..http.current import runtime
 from ..http.path import too_large_at
 from ..http.ratelimit import RateLimit
-from ..openapi.declare import ADMIN, NONE, declare, param
+from ..openapi.declare import NONE, declare, declare_admin, param
 from ..outgoing import receiver
 from ..streams.peer import hang_up
 from . import OPEN_ENDPOINTS, bp
@@ -50,10 +50,8 @@ def _name(name: str) -> str:
 
 
 @bp.put("/hooks/<name>")
-@declare(
+@declare_admin(
     "Program a receiver: what it answers to each call",
-    "admin",
-    ADMIN,
     "Hook",
     errors=(400, 401),
     body="HookProgram",
@@ -77,10 +75,8 @@ def _view(name: str) -> dict:
 
 
 @bp.get("/hooks/<name>")
-@declare(
+@declare_admin(
     "A receiver's program and the last 100 calls it recorded",
-    "admin",
-    ADMIN,
     "Hook",
     errors=(400, 401),
     params=NAME_PARAM,

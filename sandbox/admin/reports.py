@@ -3,7 +3,7 @@
 from flask import Response, request
 
 from ..http.current import runtime
-from ..openapi.declare import ADMIN, declare, param
+from ..openapi.declare import declare_admin, param
 from ..outgoing import report
 from . import bp, viewer_allowed
 from .common import asked_format, in_scope, not_found, scope, tenant_or_404
@@ -11,10 +11,8 @@ from .common import asked_format, in_scope, not_found, scope, tenant_or_404
 
 @bp.get("/reports")
 @viewer_allowed
-@declare(
+@declare_admin(
     "Failure reports of the end-of-day retries (encrypted when the tenant has a GPG key)",
-    "admin",
-    ADMIN,
     "Reports",
     errors=(401, 404),
     params=[param("tenant")],
@@ -28,10 +26,8 @@ def list_reports():
 
 @bp.get("/reports/<report_id>")
 @viewer_allowed
-@declare(
+@declare_admin(
     "Download a report: ?format=json (default) or csv; armored PGP when encrypted",
-    "admin",
-    ADMIN,
     None,
     errors=(400, 401),
     params=[

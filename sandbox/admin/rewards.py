@@ -9,7 +9,7 @@ from ..domain.rewards.sheet import XLSX
 from ..errors import ApiError
 from ..http.body import request_json_body
 from ..http.current import runtime
-from ..openapi.declare import ADMIN, declare, param
+from ..openapi.declare import declare_admin, param
 from . import bp, viewer_allowed
 from .common import invalid_sheet, need_test_mode, tenant_or_404
 
@@ -17,10 +17,8 @@ MAX_PLAYS = 1000  # per request: a test asks for a few hundred at most
 
 
 @bp.post("/tenants/<ref>/campaigns/import")
-@declare(
+@declare_admin(
     "Import reward campaigns from an input sheet (.csv or .xlsx); ?dryRun=true only checks",
-    "admin",
-    ADMIN,
     "SheetCampaigns",
     errors=(401, 422),
     params=[param("ref", "path", True), param("dryRun", schema={"type": "string"})],
@@ -46,10 +44,8 @@ def import_sheet(ref):
 
 @bp.get("/tenants/<ref>/campaigns")
 @viewer_allowed
-@declare(
+@declare_admin(
     "Sheet campaigns: odds, coupons left, wins so far",
-    "admin",
-    ADMIN,
     "SheetCampaigns",
     errors=(401,),
     params=[param("ref", "path", True)],
@@ -60,10 +56,8 @@ def list_campaigns(ref):
 
 
 @bp.post("/tenants/<ref>/plays")
-@declare(
+@declare_admin(
     "Play a campaign N times for a user (test mode): each draw with its roll and thresholds",
-    "admin",
-    ADMIN,
     "Plays",
     errors=(401, 409),
     body="PlayRequest",
@@ -107,10 +101,8 @@ def play(ref):
 
 @bp.get("/tenants/<ref>/campaigns/<campaign_id>/draws")
 @viewer_allowed
-@declare(
+@declare_admin(
     "A campaign's draws (newest first) and counts per variant beside the configured odds",
-    "admin",
-    ADMIN,
     "Draws",
     errors=(400, 401),
     expect=(200, 404),
@@ -138,10 +130,8 @@ def campaign_draws(ref, campaign_id):
 
 @bp.get("/tenants/<ref>/explain")
 @viewer_allowed
-@declare(
+@declare_admin(
     "Why a user has or has not got a play of a sheet campaign (from their latest events)",
-    "admin",
-    ADMIN,
     "Explain",
     errors=(400, 401),
     params=[

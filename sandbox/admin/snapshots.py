@@ -10,7 +10,7 @@ from ..domain import snapshots
 from ..errors import ApiError
 from ..http.body import request_json_body
 from ..http.current import runtime
-from ..openapi.declare import ADMIN, declare, param
+from ..openapi.declare import declare_admin, param
 from ..outgoing import gpg
 from . import bp
 from .common import gpg_key_or_409, not_found, tenant_or_404
@@ -66,17 +66,15 @@ def _sandbox():
 
 
 @bp.get("/snapshots")
-@declare("This sandbox's snapshots, newest first (their manifests)", "admin", ADMIN, "Snapshots")
+@declare_admin("This sandbox's snapshots, newest first (their manifests)", "Snapshots")
 def list_snapshots():
     """List the snapshots with their manifests (a damaged file says what is wrong)."""
     return {"snapshots": snapshots.listing(runtime().store)}
 
 
 @bp.post("/snapshots")
-@declare(
+@declare_admin(
     "Save a snapshot: every file taken at one instant (optionally some tenants, no journal)",
-    "admin",
-    ADMIN,
     "Snapshot",
     errors=(400, 401, 404, 409),
     body="SnapshotAsk",
@@ -110,10 +108,8 @@ def save_snapshot():
 
 
 @bp.get("/snapshots/<name>")
-@declare(
+@declare_admin(
     "One snapshot's manifest: version, migrations, clock, seed, tenants, counts, parts",
-    "admin",
-    ADMIN,
     "Snapshot",
     errors=(400, 401),
     params=NAME,
@@ -125,15 +121,7 @@ def show_snapshot(name):
 
 
 @bp.delete("/snapshots/<name>")
-@declare(
-    "Delete a snapshot",
-    "admin",
-    ADMIN,
-    "Deleted",
-    errors=(400, 401),
-    params=NAME,
-    expect=(200, 404),
-)
+@declare_admin("Delete a snapshot", "Deleted", errors=(400, 401), params=NAME, expect=(200, 404))
 def delete_snapshot(name):
     """Delete a snapshot file."""
     _named(snapshots.delete, name)
@@ -141,10 +129,8 @@ def delete_snapshot(name):
 
 
 @bp.post("/snapshots/<name>/restore")
-@declare(
+@declare_admin(
     "Restore a snapshot in place of this sandbox's state (a damaged file changes nothing)",
-    "admin",
-    ADMIN,
     "Restored",
     errors=(400, 401, 422),
     params=NAME,
@@ -160,10 +146,8 @@ def restore_snapshot(name):
 
 
 @bp.get("/snapshots/<name>/download")
-@declare(
+@declare_admin(
     "Download a snapshot file; ?encrypt=<tenant> encrypts it to that tenant's GPG key",
-    "admin",
-    ADMIN,
     None,
     errors=(400, 401, 409, 503),
     params=[*NAME, param("encrypt")],
@@ -195,10 +179,8 @@ def download_snapshot(name):
 
 
 @bp.put("/snapshots/<name>")
-@declare(
+@declare_admin(
     "Upload a snapshot file (as downloaded); kept only when every part checks out",
-    "admin",
-    ADMIN,
     "Snapshot",
     errors=(400, 401, 409, 422),
     params=[*NAME, param("replace", schema={"enum": ["", "true", "false"]})],

@@ -8,7 +8,7 @@ from ..domain import tenants
 from ..errors import ApiError
 from ..http.body import request_json_body
 from ..http.current import runtime
-from ..openapi.declare import ADMIN, declare, param
+from ..openapi.declare import declare_admin, param
 from ..outgoing import configure, send, trigger, views
 from . import bp, viewer_allowed
 from .common import engine, in_scope, reveal, tenant_or_404
@@ -17,7 +17,7 @@ from .deliveries import delivery_or_404
 
 @bp.get("/tenants")
 @viewer_allowed
-@declare("Tenants, secrets masked", "admin", ADMIN, "Tenants", errors=(401,))
+@declare_admin("Tenants, secrets masked", "Tenants", errors=(401,))
 def list_tenants():
     """List every tenant (secrets masked); a viewer sees its own."""
     found = [t for t in tenants.list_tenants(runtime().store) if in_scope(t["id"])]
@@ -28,10 +28,8 @@ MAX_TENANTS = 1000  # a sandbox is one partner's, or a support team's: not a ten
 
 
 @bp.post("/tenants")
-@declare(
+@declare_admin(
     "Create a tenant with fresh secrets (and the demo campaigns unless empty is true)",
-    "admin",
-    ADMIN,
     "Tenant",
     errors=(400, 401, 409),
     body="TenantCreate",
@@ -77,10 +75,8 @@ def create_tenant():
 
 
 @bp.post("/tenants/<ref>/rotate-key")
-@declare(
+@declare_admin(
     "Give a tenant a new writeKey: the old one answers 401 writekey_revoked from now on",
-    "admin",
-    ADMIN,
     "Tenant",
     errors=(401,),
     # Not the demo tenant's key: the collection's later requests send it.
@@ -97,10 +93,8 @@ def rotate_key(ref):
 
 @bp.get("/tenants/<ref>")
 @viewer_allowed
-@declare(
+@declare_admin(
     "One tenant by id, name or writeKey",
-    "admin",
-    ADMIN,
     "Tenant",
     errors=(400, 401, 403),
     params=[param("ref", "path", True), param("reveal", schema={"enum": ["", "true", "false"]})],
@@ -111,10 +105,8 @@ def show_tenant(ref):
 
 
 @bp.patch("/tenants/<ref>")
-@declare(
+@declare_admin(
     "Change a tenant's webhook URLs, timezone, delivery settings or GPG key",
-    "admin",
-    ADMIN,
     "TenantPatched",
     errors=(400, 401),
     body="TenantPatch",
@@ -144,10 +136,8 @@ def patch_tenant(ref):
 
 
 @bp.post("/tenants/<ref>/trigger")
-@declare(
+@declare_admin(
     "Fire a signed delivery with a realistic payload, without playing (as stripe trigger does)",
-    "admin",
-    ADMIN,
     "Delivery",
     errors=(400, 401),
     body="Trigger",

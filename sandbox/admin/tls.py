@@ -6,7 +6,7 @@ from flask import Response, request
 from ..errors import ApiError
 from ..http import ca
 from ..http.current import runtime
-from ..openapi.declare import ADMIN, NONE, declare, param
+from ..openapi.declare import NONE, declare, declare_admin, param
 from . import OPEN_ENDPOINTS, bp
 
 FORMATS = {
@@ -106,11 +106,9 @@ OPEN_ENDPOINTS.add("admin.ca_page")
 
 
 @bp.post("/tls/rotate")
-@declare(
+@declare_admin(
     "Make a new CA and leaf: devices must trust the new CA; the TLS port serves the new leaf "
     "from its next connection",
-    "admin",
-    ADMIN,
     "TlsRotated",
     errors=(401,),
     expect=(200,),

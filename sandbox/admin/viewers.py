@@ -6,7 +6,7 @@ from ..domain import viewer_tokens
 from ..errors import ApiError
 from ..http.body import request_json_body
 from ..http.current import runtime
-from ..openapi.declare import ADMIN, declare, param
+from ..openapi.declare import declare_admin, param
 from . import bp
 from .common import tenant_or_404
 
@@ -14,10 +14,8 @@ REF = [param("ref", "path", True)]
 
 
 @bp.post("/tenants/<ref>/viewer-tokens")
-@declare(
+@declare_admin(
     "Make a viewer token: one tenant's traffic, read-only, for ttlDays (30 by default)",
-    "admin",
-    ADMIN,
     "ViewerToken",
     errors=(400, 401, 404),
     body="ViewerTokenAsk",
@@ -49,10 +47,8 @@ def make_viewer_token(ref):
 
 
 @bp.get("/tenants/<ref>/viewer-tokens")
-@declare(
+@declare_admin(
     "A tenant's viewer tokens (ids, expiry, revocation; never the tokens)",
-    "admin",
-    ADMIN,
     "ViewerTokens",
     errors=(401, 404),
     params=REF,
@@ -68,10 +64,8 @@ def list_viewer_tokens(ref):
 
 
 @bp.delete("/viewer-tokens/<token_id>")
-@declare(
+@declare_admin(
     "Revoke a viewer token: it answers 401 viewer_token_revoked from now on",
-    "admin",
-    ADMIN,
     "Revoked",
     errors=(401, 404),
     params=[param("token_id", "path", True)],

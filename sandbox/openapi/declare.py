@@ -118,3 +118,8 @@ def declare(summary: str, tag: str, security: list, ok: str | dict | None, **det
         return view
 
     return attach
+
+
+def declare_admin(summary: str, ok: str | dict | None, **details):
+    """Declare an admin route: tagged admin, behind the admin token (as a router's defaults)."""
+    return declare(summary, "admin", ADMIN, ok, **details)

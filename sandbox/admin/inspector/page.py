@@ -10,16 +10,14 @@ from ...config import VERSION
 from ...domain import sessions, tenants, viewer_tokens
 from ...errors import ApiError
 from ...http.current import runtime
-from ...openapi.declare import ADMIN, NONE, declare
+from ...openapi.declare import NONE, declare, declare_admin
 from .. import OPEN_ENDPOINTS, access, bp, viewer_allowed, viewer_of
 
 
 @bp.get("/inspector")
 @viewer_allowed
-@declare(
+@declare_admin(
     "The live inspector (HTML): a ?token= is traded for a cookie and dropped from the URL",
-    "admin",
-    ADMIN,
     None,
     errors=(401,),
     ok_type="text/html",
