@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from .common import echo_json, quote_ref, refuse_sheet, sheet_kind, through_sandbox
+from .common import answer, echo_json, quote_ref, refuse_sheet, sheet_kind, through_sandbox
 
 campaigns_group = click.Group(
     "campaigns", help="Import reward campaigns from an input sheet; list them."
@@ -80,10 +80,10 @@ def campaigns_import(done, tenant, dry_run):
 @through_sandbox
 def campaigns_list(sb, tenant, as_json):
     """List TENANT's sheet campaigns: odds, coupon stock, wins so far."""
-    found = sb.get(f"/tenants/{quote_ref(tenant)}/campaigns")["campaigns"]
-    if as_json:
-        echo_json(found)
-        return
+    answer(sb.get(f"/tenants/{quote_ref(tenant)}/campaigns")["campaigns"], as_json, _print_listing)
+
+
+def _print_listing(found: list[dict]) -> None:
     if not found:
         click.echo("no sheet campaigns; import one with `campaigns import`")
     print_campaigns(found)

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import click
 
-from .common import echo_json, quote_ref, through_sandbox
+from .common import answer, quote_ref, through_sandbox
 
 client_checks_group = click.Group(
     "client-checks",
@@ -28,10 +28,8 @@ def client_checks_start(sb, tenant, as_json):
     """Start a run on TENANT: its event routes answer 503, 429, 502 and more for a while; then
     run your client's normal flow and read the grading with `client-checks show TENANT`."""
     graded = sb.call("POST", f"/tenants/{quote_ref(tenant)}/client-checks").json()
-    if as_json:
-        echo_json(graded)
-        return
-    click.echo(f"started {graded['runId']}: send events now, then `client-checks show {tenant}`")
+    said = f"started {graded['runId']}: send events now, then `client-checks show {tenant}`"
+    answer(graded, as_json, said)
 
 
 @client_checks_group.command("show")
@@ -52,10 +50,7 @@ def client_checks_show(sb, tenant, run_id, junit_file, as_json):
     if junit_file:
         xml = sb.call("GET", f"/client-checks/{quote_ref(run_id)}", params={"format": "junit"})
         Path(junit_file).write_bytes(xml.body)
-    if as_json:
-        echo_json(graded)
-    else:
-        _print(graded)
+    answer(graded, as_json, _print)
     if not graded["passed"]:
         raise SystemExit(1)
 

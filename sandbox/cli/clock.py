@@ -2,7 +2,7 @@
 
 import click
 
-from .common import echo_json, through_sandbox
+from .common import answer, through_sandbox
 
 clock_group = click.Group(
     "clock", help="The sandbox's clock: show it, move it forward, freeze it (test mode)."
@@ -14,10 +14,7 @@ clock_group = click.Group(
 def clock_show(sb, as_json):
     """Print the sandbox's time (the virtual one in test mode)."""
     state = sb.get("/clock")
-    if as_json:
-        echo_json(state)
-        return
-    click.echo(f"{state['now']}  ({'virtual' if state['virtual'] else 'real'})")
+    answer(state, as_json, f"{state['now']}  ({'virtual' if state['virtual'] else 'real'})")
 
 
 @clock_group.command("advance")
@@ -27,22 +24,17 @@ def clock_advance(sb, seconds, as_json):
     """Move the virtual clock SECONDS forward; every retry and end-of-day run on the way runs
     at its own time before this returns."""
     state = sb.call("POST", "/clock/advance", json={"seconds": seconds}).json()
-    if as_json:
-        echo_json(state)
-        return
     ran = state.get("deliveries") or {}
-    click.echo(
+    said = (
         f"{state['now']}  ({ran.get('attempted', 0)} attempt(s), "
         f"{len(ran.get('endOfDay') or [])} end-of-day run(s) on the way)"
     )
+    answer(state, as_json, said)
 
 
 def _switch(sb, as_json, verb: str, now: str) -> None:
     state = sb.call("POST", f"/clock/{verb}").json()
-    if as_json:
-        echo_json(state)
-    else:
-        click.echo(f"{state['now']}  ({now})")
+    answer(state, as_json, f"{state['now']}  ({now})")
 
 
 @clock_group.command("freeze")

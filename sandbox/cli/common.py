@@ -51,6 +51,17 @@ def echo_json(data) -> None:
     click.echo(json.dumps(data, indent=1, default=str))
 
 
+def answer(data, as_json: bool, human) -> None:
+    """Print a command's answer: DATA as JSON under --json, else HUMAN (a line, or a function
+    that prints DATA for a person)."""
+    if as_json:
+        echo_json(data)
+    elif callable(human):
+        human(data)
+    else:
+        click.echo(human)
+
+
 def sheet_kind(name: str) -> str:
     """Return the content type of a sheet file by its name."""
     from ..domain.rewards.sheet import XLSX

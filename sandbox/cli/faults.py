@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from .common import echo_json, quote_ref, through_sandbox
+from .common import answer, echo_json, quote_ref, through_sandbox
 
 faults_group = click.Group(
     "faults", help="Faults on the emulated API (429, 5xx, latency, resets) for a tenant."
@@ -60,10 +60,7 @@ def faults_set(sb, tenant, plan_file, as_json):
 def faults_clear(sb, tenant, as_json):
     """Remove TENANT's fault plan."""
     done = sb.call("DELETE", f"/tenants/{quote_ref(tenant)}/faults").json()
-    if as_json:
-        echo_json(done)
-        return
-    click.echo("removed" if done["removed"] else "there was no plan")
+    answer(done, as_json, "removed" if done["removed"] else "there was no plan")
 
 
 COMMANDS = (faults_group,)

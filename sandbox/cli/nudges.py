@@ -3,7 +3,7 @@
 import click
 
 from .campaigns import sheet_import
-from .common import echo_json, quote_ref, through_sandbox
+from .common import answer, quote_ref, through_sandbox
 
 nudges_group = click.Group("nudges", help="Nudge definitions: import a sheet, list them.")
 
@@ -22,10 +22,10 @@ def nudges_import(done, tenant, dry_run):
 @through_sandbox
 def nudges_list(sb, tenant, as_json):
     """List a tenant's nudge definitions."""
-    found = sb.get(f"/tenants/{quote_ref(tenant)}/nudges/definitions")["nudges"]
-    if as_json:
-        echo_json(found)
-        return
+    answer(sb.get(f"/tenants/{quote_ref(tenant)}/nudges/definitions")["nudges"], as_json, _print)
+
+
+def _print(found: list[dict]) -> None:
     for d in found:
         when = d["triggerEvent"] or d["campaignId"] or "any campaign"
         click.echo(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .common import echo_json, emit, quote_ref, through_sandbox
+from .common import answer, echo_json, emit, quote_ref, through_sandbox
 
 secrets_group = click.Group(
     "secrets", help="Exchange a tenant's secrets under GPG, never in clear."
@@ -50,10 +50,10 @@ def conformance_command(sb, tenant, junit_path, receiver, as_json):
 @through_sandbox
 def onboarding_command(sb, tenant, as_json):
     """Print the onboarding checklist: the four steps, each lit by the tenant's real traffic."""
-    found = sb.get(f"/tenants/{quote_ref(tenant)}/onboarding")
-    if as_json:
-        echo_json(found)
-        return
+    answer(sb.get(f"/tenants/{quote_ref(tenant)}/onboarding"), as_json, _print_checklist)
+
+
+def _print_checklist(found: dict) -> None:
     for step in found["steps"]:
         mark = click.style("done", fg="green") if step["done"] else click.style("todo", fg="yellow")
         click.echo(f"{mark}  {step['step']}. {step['name']}")

@@ -2,7 +2,7 @@
 
 import click
 
-from .common import echo_json, emit, quote_ref, through_sandbox
+from .common import answer, echo_json, emit, quote_ref, through_sandbox
 
 deliveries_group = click.Group(
     "deliveries", help="Outgoing requests: list, show, resend, retry the failed ones."
@@ -30,9 +30,10 @@ def deliveries_list(sb, tenant, status, kind, user, limit, as_json):
     found = sb.get(
         "/deliveries", tenant=tenant, status=status, kind=kind, user=user, limit=str(limit)
     )
-    if as_json:
-        echo_json(found)
-        return
+    answer(found, as_json, _print_deliveries)
+
+
+def _print_deliveries(found: dict) -> None:
     for d in found["deliveries"]:
         click.echo(_line(d))
     click.echo(f"{len(found['deliveries'])} of {found['total']}")
@@ -54,10 +55,7 @@ def deliveries_resend(sb, delivery_id, to_url, as_json):
     """Send a delivery now (a new attempt of the same delivery id)."""
     body = {"url": to_url} if to_url else {}
     d = sb.call("POST", f"/deliveries/{quote_ref(delivery_id)}/resend", json=body).json()
-    if as_json:
-        echo_json(d)
-        return
-    click.echo(d["decision"] or d["status"])
+    answer(d, as_json, d["decision"] or d["status"])
 
 
 @deliveries_group.command("retry-failed")
@@ -68,10 +66,10 @@ def deliveries_retry_failed(sb, tenant, as_json):
     done = sb.call(
         "POST", "/deliveries/failed/retry", params={"tenant": tenant} if tenant else None
     )
-    done = done.json()
-    if as_json:
-        echo_json(done)
-        return
+    answer(done.json(), as_json, _print_retried)
+
+
+def _print_retried(done: dict) -> None:
     for r in done["results"]:
         click.echo(f"{r['deliveryId']}  {r['decision']}")
     click.echo(f"retried {done['retried']}")
@@ -87,10 +85,7 @@ def trigger_command(sb, kind, tenant, user_id, as_json):
     d = sb.call(
         "POST", f"/tenants/{quote_ref(tenant)}/trigger", json={"kind": kind, "userId": user_id}
     ).json()
-    if as_json:
-        echo_json(d)
-        return
-    click.echo(f"{d['deliveryId']}  {d['decision'] or d['status']}")
+    answer(d, as_json, f"{d['deliveryId']}  {d['decision'] or d['status']}")
 
 
 @reports_group.command("list")
@@ -98,10 +93,10 @@ def trigger_command(sb, kind, tenant, user_id, as_json):
 @through_sandbox
 def reports_list(sb, tenant, as_json):
     """List the failure reports, newest first."""
-    found = sb.get("/reports", tenant=tenant)["reports"]
-    if as_json:
-        echo_json(found)
-        return
+    answer(sb.get("/reports", tenant=tenant)["reports"], as_json, _print_reports)
+
+
+def _print_reports(found: list[dict]) -> None:
     for v in found:
         to = f"encrypted to {v['recipient']}" if v["encrypted"] else "NOT encrypted (no GPG key)"
         click.echo(f"{v['reportId']}  {v['date']}  {v['rows']} row(s)  {to}")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .common import echo_json, quote_ref, through_sandbox
+from .common import answer, echo_json, quote_ref, through_sandbox
 
 snapshot_group = click.Group(
     "snapshot", help="Save games: save the whole state, restore it, fork a sandbox from it."
@@ -38,10 +38,7 @@ def snapshot_save(sb, name, tenants, no_journal, replace, as_json):
     if tenants:
         ask["tenants"] = list(tenants)
     made = sb.call("POST", "/snapshots", json=ask).json()
-    if as_json:
-        echo_json(made)
-        return
-    click.echo(f"saved {_summary(made)}")
+    answer(made, as_json, f"saved {_summary(made)}")
 
 
 @snapshot_group.command("restore")
@@ -63,9 +60,10 @@ def snapshot_restore(sb, name, as_json):
 def snapshot_list(sb, as_json):
     """List the sandbox's snapshots, newest first."""
     found = sb.get("/snapshots")["snapshots"]
-    if as_json:
-        echo_json(found)
-        return
+    answer(found, as_json, _print_listing)
+
+
+def _print_listing(found: list[dict]) -> None:
     if not found:
         click.echo("no snapshots; save one with `snapshot save NAME`")
     for m in found:
@@ -86,10 +84,7 @@ def snapshot_show(sb, name, as_json):
 def snapshot_delete(sb, name, as_json):
     """Delete snapshot NAME."""
     done = sb.call("DELETE", f"/snapshots/{quote_ref(name)}").json()
-    if as_json:
-        echo_json(done)
-        return
-    click.echo(f"deleted {name}")
+    answer(done, as_json, f"deleted {name}")
 
 
 @snapshot_group.command("download")
@@ -99,13 +94,11 @@ def snapshot_delete(sb, name, as_json):
 @through_sandbox
 def snapshot_download(sb, name, output, encrypt, as_json):
     """Download snapshot NAME as a file (to attach to a ticket, say)."""
-    answer = sb.call("GET", f"/snapshots/{quote_ref(name)}/download", params={"encrypt": encrypt})
+    got = sb.call("GET", f"/snapshots/{quote_ref(name)}/download", params={"encrypt": encrypt})
     target = Path(output or f"{name}.snapshot" + (".gpg" if encrypt else ""))
-    target.write_bytes(answer.body)
-    if as_json:
-        echo_json({"file": str(target), "bytes": len(answer.body)})
-        return
-    click.echo(f"wrote {target} ({len(answer.body):,} bytes)")
+    target.write_bytes(got.body)
+    wrote = {"file": str(target), "bytes": len(got.body)}
+    answer(wrote, as_json, f"wrote {target} ({len(got.body):,} bytes)")
 
 
 @snapshot_group.command("upload")
@@ -124,10 +117,7 @@ def snapshot_upload(sb, file, name, replace, as_json):
             data=fh,
             headers={"Content-Type": "application/octet-stream"},
         ).json()
-    if as_json:
-        echo_json(kept)
-        return
-    click.echo(f"uploaded {_summary(kept)}")
+    answer(kept, as_json, f"uploaded {_summary(kept)}")
 
 
 @snapshot_group.command("fork")

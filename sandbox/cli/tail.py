@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 import click
 
 from .client import Sandbox
-from .common import echo_json, through_sandbox
+from .common import answer, through_sandbox
 
 COLOURS = {"request": "cyan", "draw": "magenta", "attempt": "yellow", "clock": "blue"}
 
@@ -60,12 +60,12 @@ def received_command(sb, event_id, user, event_name, tenant, since, until, befor
     """Did it arrive? Per event: received, refused (each reason and link) or not seen."""
     asked = {"event_id": event_id, "user": user, "event_name": event_name, "tenant": tenant}
     asked.update(since=since, until=until, before=before)
-    answer = sb.get("/received", **asked)
-    if as_json:
-        echo_json(answer)
-        return
-    click.echo(answer["answer"])
-    for e in answer["events"]:
+    answer(sb.get("/received", **asked), as_json, _print_received)
+
+
+def _print_received(said: dict) -> None:
+    click.echo(said["answer"])
+    for e in said["events"]:
         head = " ".join(x for x in (e.get("eventName"), e.get("eventId")) if x) or "(no event id)"
         click.echo(f"  {head}  user={e.get('userId') or '-'}: {e['case']}")
         if e["case"] == "received":
@@ -74,11 +74,11 @@ def received_command(sb, event_id, user, event_name, tenant, since, until, befor
         for r in e.get("refused", []):
             click.echo(f"    {r['status']} {r['reason']} at {r['at']}: {r['hint'] or ''}")
             click.echo(f"      {r['journal']}")
-    for kind, found in (answer.get("candidates") or {}).items():
+    for kind, found in (said.get("candidates") or {}).items():
         for c in found:
             click.echo(f"  nearest ({kind}): {json.dumps(c)}")
-    if answer.get("more"):
-        click.echo(f"  more: older ones with --before {answer['more']['before']}")
+    if said.get("more"):
+        click.echo(f"  more: older ones with --before {said['more']['before']}")
 
 
 @click.command("tail")

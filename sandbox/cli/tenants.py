@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from .common import echo_json, quote_ref, through_sandbox
+from .common import answer, echo_json, quote_ref, through_sandbox
 
 tenants_group = click.Group("tenants", help="Create, list and show tenants (CustomerGlu clients).")
 
@@ -30,10 +30,10 @@ def tenants_create(sb, name, region, timezone, reward_webhook, nudge_webhook, em
     for key, value in (("rewardWebhookUrl", reward_webhook), ("nudgeWebhookUrl", nudge_webhook)):
         if value:
             body[key] = value
-    t = sb.call("POST", "/tenants", json=body).json()
-    if as_json:
-        echo_json(t)
-        return
+    answer(sb.call("POST", "/tenants", json=body).json(), as_json, _print_created)
+
+
+def _print_created(t: dict) -> None:
     click.echo(f"Created tenant {t['name']}")
     click.echo(f"  id        {t['id']}")
     click.echo(f"  writeKey  {t['writeKey']}")
@@ -44,10 +44,10 @@ def tenants_create(sb, name, region, timezone, reward_webhook, nudge_webhook, em
 @through_sandbox
 def tenants_list(sb, as_json):
     """List tenants: id, name, region, writeKey."""
-    rows = sb.get("/tenants")["tenants"]
-    if as_json:
-        echo_json(rows)
-        return
+    answer(sb.get("/tenants")["tenants"], as_json, _print_tenants)
+
+
+def _print_tenants(rows: list[dict]) -> None:
     for t in rows:
         click.echo(f"{t['id']}  {t['region']}  {t['name']:<24}  writeKey={t['writeKey']}")
 
@@ -67,10 +67,7 @@ def tenants_show(sb, ref, reveal, as_json):
 def tenants_rotate_key(sb, ref, as_json):
     """Give a tenant a new writeKey; the old one answers 401 writekey_revoked from now on."""
     t = sb.call("POST", f"/tenants/{quote_ref(ref)}/rotate-key").json()
-    if as_json:
-        echo_json(t)
-        return
-    click.echo(f"New writeKey of {t['name']}: {t['writeKey']}")
+    answer(t, as_json, f"New writeKey of {t['name']}: {t['writeKey']}")
 
 
 @tenants_group.command("set")
@@ -147,10 +144,8 @@ def tenants_viewer_tokens(sb, ref, revoke_id, as_json):
         if revoke_id not in {v["tokenId"] for v in rows}:
             raise click.ClickException(f"{ref} has no viewer token {revoke_id!r}")
         done = sb.call("DELETE", f"/viewer-tokens/{revoke_id}").json()
-        if as_json:
-            echo_json(done)
-        else:
-            click.echo(f"{revoke_id}: {'revoked' if done['revoked'] else 'was revoked already'}")
+        said = "revoked" if done["revoked"] else "was revoked already"
+        answer(done, as_json, f"{revoke_id}: {said}")
         return
     if as_json:
         echo_json({"viewerTokens": rows})
