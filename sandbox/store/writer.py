@@ -23,6 +23,9 @@ from .writes import Target, Write, run_all
 _STOP = object()
 _MAINTAIN = object()  # marks a maintain_now() request in the queue
 log = logging.getLogger(__name__)
+# Housekeeping runs in a row that may find a file busy before it is reported as failing:
+# at 0.2 s apart, ten seconds of a lock no snapshot or commit holds that long.
+BUSY_STREAK = 50
 
 
 class WriteTimeout(Exception):
@@ -70,6 +73,7 @@ class Writer:
         self.maintenance = None
         self._next_maintenance = 0.0
         self._last_delay = 0.0
+        self._busy_runs = 0  # housekeeping runs in a row that found a file busy
         self._pending_maintain: list = []
         self._queue = os_queue()
         self._thread: OsThread | None = None
@@ -217,11 +221,28 @@ class Writer:
             with locked(lock):
                 delay = self.maintenance(conn)
             self.maintenance_failures.succeeded()
+            self._busy_runs = 0
         except Exception as exc:  # housekeeping must never stop the writer
-            self.maintenance_failures.failed(exc)
-            delay = 5.0
+            delay = self._maintenance_failed(exc)
         self._last_delay = delay
         self._next_maintenance = time.monotonic() + delay
+
+    def _maintenance_failed(self, exc: Exception) -> float:
+        """Count a failed housekeeping run; return the delay before the next one.
+
+        A chunk reads, then writes, in one transaction: if another connection holds the
+        write lock then (a snapshot's pins, another worker's core commit), SQLite answers
+        SQLITE_BUSY at once, no busy wait, and asks for a retry: the next run, soon.
+        """
+        busy = isinstance(exc, sqlite3.OperationalError) and (
+            getattr(exc, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_BUSY
+        )
+        if busy:
+            self._busy_runs += 1
+            if self._busy_runs < BUSY_STREAK:
+                return 0.2
+        self.maintenance_failures.failed(exc)
+        return 5.0
 
     def _drain(self, first) -> tuple[list, bool]:
         batch = [first]
