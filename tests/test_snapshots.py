@@ -119,6 +119,45 @@ def test_after_a_restore_another_worker_sees_the_next_fault_plan_at_once(
         other.close()
 
 
+def test_a_save_waits_for_a_writer_in_the_middle_of_a_transaction(app, client, admin_headers):
+    """A writer holds its file's lock (lock.py) for its whole transaction. The snapshot's pins
+    take SQLite's write locks for an instant; met by a transaction that has read already,
+    they would answer it SQLITE_BUSY at once (no busy wait then: the schemathesis run saw
+    housekeeping fail so). The save waits for the writer's lock instead."""
+    import threading
+    from pathlib import Path
+
+    from sandbox.store.lock import held
+
+    store = app.extensions["sandbox.store"]
+    assert (
+        client.post("/server/v4", json=event(), headers={"x-api-key": DEMO_KEY}).status_code == 200
+    )
+    shard = Path(store.data_dir) / f"journal-{store.writer.slot}.db"
+    reading, done = threading.Event(), {}
+
+    def writer():
+        conn = sqlite3.connect(shard, isolation_level=None)
+        with held(str(shard)):
+            conn.execute("BEGIN")
+            conn.execute("SELECT count(*) FROM journal").fetchone()
+            reading.set()
+            time.sleep(0.5)
+            done["saved_meanwhile"] = "saved" in done
+            conn.execute("INSERT OR REPLACE INTO shard_meta VALUES ('probe', '1')")
+            conn.execute("COMMIT")
+        conn.close()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    assert reading.wait(5)
+    saved = client.post("/_sandbox/snapshots", json={"name": "w"}, headers=admin_headers)
+    done["saved"] = True
+    thread.join(5)
+    assert saved.status_code == 200, saved.json
+    assert done["saved_meanwhile"] is False  # the save took its pins after the commit
+
+
 def test_save_change_everything_restore_and_the_state_is_as_saved(app, client, admin_headers):
     _traffic(client, admin_headers, 0)
     client.post("/_sandbox/clock/advance", json={"seconds": 3600}, headers=admin_headers)

@@ -119,12 +119,16 @@ def _pinned(files: list[Path]):
     try:
         for i, path in enumerate(files[1:]):
             lock.execute(f"ATTACH DATABASE ? AS f{i}", (str(path),))
-        lock.execute("BEGIN IMMEDIATE")  # every attached file: no writer commits meanwhile
-        try:
-            for path in files:
-                pins.append(_Pin(path))
-        finally:
-            lock.execute("ROLLBACK")
+        # The writers' own locks first: a writer (or its housekeeping) in the middle of a
+        # transaction that has read would meet SQLite's write locks with SQLITE_BUSY at
+        # once (no busy wait then); holding these, the pins wait for it to finish instead.
+        with _writers_held(files):
+            lock.execute("BEGIN IMMEDIATE")  # every attached file: no writer commits meanwhile
+            try:
+                for path in files:
+                    pins.append(_Pin(path))
+            finally:
+                lock.execute("ROLLBACK")
         yield pins
     finally:
         for pin in pins:
