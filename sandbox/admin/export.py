@@ -66,21 +66,15 @@ def export_journal():
     fmt = asked_format("json", "csv", "har")
     masker = None if reveal() else runtime().masker()
     ids, more = _search_ids(request.args, _export_limit())
-    rows = export.full_rows(runtime().store, ids)
-    if fmt == "csv":
-        body, kind = export.as_csv(rows, masker), "text/csv"
-    elif fmt == "har":
-        body, kind = json.dumps(export.har(rows, base_url(), masker), indent=1), "application/json"
-    else:
-        shown = [
-            journal.get_entry(runtime().store, r["request_id"], runtime().masker()) for r in rows
-        ]
-        if masker is None:
-            shown = [
-                {**s, "headers": r["headers"], "query": r["query"]}
-                for s, r in zip(shown, rows, strict=True)
-            ]
+    store = runtime().store
+    if fmt == "json":
+        shown = export.entries(store, ids, runtime().masker(), reveal=masker is None)
         body, kind = json.dumps({"entries": shown}, indent=1, default=str), "application/json"
+    elif fmt == "csv":
+        body, kind = export.as_csv(export.full_rows(store, ids), masker), "text/csv"
+    else:
+        rows = export.full_rows(store, ids)
+        body, kind = json.dumps(export.har(rows, base_url(), masker), indent=1), "application/json"
     name = f"sandbox-journal.{'har' if fmt == 'har' else fmt}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     if more:  # the next page: the same search, older than the last entry given

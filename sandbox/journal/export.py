@@ -11,7 +11,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 from ..config import VERSION
 from ..masking import Masker, csv_cell
 from ..store import Store, loads
-from .search import HEADLINE
+from .search import HEADLINE, entry_view
 
 MAX_EXPORT = 5000
 DEFAULT_EXPORT = 500  # a page a request builds in well under half a second (bench/scale.py)
@@ -25,25 +25,38 @@ CSV_FIELDS = (
 )
 
 
-def full_rows(store: Store, request_ids: list[str]) -> list[dict]:
-    """Return entries as stored (headers parsed, bodies as bytes), in the order asked."""
+def stored_rows(store: Store, request_ids: list[str]) -> list[dict]:
+    """Return entries as the journal holds them, in the order asked (gone ones left out)."""
     found: dict = {}
     for start in range(0, len(request_ids), 500):  # one query per 500, by the unique index
         chunk = request_ids[start : start + 500]
         marks = ", ".join("?" * len(chunk))
         for row in store.journal_all(f"SELECT * FROM journal WHERE request_id IN ({marks})", chunk):
             found[row["request_id"]] = row
-    out = []
-    for rid in request_ids:
-        row = found.get(rid)
-        if row is None:
-            continue
+    return [found[rid] for rid in request_ids if rid in found]
+
+
+def entries(store: Store, request_ids: list[str], masker: Masker, reveal: bool) -> list[dict]:
+    """Return entries for display in the order asked: masked, or with the headers and query as
+    they arrived (reveal; the bodies stay masked)."""
+    shown = []
+    for row in stored_rows(store, request_ids):
+        raw_headers, raw_query = loads(row["headers"], None), row["query"]
+        shown.append(entry_view(row, masker))
+        if reveal:
+            shown[-1].update(headers=raw_headers, query=raw_query)
+    return shown
+
+
+def full_rows(store: Store, request_ids: list[str]) -> list[dict]:
+    """Return entries as stored (headers parsed, bodies as bytes), in the order asked."""
+    out = stored_rows(store, request_ids)
+    for row in out:
         for col in ("headers", "response_headers", "checks", "flags", "problems"):
             row[col] = loads(row[col], None)
         for col in ("body", "response_body"):
             value = row[col]
             row[col] = value.encode() if isinstance(value, str) else (value or b"")
-        out.append(row)
     return out
 
 

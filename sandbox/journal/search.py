@@ -177,8 +177,11 @@ def _content_type(headers: dict) -> str | None:
 def get_entry(store: Store, request_id: str, masker: Masker) -> dict | None:
     """Return one journal entry for display: every secret masked, bodies decoded."""
     row = store.journal_one("SELECT * FROM journal WHERE request_id = ?", (request_id,))
-    if row is None:
-        return None
+    return None if row is None else entry_view(row, masker)
+
+
+def entry_view(row: dict, masker: Masker) -> dict:
+    """Return a stored journal row for display (in place): secrets masked, bodies decoded."""
     for col in JSON_COLUMNS:
         row[col] = loads(row[col])
     headers, response_headers = row["headers"] or {}, row["response_headers"] or {}
