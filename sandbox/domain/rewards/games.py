@@ -65,15 +65,6 @@ def user_entries(store: Store, tenant_id: str, user_id: str) -> list[dict]:
     return out
 
 
-def drawable(store: Store, tenant_id: str, campaign_id: str) -> bool:
-    """Return True if the reward sheet gives this campaign variants to draw from."""
-    found = store.one(
-        "SELECT 1 AS x FROM reward_campaigns WHERE tenant_id = ? AND campaign_id = ?",
-        (tenant_id, campaign_id),
-    )
-    return found is not None
-
-
 def find_grant(store: Store, tenant_id: str, reward_user_id: str) -> dict | None:
     """Return a granted play with its campaign, its variants and its draw (None if unknown)."""
     grant = store.journal_one(
