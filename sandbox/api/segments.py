@@ -18,6 +18,11 @@ SEGMENT_USER = {
 }
 
 
+def _declare(summary: str, ok: str):
+    """Declare a segment route: its tag, the writeKey, the campaign and user it reads."""
+    return declare(summary, "segments", KEY, ok, **SEGMENT_USER)
+
+
 def _target(c, campaign_id: str) -> tuple[dict, str]:
     tenant = write_key_auth(c, (HEADER,))
     body = json_body(c, required=("userId",), types={"userId": "string"})
@@ -35,13 +40,7 @@ def _target(c, campaign_id: str) -> tuple[dict, str]:
 
 
 @bp.post("/<campaign_id>/user/add")
-@declare(
-    "Add a user to a campaign segment",
-    "segments",
-    KEY,
-    "SegmentChanged",
-    **SEGMENT_USER,
-)
+@_declare("Add a user to a campaign segment", "SegmentChanged")
 def add(campaign_id):
     """Add a user to a campaign's segment."""
     c = call()
@@ -51,13 +50,7 @@ def add(campaign_id):
 
 
 @bp.post("/<campaign_id>/user/status")
-@declare(
-    "Is the user in the segment?",
-    "segments",
-    KEY,
-    "SegmentStatus",
-    **SEGMENT_USER,
-)
+@_declare("Is the user in the segment?", "SegmentStatus")
 def status(campaign_id):
     """Answer whether a user is in a campaign's segment."""
     c = call()
@@ -66,13 +59,7 @@ def status(campaign_id):
 
 
 @bp.delete("/<campaign_id>/user/delete")
-@declare(
-    "Remove a user from a campaign segment",
-    "segments",
-    KEY,
-    "SegmentChanged",
-    **SEGMENT_USER,
-)
+@_declare("Remove a user from a campaign segment", "SegmentChanged")
 def delete(campaign_id):
     """Remove a user from a campaign's segment."""
     c = call()
