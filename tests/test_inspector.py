@@ -73,6 +73,47 @@ def test_draws_and_attempts_join_the_timeline_and_filters_apply(app, client):
         feed.decode("f1.garbage!")
 
 
+def test_the_feed_masks_draws_and_attempts_as_every_other_view(app, client):
+    """The live feed (the inspector, `tail`, a viewer's page) shows an attempt's URL as the
+    deliveries do: userinfo and secret-looking query values masked; a known secret or a JWT
+    anywhere in a draw or an attempt (a token sent as a user id) masked too."""
+    from sandbox.http.current import runtime
+
+    hook = "https://alice:pw-not-shown@127.0.0.1:9/in?token=tok-not-shown&plain=kept"
+    jwt_user = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlLW5vdC1zaG93bg"
+    cursor = feed.encode(*feed.heads(_store(app)))
+    assert (
+        client.patch(
+            f"/_sandbox/tenants/{DEMO_TENANT}", json={"rewardWebhookUrl": hook}, headers=ADMIN
+        ).status_code
+        == 200
+    )
+    for user in ("feed-user", jwt_user):
+        client.post(
+            f"/_sandbox/tenants/{DEMO_TENANT}/plays",
+            json={"userId": user, "campaignId": "demo-wheel", "count": 1},
+            headers=ADMIN,
+        )
+    client.post(
+        f"/_sandbox/tenants/{DEMO_TENANT}/trigger",
+        json={"kind": "reward", "userId": "feed-user"},
+        headers=ADMIN,
+    )
+    with app.test_request_context():
+        masker = runtime().masker()
+    store = _store(app)
+    items, _c, _m = feed.read(store, cursor, Filters(), feed.KINDS, masker)
+    backfilled, _c = feed.backfill(store, 50, Filters(), feed.KINDS, masker)
+    for shown in (items, backfilled):
+        kinds = {i["kind"] for i in shown}
+        assert {"draw", "attempt"} <= kinds
+        text = json.dumps(shown)
+        for secret in ("pw-not-shown", "tok-not-shown", "c2lnbmF0dXJlLW5vdC1zaG93bg"):
+            assert secret not in text
+        attempt = next(i for i in shown if i["kind"] == "attempt")
+        assert attempt["url"].startswith("https://") and "plain=kept" in attempt["url"]
+
+
 def test_curl_corrected_curl_and_replay_of_the_exact_bytes(app, client):
     body = (
         b'{"event_id":"r1","event_name":"appOpen","user_id":"u","timestamp":'
@@ -177,6 +218,26 @@ def test_the_timeline_follows_an_event_to_its_draw_reward_and_delivery(client):
     assert names[:2] == ["request", "event"] and "rule" in names
     for step in ("grant", "draw", "reward", "delivery", "nudge"):
         assert step in names, names  # the nudges the event and the reward caused, too
+
+
+def test_the_timeline_shows_an_attempts_url_masked(client):
+    hook = "https://alice:pw-not-shown@127.0.0.1:9/in?token=tok-not-shown"
+    client.patch(f"/_sandbox/tenants/{DEMO_TENANT}", json={"rewardWebhookUrl": hook}, headers=ADMIN)
+    bearer = register(client, "spinner")[0]
+    sent = client.post(
+        "/server/v4",
+        json=event(event_id="spin-2", event_name="appOpen", user_id="spinner"),
+        headers=KEY,
+    )
+    listed = client.get("/reward/v1.1/user", headers={"Authorization": "Bearer " + bearer})
+    url = next(c["url"] for c in listed.get_json()["campaigns"] if c["campaignId"] == "demo-wheel")
+    client.post(url.split("sandbox.test", 1)[1], headers={"Accept": "application/json"})
+    client.post("/_sandbox/clock/advance", json={"seconds": 1}, headers=ADMIN)  # the first try
+    rid = sent.headers["X-Sandbox-Request-Id"]
+    steps = client.get(f"/_sandbox/journal/{rid}/timeline", headers=ADMIN).get_json()["steps"]
+    tried = [s for s in steps if s["step"] == "attempt"]
+    assert tried and all(s["url"].startswith("https://") for s in tried)
+    assert "not-shown" not in json.dumps(steps)
 
 
 def test_a_viewer_sees_only_its_tenant_everywhere(app, client):

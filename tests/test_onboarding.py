@@ -189,3 +189,18 @@ def test_a_receiver_with_a_skewed_clock_is_diagnosed(app, client):
         assert "300 s in the future" in results["signed"]["note"]
     finally:
         receivers.stop(server)
+
+
+def test_a_kept_run_shows_its_receiver_url_masked(app):
+    """A receiver URL may carry credentials (user:password@, ?token=): the run's views (the admin
+    route, the readiness report) show it as the deliveries do."""
+    from sandbox.onboarding import runs
+
+    store = app.extensions["sandbox.store"]
+    url = "https://alice:pw-not-shown@hooks.test/in?token=tok-not-shown&plain=kept"
+    run_id, write = runs.store_run(DEMO_TENANT, url, [], "2026-12-07T00:00:00Z")
+    store.write(write)
+    shown = runs.get_run(store, run_id)
+    assert "not-shown" not in json.dumps(shown)
+    assert shown["url"].startswith("https://") and "plain=kept" in shown["url"]
+    assert "not-shown" not in json.dumps(runs.latest(store, DEMO_TENANT))

@@ -2,6 +2,7 @@
 
 import re
 
+from ..masking import mask_url
 from ..store import Store, loads
 
 _ONE = r"([^;:]+): ((?:play granted|no play) \(.*?\))"
@@ -104,6 +105,8 @@ def _reward_steps(store: Store, reward_id: str) -> list[dict]:
             (d["delivery_id"],),
         ):
             kind = "end_of_day_retry" if a["trigger"] == "end_of_day" else "attempt"
+            # As the deliveries show it; the route masks known secrets in all the rest.
+            a["url"] = mask_url(a["url"])
             steps.append({"step": kind, "deliveryId": d["delivery_id"], **a})
         if d["status"] == "failed":
             steps.append({"step": "dead_letter", "deliveryId": d["delivery_id"]})

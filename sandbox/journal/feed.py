@@ -79,41 +79,47 @@ def _request(row: dict) -> dict:
     }
 
 
-def _draw(row: dict) -> dict:
-    return {
-        "kind": "draw",
-        "id": f"draw-{row['id']}",
-        "ts": row["at"],
-        "tenant": row["tenant_id"],
-        "user": row["user_id"],
-        "campaign": row["campaign_id"],
-        "seq": row["seq"],
-        "roll": row["roll"],
-        "thresholds": loads(row["thresholds"], []),
-        "variant": row["variant"],
-        "outcome": row["outcome"],
-        "rewardId": row["reward_id"],
-        "code": row["code"],
-    }
+def _draw(row: dict, masker: Masker) -> dict:
+    # As every view of stored data: a secret sent as a user id is masked here too.
+    return masker.json(
+        {
+            "kind": "draw",
+            "id": f"draw-{row['id']}",
+            "ts": row["at"],
+            "tenant": row["tenant_id"],
+            "user": row["user_id"],
+            "campaign": row["campaign_id"],
+            "seq": row["seq"],
+            "roll": row["roll"],
+            "thresholds": loads(row["thresholds"], []),
+            "variant": row["variant"],
+            "outcome": row["outcome"],
+            "rewardId": row["reward_id"],
+            "code": row["code"],
+        }
+    )
 
 
-def _attempt(row: dict) -> dict:
-    return {
-        "kind": "attempt",
-        "id": f"attempt-{row['id']}",
-        "ts": row["at"],
-        "tenant": row["tenant_id"],
-        "user": row["user_id"],
-        "delivery": row["delivery_id"],
-        "deliveryKind": row["kind"],
-        "n": row["n"],
-        "trigger": row["trigger"],
-        "url": row["url"],
-        "status": row["response_status"],
-        "errorClass": row["error_class"],
-        "decision": row["decision"],
-        "rewardId": row["reward_id"],
-    }
+def _attempt(row: dict, masker: Masker) -> dict:
+    # The URL as the deliveries show it (userinfo and secret-looking query values masked).
+    return masker.json(
+        {
+            "kind": "attempt",
+            "id": f"attempt-{row['id']}",
+            "ts": row["at"],
+            "tenant": row["tenant_id"],
+            "user": row["user_id"],
+            "delivery": row["delivery_id"],
+            "deliveryKind": row["kind"],
+            "n": row["n"],
+            "trigger": row["trigger"],
+            "url": masker.url(row["url"]) if row["url"] else row["url"],
+            "status": row["response_status"],
+            "errorClass": row["error_class"],
+            "decision": row["decision"],
+            "rewardId": row["reward_id"],
+        }
+    )
 
 
 def _core(store, table_sql, after: int, upto, tenant, user, limit) -> list[dict]:
@@ -169,12 +175,12 @@ def read(
         rows = _core(store, DRAWS, draw, bound[1] if bound else None, tenant, user, limit)
         more = more or len(rows) == limit
         draw = rows[-1]["id"] if rows else draw
-        items += [_draw(r) for r in rows]
+        items += [_draw(r, masker) for r in rows]
     if "attempt" in kinds and not only_requests:
         rows = _core(store, ATTEMPTS, attempt, bound[2] if bound else None, tenant, user, limit)
         more = more or len(rows) == limit
         attempt = rows[-1]["id"] if rows else attempt
-        items += [_attempt(r) for r in rows]
+        items += [_attempt(r, masker) for r in rows]
     items.sort(key=lambda i: i["ts"] or "")
     if bound is not None and not more:
         return items, upto, False  # everything up to the bound is read: the cursor is it
@@ -209,11 +215,13 @@ def backfill(
     if count and not only_requests:
         if "draw" in kinds:
             start = max(0, draw - count)
-            items += [_draw(r) for r in _core(store, DRAWS, start, draw, tenant, user, count)]
+            items += [
+                _draw(r, masker) for r in _core(store, DRAWS, start, draw, tenant, user, count)
+            ]
         if "attempt" in kinds:
             start = max(0, attempt - count)
             rows = _core(store, ATTEMPTS, start, attempt, tenant, user, count)
-            items += [_attempt(r) for r in rows]
+            items += [_attempt(r, masker) for r in rows]
     items.sort(key=lambda i: i["ts"] or "")
     return items[-count:] if count else [], encode(positions, draw, attempt)
 

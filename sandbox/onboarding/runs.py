@@ -5,6 +5,7 @@ import json
 import secrets
 from xml.sax.saxutils import escape, quoteattr
 
+from ..masking import mask_url
 from ..store import CoreWrite, Store, dumps, loads, marks
 
 
@@ -68,7 +69,7 @@ def _shown(row: dict | None) -> dict | None:
         "runId": row["run_id"],
         "tenantId": row["tenant_id"],
         "at": row["at"],
-        "url": row["url"],
+        "url": mask_url(row["url"]),  # as the deliveries show it: no userinfo, no token=
         "passed": bool(row["passed"]),
         "results": loads(row["results"], []),
     }
