@@ -150,12 +150,11 @@ def use(token_id: str, at: float, method: str, path: str, status: int) -> CoreWr
 
 def recent_uses(store: Store, token_id: str, limit: int = 20) -> list[dict]:
     """Return a token's latest uses, newest first (what was asked, when, and the answer)."""
-    rows = store.all(
+    return store.all(
         "SELECT at, method, path, status FROM viewer_token_uses WHERE token_id = ? "
         "ORDER BY id DESC LIMIT ?",
         (token_id, limit),
     )
-    return [dict(r) for r in rows]
 
 
 def _count(store: Store, token_id: str) -> int:
