@@ -142,6 +142,12 @@ def test_the_sandbox_serves_the_site(client):
     missing, _data = get("/_sandbox/docs/nope.html")
     assert missing.status_code == 404 and missing.get_json()["reason"] == "docs_page_not_found"
     assert get("/_sandbox/docs")[0].status_code == 308
+    # Names no file system holds are pages that do not exist, not a 500 (bench/fuzz.py found
+    # both): a NUL byte, and a name past the length limit.
+    for hostile in ("%00", "9" * 5000, "a/%00/b", "x" * 300 + "/index.html"):
+        answer = get(f"/_sandbox/docs/{hostile}")[0]
+        assert answer.status_code == 404, hostile
+        assert answer.get_json()["reason"] == "docs_page_not_found"
 
 
 def _verifiers() -> dict:

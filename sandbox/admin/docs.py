@@ -99,20 +99,30 @@ def docs_home():
 )
 def docs_page(page):
     """Serve one file of the built site; a folder's index.html for a folder."""
-    folder = site_dir()
-    target = (folder / page).resolve()
-    if folder.resolve() not in target.parents and target != folder.resolve():
-        raise ApiError(404, f"No documentation page {page!r}", "docs_page_not_found")
-    if target.is_dir():
-        page = page.rstrip("/") + "/index.html"
-    if not (folder / page).is_file():
+    found = _page_file(site_dir(), page)
+    if found is None:
         raise ApiError(
             404,
-            f"No documentation page {page!r}",
+            f"No documentation page {page[:200]!r}",
             "docs_page_not_found",
             "Start at /_sandbox/docs/.",
         )
-    return _file(folder / page)
+    return _file(found)
+
+
+def _page_file(folder: Path, page: str) -> Path | None:
+    """Return the built file a page path names, or None: outside the site, absent, or a name no
+    file system holds (a NUL byte, a name past its length limit)."""
+    try:
+        root = folder.resolve()
+        target = (folder / page).resolve()
+        if root not in target.parents and target != root:
+            return None
+        if target.is_dir():
+            target = target / "index.html"
+        return target if target.is_file() else None
+    except (OSError, ValueError):
+        return None
 
 
 def _file(path: Path) -> Response:
