@@ -98,7 +98,7 @@ def checked_filters(args):
 def whole_number(key: str, default: int, low: int, high: int, hint: str | None = None) -> int:
     """Return a query's whole number in [low, high], or raise a 400 that names the range."""
     raw = request.args.get(key, str(default))
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
         raise ApiError(
             400, f"{key} must be a whole number from {low} to {high:,}", f"bad_{key}", hint
         )

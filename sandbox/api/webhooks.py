@@ -34,7 +34,7 @@ def failed():
 
     def number(key, default, high):
         raw = request.args.get(key, "").strip() or str(default)
-        if not raw.isdigit() or not 1 <= int(raw) <= high:
+        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= high:
             raise ApiError(
                 400,
                 f"{key} must be a whole number from 1 to {high}",

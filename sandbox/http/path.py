@@ -154,7 +154,7 @@ def bound_body(environ: dict, limit: int) -> None:
     chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
     if not chunked and length in (None, "", "0"):
         return
-    declared = int(length) if length and length.isdigit() else None
+    declared = int(length) if length and length.isascii() and length.isdigit() else None
     if declared is not None and declared > limit:
         raise too_large_at(declared, limit)
     stream = get_input_stream(environ, max_content_length=None)

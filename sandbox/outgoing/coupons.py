@@ -25,7 +25,7 @@ def code_of(body: bytes, path: str) -> tuple[str | None, str | None]:
     for key in path.split("."):
         if isinstance(value, dict) and key in value:
             value = value[key]
-        elif isinstance(value, list) and key.isdigit() and int(key) < len(value):
+        elif isinstance(value, list) and key.isascii() and key.isdigit() and int(key) < len(value):
             value = value[int(key)]
         else:
             return None, f"the 2xx answer has no code at {path!r}"

@@ -32,7 +32,7 @@ def retry_after(headers: dict, now: float) -> float | None:
     if raw is None:
         return None
     raw = raw.strip()
-    if raw.isdigit():
+    if raw.isascii() and raw.isdigit():
         return float(raw)
     from email.utils import parsedate_to_datetime
 

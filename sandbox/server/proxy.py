@@ -57,7 +57,7 @@ class Proxy:
             return None
         host, _, port = target.rpartition(":")
         host = host.strip("[]").lower()
-        if not host or not port.isdigit():
+        if not host or not (port.isascii() and port.isdigit()):
             _answer(client, 400, f"CONNECT needs host:port, not {target[:100]!r}")
             return None
         if host in self.ours:

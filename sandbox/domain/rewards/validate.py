@@ -151,7 +151,7 @@ def parse(rows: list[tuple[int, dict]], pools_dir: Path, issued: set[str]) -> tu
                 "Write the amount as a number: 200.",
             )
         cap_text = r.get("cap", "")
-        cap = int(cap_text) if cap_text.isdigit() else None
+        cap = int(cap_text) if cap_text.isascii() and cap_text.isdigit() else None
         if cap_text and (cap is None or cap < 1):
             errors.add(
                 number,
