@@ -103,14 +103,16 @@ def test_an_absurd_content_length_is_no_500(make_app, length):
 
 
 # "²" and "٣" are digits to str.isdigit(); int() refuses the first (bench/fuzz.py found a 500 on
-# /_sandbox/deliveries?limit=²) and reads the second as 3. A whole number here is ASCII digits.
-@pytest.mark.parametrize("digit", ["²", "٣"])
+# /_sandbox/deliveries?limit=²) and reads the second as 3; it refuses 5,000 digits too (fuzz.py
+# again). A whole number here is ASCII digits, no longer than its bound.
+@pytest.mark.parametrize("digit", ["²", "٣", "9" * 5000], ids=["superscript", "arabic", "5000"])
 @pytest.mark.parametrize(
     "path, reason",
     [
         ("/_sandbox/deliveries?limit={}", "bad_limit"),
         ("/_sandbox/deliveries?offset={}", "bad_offset"),
         ("/_sandbox/export?limit={}", "bad_limit"),
+        (f"/_sandbox/tenants/{DEMO_TENANT}/campaigns/demo-wheel/draws?limit={{}}", "bad_limit"),
         ("/_sandbox/nudges?limit={}", "bad_limit"),
         ("/webhooks/v1/failed?limit={}", "bad_limit"),
         ("/webhooks/v1/failed?page={}", "bad_page"),

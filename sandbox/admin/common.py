@@ -98,7 +98,9 @@ def checked_filters(args):
 def whole_number(key: str, default: int, low: int, high: int, hint: str | None = None) -> int:
     """Return a query's whole number in [low, high], or raise a 400 that names the range."""
     raw = request.args.get(key, str(default))
-    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
+    # ASCII digits, no longer than the bound (int() refuses past 4,300 digits), in range.
+    digits = raw.isascii() and raw.isdigit() and len(raw.lstrip("0")) <= len(str(high))
+    if not digits or not low <= int(raw) <= high:
         raise ApiError(
             400, f"{key} must be a whole number from {low} to {high:,}", f"bad_{key}", hint
         )

@@ -11,7 +11,7 @@ from ..http.body import request_json_body
 from ..http.current import runtime
 from ..openapi.declare import declare_admin, param
 from . import bp, viewer_allowed
-from .common import invalid_sheet, need_test_mode, tenant_or_404
+from .common import invalid_sheet, need_test_mode, tenant_or_404, whole_number
 
 MAX_PLAYS = 1000  # per request: a test asks for a few hundred at most
 
@@ -122,11 +122,9 @@ def campaign_draws(ref, campaign_id):
             "campaign_not_found",
             "List them: GET /_sandbox/tenants/<ref>/campaigns.",
         )
-    raw = request.args.get("limit", "100")
-    if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= 1000):
-        raise ApiError(400, "limit must be a whole number from 1 to 1000", "bad_limit")
+    limit = whole_number("limit", 100, 1, 1000)
     # A secret sent as a user id is masked here as in every view of stored data.
-    return runtime().masker().json(odds.draws(runtime().store, tenant["id"], campaign_id, int(raw)))
+    return runtime().masker().json(odds.draws(runtime().store, tenant["id"], campaign_id, limit))
 
 
 @bp.get("/tenants/<ref>/explain")

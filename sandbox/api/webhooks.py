@@ -34,7 +34,8 @@ def failed():
 
     def number(key, default, high):
         raw = request.args.get(key, "").strip() or str(default)
-        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= high:
+        digits = raw.isascii() and raw.isdigit() and len(raw.lstrip("0")) <= len(str(high))
+        if not digits or not 1 <= int(raw) <= high:
             raise ApiError(
                 400,
                 f"{key} must be a whole number from 1 to {high}",

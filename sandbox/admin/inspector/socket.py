@@ -55,7 +55,8 @@ def prepare() -> None:
         except feed.BadCursor as exc:
             raise ApiError(400, str(exc), "bad_cursor") from exc
     raw = args.get("backfill", str(DEFAULT_BACKFILL))
-    if not (raw.isascii() and raw.isdigit()) or int(raw) > feed.MAX_BACKFILL:
+    digits = raw.isascii() and raw.isdigit() and len(raw) <= 9  # int() refuses past 4,300
+    if not digits or int(raw) > feed.MAX_BACKFILL:
         raise ApiError(
             400, f"backfill must be a whole number up to {feed.MAX_BACKFILL}", "bad_backfill"
         )
