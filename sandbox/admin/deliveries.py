@@ -7,7 +7,7 @@ from ..errors import ApiError
 from ..http.body import request_json_body
 from ..http.current import runtime
 from ..openapi.declare import declare_admin, param
-from ..outgoing import configure, views
+from ..outgoing import configure, outbox_rows, views
 from . import bp, viewer_allowed
 from .common import engine, in_scope, not_found, scope, tenant_or_404, whole_number
 
@@ -127,7 +127,7 @@ def resend_delivery(delivery_id):
 def retry_failed():
     """Attempt every dead letter once more now; answer what each did."""
     tenant_id = tenant_or_404(request.args["tenant"])["id"] if request.args.get("tenant") else None
-    ids = views.failed_ids(runtime().store, tenant_id)
+    ids = outbox_rows.failed_ids(runtime().store, tenant_id)
     results = [(d, engine().send_now(d)) for d in ids]
     return {
         "retried": len(results),

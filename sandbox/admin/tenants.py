@@ -9,7 +9,7 @@ from ..errors import ApiError
 from ..http.body import request_json_body
 from ..http.current import runtime
 from ..openapi.declare import declare_admin, param
-from ..outgoing import configure, send, trigger, views
+from ..outgoing import configure, outbox_rows, send, trigger
 from . import bp, viewer_allowed
 from .common import engine, in_scope, reveal, tenant_or_404
 from .deliveries import delivery_or_404
@@ -169,7 +169,7 @@ def trigger_delivery(ref):
 def _wait_for_attempt(delivery_id: str, seconds: float = 20.0) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        row = views.row(runtime().store, delivery_id)
+        row = outbox_rows.by_delivery_id(runtime().store, delivery_id)
         if row is None or row["attempts"] or row["status"] == "held":
             return
         time.sleep(0.05)

@@ -1,7 +1,7 @@
 """The readiness report: the checklist, the conformance kit's last run, the failed deliveries and
 the open problems of a tenant, as JSON, Markdown or an HTML page."""
 
-from ..outgoing import delivery_settings, views
+from ..outgoing import delivery_settings, outbox_rows
 from ..store import Store
 from . import checklist, runs
 
@@ -10,7 +10,7 @@ def build(store: Store, tenant: dict, now: float, at: str) -> dict:
     """Return the report's content."""
     steps = checklist.of(store, tenant, delivery_settings.zone(tenant), now)
     run = runs.latest(store, tenant["id"])
-    failed = views.dead_letters(store, tenant["id"])
+    failed = outbox_rows.dead_letters(store, tenant["id"])
     # Refusals by reason, from the marks kept as they happened (never a journal scan).
     refusals = sorted(
         (

@@ -7,7 +7,8 @@ of the delivery marks it interrupted, and the resend carries the next attempt nu
 
 from ..domain.nudges import life
 from ..domain.rewards import outcomes
-from ..store import CachedWrite, CoreWrite, dumps, loads, marks
+from ..store import CachedWrite, CoreWrite, Store, dumps, loads, marks
+from . import outbox_rows
 
 IN_FLIGHT = "in_flight"
 INTERRUPTED = "interrupted"
@@ -15,6 +16,11 @@ INTERRUPTED_ERROR = (
     "no answer was recorded: the sandbox stopped while this attempt was in flight "
     "(kill -9, a crash); the delivery was sent again with the next attempt number"
 )
+
+
+def of_delivery(store: Store, delivery_id: str) -> list[dict]:
+    """Return a delivery's attempts, first to last, as stored."""
+    return store.all("SELECT * FROM attempts WHERE delivery_id = ? ORDER BY id", (delivery_id,))
 
 
 def start(row: dict, attempt: dict) -> CoreWrite:
@@ -36,7 +42,7 @@ def start(row: dict, attempt: dict) -> CoreWrite:
             f"INSERT INTO attempts ({cols}) VALUES ({', '.join('?' * len(shown))})",
             tuple(shown.values()),
         )
-        conn.execute("UPDATE outbox SET attempts = ? WHERE id = ?", (attempt["n"], row["id"]))
+        outbox_rows.count_attempt(conn, row["id"], attempt["n"])
         return cur.lastrowid
 
     return CoreWrite(run)
@@ -50,21 +56,19 @@ def finish(attempt_id: int, row: dict, attempt: dict, status: str, next_at, out,
     def run(conn):
         sets = ", ".join(f"{c} = ?" for c in attempt)
         conn.execute(f"UPDATE attempts SET {sets} WHERE id = ?", (*attempt.values(), attempt_id))
-        conn.execute(
-            "UPDATE outbox SET status = ?, attempts = ?, next_at = ?, lease_until = NULL, "
-            "lease_owner = NULL, last_status = ?, last_error = ?, decision = ?, "
-            "updated_at = ?, end_of_day = ? WHERE id = ?",
-            (
-                status,
-                attempt["n"],
-                next_at,
-                out.status,
-                out.summary if not out.ok else None,
-                attempt["decision"],
-                attempt["at"],
-                end_of_day,
-                row["id"],
-            ),
+        outbox_rows.settle(
+            conn,
+            row["id"],
+            {
+                "status": status,
+                "attempts": attempt["n"],
+                "next_at": next_at,
+                "last_status": out.status,
+                "last_error": out.summary if not out.ok else None,
+                "decision": attempt["decision"],
+                "updated_at": attempt["at"],
+                "end_of_day": end_of_day,
+            },
         )
         # The tenant's first and last answered and failed delivery of this kind (the
         # onboarding checklist reads these, not the attempts).

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..domain import outbox, tenants
 from ..store import CachedWrite, dumps, loads
-from . import delivery_settings, gpg, schedule
+from . import delivery_settings, gpg, outbox_rows, schedule
 
 URL_FIELDS = {"rewardWebhookUrl": "reward_webhook", "nudgeWebhookUrl": "nudge_webhook"}
 FIELDS = (*URL_FIELDS, "timezone", "delivery", "gpgPublicKey")
@@ -82,12 +82,7 @@ def apply(tenant_id: str, changes: dict, now: str) -> CachedWrite:
             )
             disabled.pop(kind, None)
             if changes[field]:
-                conn.execute(
-                    "UPDATE outbox SET status = 'queued', next_at = NULL, decision = ?, "
-                    "updated_at = ? WHERE tenant_id = ? AND kind = ? AND status IN "
-                    "('held', 'disabled')",
-                    (f"released: {field} set", now, tenant_id, kind),
-                )
+                outbox_rows.release_held(conn, tenant_id, kind, f"released: {field} set", now)
         stored["disabled"] = disabled
         if "timezone" in changes:
             conn.execute(

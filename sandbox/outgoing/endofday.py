@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from ..domain import outbox, tenants
 from ..store import CoreWrite, Store
-from . import delivery_settings, gpg, report
+from . import delivery_settings, gpg, outbox_rows, report
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +43,7 @@ def next_run(store: Store, tenant: dict, now: float) -> tuple[float, str]:
 
 def next_any(store: Store, now: float) -> float | None:
     """Return the earliest next end-of-day run of the tenants with failed requests."""
-    ids = {
-        r["tenant_id"]
-        for r in store.all("SELECT DISTINCT tenant_id FROM outbox WHERE status = 'failed'")
-    }
+    ids = outbox_rows.tenants_with_failed(store)
     times = [next_run(store, t, now)[0] for t in tenants.fresh_list(store) if t["id"] in ids]
     return min(times) if times else None
 
@@ -94,11 +91,7 @@ def run_due(engine) -> list[dict]:
         when, local_date = next_run(store, tenant, now)
         if when > now:
             continue
-        failed = store.all(
-            "SELECT * FROM outbox WHERE tenant_id = ? AND status = 'failed' AND end_of_day = 0 "
-            "ORDER BY id",
-            (tenant["id"],),
-        )
+        failed = outbox_rows.failed_rows(store, tenant["id"], not_retried=True)
         if not store.write(_claim(tenant["id"], local_date, engine.clock.isoformat(now))):
             continue  # another process ran it
         for row in failed:
@@ -109,14 +102,7 @@ def run_due(engine) -> list[dict]:
 
 def _finish(engine, tenant: dict, local_date: str, ids: list[int]) -> dict:
     store = engine.store
-    still = [
-        r
-        for r in store.all(
-            "SELECT * FROM outbox WHERE tenant_id = ? AND status = 'failed' ORDER BY id",
-            (tenant["id"],),
-        )
-        if r["id"] in set(ids)
-    ]
+    still = [r for r in outbox_rows.failed_rows(store, tenant["id"]) if r["id"] in set(ids)]
     report_id = None
     if still:
         urls = {k: tenant.get(c) for k, c in outbox.URL_COLUMNS.items()}

@@ -14,7 +14,7 @@ from ..domain import outbox, tenants
 from ..domain.nudges import life
 from ..masking import mask
 from ..store import CoreWrite, Store, dumps, loads
-from . import attempts, coupons, delivery_settings, schedule, send, signing
+from . import attempts, coupons, delivery_settings, outbox_rows, schedule, send, signing
 
 # Leases outlive an attempt (connect + read timeouts) by this margin: a row claimed by a
 # process that died goes again this soon after its timeouts.
@@ -37,35 +37,19 @@ class Engine:
         now, wall = self.clock.time(), time.time()  # lease: wall time (see module docstring)
 
         def run(conn):
-            cur = conn.execute(
-                "SELECT * FROM outbox WHERE status IN ('queued', 'retrying') AND "
-                "(next_at IS NULL OR next_at <= ?) AND (lease_until IS NULL OR lease_until < ?) "
-                "ORDER BY coalesce(next_at, 0), id LIMIT ?",
-                (now, wall, limit),
-            )
-            names = [d[0] for d in cur.description]
-            rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+            rows = outbox_rows.claimable(conn, now, wall, limit)
             leases: dict = {}
             for row in rows:
                 if row["tenant_id"] not in leases:
                     leases[row["tenant_id"]] = _lease(conn, row["tenant_id"])
-                conn.execute(
-                    "UPDATE outbox SET lease_until = ?, lease_owner = ? WHERE id = ?",
-                    (wall + leases[row["tenant_id"]], self.owner, row["id"]),
-                )
+                outbox_rows.lease(conn, row["id"], wall + leases[row["tenant_id"]], self.owner)
             return rows
 
         return self.store.write(CoreWrite(run))
 
     def _claimable(self) -> bool:
         """Return True if some row is due and not leased (a read: cheap, no lock)."""
-        row = self.store.one(
-            "SELECT 1 AS x FROM outbox WHERE status IN ('queued', 'retrying') AND "
-            "(next_at IS NULL OR next_at <= ?) AND (lease_until IS NULL OR lease_until < ?) "
-            "LIMIT 1",
-            (self.clock.time(), time.time()),
-        )
-        return row is not None
+        return outbox_rows.any_claimable(self.store, self.clock.time(), time.time())
 
     def claim_one(self, delivery_id: str) -> dict | None:
         """Lease one delivery to this process whatever its status (a manual send); its row, or
@@ -73,19 +57,11 @@ class Engine:
         wall = time.time()
 
         def run(conn):
-            cur = conn.execute(
-                "SELECT * FROM outbox WHERE delivery_id = ? AND (lease_until IS NULL OR "
-                "lease_until < ?)",
-                (delivery_id, wall),
-            )
-            found = cur.fetchone()
-            if found is None:
-                return None
-            row = dict(zip([d[0] for d in cur.description], found, strict=True))
-            conn.execute(
-                "UPDATE outbox SET lease_until = ?, lease_owner = ? WHERE id = ?",
-                (wall + _lease(conn, row["tenant_id"]), self.owner, row["id"]),
-            )
+            row = outbox_rows.unleased(conn, delivery_id, wall)
+            if row is not None:
+                outbox_rows.lease(
+                    conn, row["id"], wall + _lease(conn, row["tenant_id"]), self.owner
+                )
             return row
 
         return self.store.write(CoreWrite(run))
@@ -123,21 +99,15 @@ class Engine:
     def due_now(self) -> int:
         """Return how many requests (and delayed nudges) are due now, claimed or not."""
         now = self.clock.time()
-        row = self.store.one(
-            "SELECT count(*) AS n FROM outbox WHERE status IN ('queued', 'retrying') AND "
-            "(next_at IS NULL OR next_at <= ?)",
-            (now,),
-        )
         nudge = life.next_due(self.store)
-        return row["n"] + (1 if nudge is not None and nudge <= now else 0)
+        return outbox_rows.count_due(self.store, now) + (
+            1 if nudge is not None and nudge <= now else 0
+        )
 
     def next_due(self) -> float | None:
         """Return when the next request or delayed nudge is due (sandbox clock), or None."""
-        row = self.store.one(
-            "SELECT min(coalesce(next_at, 0)) AS at FROM outbox WHERE status IN "
-            "('queued', 'retrying')"
-        )
-        times = [t for t in (row and row["at"], life.next_due(self.store)) if t is not None]
+        first = outbox_rows.earliest_due(self.store)
+        times = [t for t in (first, life.next_due(self.store)) if t is not None]
         return min(times) if times else None
 
     def attempt(self, row: dict, trigger: str = "schedule", url: str | None = None) -> dict:
@@ -230,14 +200,8 @@ class Engine:
         return keep, row["next_at"], f"{label} failed ({out.summary}); still {keep}"
 
     def _hold(self, row: dict, why: str) -> dict:
-        def run(conn):
-            conn.execute(
-                "UPDATE outbox SET status = 'held', decision = ?, lease_until = NULL, "
-                "lease_owner = NULL, updated_at = ? WHERE id = ?",
-                (why, self.clock.isoformat(), row["id"]),
-            )
-
-        self.store.write(CoreWrite(run))
+        now = self.clock.isoformat()
+        self.store.write(CoreWrite(lambda conn: outbox_rows.hold(conn, row["id"], why, now)))
         return {"delivery_id": row["delivery_id"], "decision": why}
 
     def close(self) -> None:

@@ -3,7 +3,7 @@
 from ..domain import outbox
 from ..masking import mask_url
 from ..store import Store, loads
-from . import delivery_settings, schedule
+from . import attempts, delivery_settings, outbox_rows, schedule
 
 STATUSES = ("queued", "retrying", "delivered", "failed", "disabled", "held")
 FILTERS = {"tenant": "tenant_id", "status": "status", "kind": "kind", "user": "user_id"}
@@ -53,22 +53,16 @@ def attempt(a: dict) -> dict:
 
 def search(store: Store, where: dict, limit: int, offset: int = 0) -> tuple[list[dict], int]:
     """Return (deliveries matching column filters, newest first; their total)."""
-    clauses = " AND ".join(f"{col} = ?" for col in where) or "1"
-    params = list(where.values())
-    total = store.one(f"SELECT count(*) AS n FROM outbox WHERE {clauses}", params)["n"]
-    rows = store.all(
-        f"SELECT * FROM outbox WHERE {clauses} ORDER BY id DESC LIMIT ? OFFSET ?",
-        (*params, limit, offset),
-    )
+    rows, total = outbox_rows.search(store, where, limit, offset)
     return [delivery(r) for r in rows], total
 
 
 def get(store: Store, delivery_id: str) -> dict | None:
     """Return one delivery with every attempt and the schedule it follows, or None."""
-    row = store.one("SELECT * FROM outbox WHERE delivery_id = ?", (delivery_id,))
+    row = outbox_rows.by_delivery_id(store, delivery_id)
     if row is None:
         return None
-    tried = store.all("SELECT * FROM attempts WHERE delivery_id = ? ORDER BY id", (delivery_id,))
+    tried = attempts.of_delivery(store, delivery_id)
     tenant = store.one("SELECT * FROM tenants WHERE id = ?", (row["tenant_id"],)) or {}
     column = outbox.URL_COLUMNS.get(row["kind"])
     # A delivery without its own URL goes to the tenant's current one: say which, and whence.
@@ -80,11 +74,6 @@ def get(store: Store, delivery_id: str) -> dict | None:
         "schedule": schedule.describe(delivery_settings.of(tenant)),
         "attemptList": [attempt(a) for a in tried],
     }
-
-
-def row(store: Store, delivery_id: str) -> dict | None:
-    """Return a delivery's raw outbox row (for a manual resend)."""
-    return store.one("SELECT * FROM outbox WHERE delivery_id = ?", (delivery_id,))
 
 
 def failed_page(store: Store, tenant_id: str, page: int, limit: int) -> dict:
@@ -108,25 +97,3 @@ def failed_page(store: Store, tenant_id: str, page: int, limit: int) -> dict:
         "limit": limit,
         "total": total,
     }
-
-
-def failed_ids(store: Store, tenant_id: str | None = None, limit: int = 10_000) -> list[str]:
-    """Return the ids of the dead letters (of one tenant), oldest first."""
-    where, params = (
-        ("status = 'failed' AND tenant_id = ?", (tenant_id,))
-        if tenant_id
-        else ("status = 'failed'", ())
-    )
-    rows = store.all(
-        f"SELECT delivery_id FROM outbox WHERE {where} ORDER BY id LIMIT ?", (*params, limit)
-    )
-    return [r["delivery_id"] for r in rows]
-
-
-def dead_letters(store: Store, tenant_id: str, limit: int = 100) -> list[dict]:
-    """Return a tenant's dead letters, newest first, as the readiness report lists them."""
-    return store.all(
-        "SELECT delivery_id, kind, user_id, reward_id, attempts, last_error, created_at FROM "
-        "outbox WHERE tenant_id = ? AND status = 'failed' ORDER BY id DESC LIMIT ?",
-        (tenant_id, limit),
-    )
