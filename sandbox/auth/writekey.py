@@ -77,7 +77,7 @@ def _likely_tenant(store: Store, key: str, reason: str) -> str | None:
     """Return the tenant a refused key is evidently meant for (a rotated, cut or mistyped
     key), so that the refusal counts in its onboarding; None for a key of nobody."""
     if reason == "writekey_revoked":
-        row = store.one("SELECT tenant_id FROM retired_keys WHERE secret = ?", (key,))
+        row = tenants.retired_key(store, key)
         return row["tenant_id"] if row else None
     if reason in ("writekey_truncated", "writekey_typo", "writekey_extra_characters"):
         for t in tenants.list_tenants(store):
@@ -89,11 +89,7 @@ def _likely_tenant(store: Store, key: str, reason: str) -> str | None:
 
 def _diagnose_unknown(store: Store, key: str, admin_token: str) -> tuple[str, str, str]:
     """Explain an unknown key: (reason, message, hint)."""
-    retired = store.one(
-        "SELECT r.retired_at, t.name FROM retired_keys r "
-        "JOIN tenants t ON t.id = r.tenant_id WHERE r.secret = ?",
-        (key,),
-    )
+    retired = tenants.retired_key(store, key)
     if retired:
         return (
             "writekey_revoked",

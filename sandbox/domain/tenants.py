@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .. import hosts
 from ..masking import mask, mask_url
-from ..store import CachedWrite, CoreWrite, Store
+from ..store import CachedWrite, CoreWrite, Store, dumps, loads
 from ..store.writes import Bundle
 from . import catalog
 
@@ -116,6 +116,35 @@ def fresh(store: Store, tenant_id: str) -> dict | None:
     For the delivery loop: a webhook URL or key set in another process applies at once.
     """
     return store.one("SELECT * FROM tenants WHERE id = ?", (tenant_id,))
+
+
+def retired_key(store: Store, key: str) -> dict | None:
+    """Return a rotated-out writeKey's tenant (tenant_id, name) and when it was retired, or None."""
+    return store.one(
+        "SELECT r.tenant_id, r.retired_at, t.name FROM retired_keys r "
+        "JOIN tenants t ON t.id = r.tenant_id WHERE r.secret = ?",
+        (key,),
+    )
+
+
+def stored_delivery(conn, tenant_id: str) -> dict:
+    """Return what a tenant's `delivery` column holds (its delivery settings), read on `conn`."""
+    row = conn.execute("SELECT delivery FROM tenants WHERE id = ?", (tenant_id,)).fetchone()
+    return loads(row[0] if row else None, {}) or {}
+
+
+# What update() may change: the webhook URLs, the timezone, the delivery settings.
+_UPDATABLE = ("reward_webhook_url", "nudge_webhook_url", "timezone", "delivery")
+
+
+def update(conn, tenant_id: str, **values) -> None:
+    """Set some of a tenant's columns on `conn` (the caller's write); `delivery` as JSON."""
+    if not set(values) <= set(_UPDATABLE):
+        raise ValueError(f"not a column update() sets: {sorted(set(values) - set(_UPDATABLE))}")
+    if "delivery" in values:
+        values["delivery"] = dumps(values["delivery"])
+    sets = ", ".join(f"{column} = ?" for column in values)
+    conn.execute(f"UPDATE tenants SET {sets} WHERE id = ?", (*values.values(), tenant_id))
 
 
 def fresh_list(store: Store) -> list[dict]:

@@ -64,7 +64,7 @@ def _key_tenant(store: Store, sent: str) -> dict | None:
     found = tenants.by_write_key(store, cleaned)
     if found:
         return found
-    retired = store.one("SELECT tenant_id FROM retired_keys WHERE secret = ?", (cleaned,))
+    retired = tenants.retired_key(store, cleaned)
     if retired:
         return tenants.by_id(store, retired["tenant_id"])
     keys = {t["write_key"]: t for t in tenants.list_tenants(store)}

@@ -5,9 +5,10 @@ of the delivery marks it interrupted, and the resend carries the next attempt nu
 (X-CG-Attempt), so a receiver that got both copies can tell them apart and so can the record.
 """
 
+from ..domain import tenants
 from ..domain.nudges import life
 from ..domain.rewards import outcomes
-from ..store import CachedWrite, CoreWrite, Store, dumps, loads, marks
+from ..store import CachedWrite, CoreWrite, Store, marks
 from . import outbox_rows
 
 IN_FLIGHT = "in_flight"
@@ -99,9 +100,8 @@ def finish(attempt_id: int, row: dict, attempt: dict, status: str, next_at, out,
 
 
 def _disable(conn, tenant_id: str, kind: str, attempt: dict) -> None:
-    row = conn.execute("SELECT delivery FROM tenants WHERE id = ?", (tenant_id,)).fetchone()
-    stored = loads(row[0] if row else None, {}) or {}
+    stored = tenants.stored_delivery(conn, tenant_id)
     disabled = stored.get("disabled") or {}
     disabled[kind] = {"at": attempt["at"], "deliveryId": attempt["delivery_id"]}
     stored["disabled"] = disabled
-    conn.execute("UPDATE tenants SET delivery = ? WHERE id = ?", (dumps(stored), tenant_id))
+    tenants.update(conn, tenant_id, delivery=stored)

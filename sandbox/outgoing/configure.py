@@ -7,7 +7,7 @@ held for want of it.
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..domain import outbox, tenants
-from ..store import CachedWrite, dumps, loads
+from ..store import CachedWrite
 from . import delivery_settings, gpg, outbox_rows, schedule
 
 URL_FIELDS = {"rewardWebhookUrl": "reward_webhook", "nudgeWebhookUrl": "nudge_webhook"}
@@ -66,8 +66,7 @@ def apply(tenant_id: str, changes: dict, now: str) -> CachedWrite:
     """Return the write that applies checked changes, re-enables and releases held requests."""
 
     def run(conn):
-        row = conn.execute("SELECT delivery FROM tenants WHERE id = ?", (tenant_id,)).fetchone()
-        stored = loads(row[0] if row else None, {}) or {}
+        stored = tenants.stored_delivery(conn, tenant_id)
         stored.update(changes.get("delivery", {}))
         if "gpgPublicKey" in changes:
             stored["gpgPublicKey"] = changes["gpgPublicKey"]
@@ -76,19 +75,14 @@ def apply(tenant_id: str, changes: dict, now: str) -> CachedWrite:
         for field, kind in URL_FIELDS.items():
             if field not in changes:
                 continue
-            conn.execute(
-                f"UPDATE tenants SET {outbox.URL_COLUMNS[kind]} = ? WHERE id = ?",
-                (changes[field], tenant_id),
-            )
+            tenants.update(conn, tenant_id, **{outbox.URL_COLUMNS[kind]: changes[field]})
             disabled.pop(kind, None)
             if changes[field]:
                 outbox_rows.release_held(conn, tenant_id, kind, f"released: {field} set", now)
         stored["disabled"] = disabled
         if "timezone" in changes:
-            conn.execute(
-                "UPDATE tenants SET timezone = ? WHERE id = ?", (changes["timezone"], tenant_id)
-            )
-        conn.execute("UPDATE tenants SET delivery = ? WHERE id = ?", (dumps(stored), tenant_id))
+            tenants.update(conn, tenant_id, timezone=changes["timezone"])
+        tenants.update(conn, tenant_id, delivery=stored)
 
     return CachedWrite(run)
 

@@ -38,7 +38,11 @@ _HHMM = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 
 def of(tenant: dict) -> dict:
     """Return the tenant's delivery settings, defaults filled in."""
-    stored = loads(tenant.get("delivery"), {}) or {}
+    return from_stored(loads(tenant.get("delivery"), {}) or {})
+
+
+def from_stored(stored: dict) -> dict:
+    """Return delivery settings as a tenant's `delivery` column holds them, defaults filled in."""
     return {**DEFAULTS, **{k: v for k, v in stored.items() if k in DEFAULTS}}
 
 

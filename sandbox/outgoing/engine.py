@@ -212,8 +212,7 @@ class Engine:
 
 def _lease(conn, tenant_id: str) -> float:
     """Return how long a claim of this tenant's rows lasts, read on the claim's transaction."""
-    row = conn.execute("SELECT delivery FROM tenants WHERE id = ?", (tenant_id,)).fetchone()
-    s = delivery_settings.of({"delivery": row[0] if row else None})
+    s = delivery_settings.from_stored(tenants.stored_delivery(conn, tenant_id))
     return s["connectTimeout"] + s["readTimeout"] + LEASE_MARGIN
 
 

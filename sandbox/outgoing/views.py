@@ -1,6 +1,6 @@
 """Deliveries as the admin API, the partner's failed-list and the CLI show them."""
 
-from ..domain import outbox
+from ..domain import outbox, tenants
 from ..masking import mask_url
 from ..store import Store, loads
 from . import attempts, delivery_settings, outbox_rows, schedule
@@ -63,7 +63,7 @@ def get(store: Store, delivery_id: str) -> dict | None:
     if row is None:
         return None
     tried = attempts.of_delivery(store, delivery_id)
-    tenant = store.one("SELECT * FROM tenants WHERE id = ?", (row["tenant_id"],)) or {}
+    tenant = tenants.fresh(store, row["tenant_id"]) or {}
     column = outbox.URL_COLUMNS.get(row["kind"])
     # A delivery without its own URL goes to the tenant's current one: say which, and whence.
     target = row["url"] or (tenant.get(column) if column else None)
