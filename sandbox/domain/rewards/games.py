@@ -5,20 +5,11 @@ in the core file (draws.reward_user_id, unique). A grant is "played" when a draw
 so no request ever writes across files to flip a status.
 """
 
-from ...store import Store, loads
-from . import wallet
+from ...store import Store
+from . import draws, wallet
 
 # Campaign status as the SDK's campaign list carries it (spec section 4).
 UNPLAYED, PLAYED = "pristine", "completed"
-
-
-def _played(store: Store, tenant_id: str, user_id: str) -> dict[str, dict]:
-    rows = store.all(
-        "SELECT reward_user_id, variant, reward_id, code, outcome FROM draws WHERE "
-        "tenant_id = ? AND user_id = ? AND reward_user_id IS NOT NULL",
-        (tenant_id, user_id),
-    )
-    return {r["reward_user_id"]: r for r in rows}
 
 
 def user_entries(store: Store, tenant_id: str, user_id: str) -> list[dict]:
@@ -34,7 +25,7 @@ def user_entries(store: Store, tenant_id: str, user_id: str) -> list[dict]:
     )
     if not grants:
         return []
-    played = _played(store, tenant_id, user_id)
+    played = draws.of_user_grants(store, tenant_id, user_id)
     campaigns = {
         r["campaign_id"]: r
         for r in store.all(
@@ -86,15 +77,7 @@ def find_grant(store: Store, tenant_id: str, reward_user_id: str) -> dict | None
         "tenant_id = ? AND campaign_id = ? ORDER BY position",
         (tenant_id, grant["campaign_id"]),
     )
-    drawn = store.one(
-        "SELECT seq, roll, thresholds, variant, reward_id, code, outcome FROM draws WHERE "
-        "tenant_id = ? AND reward_user_id = ?",
-        (tenant_id, reward_user_id),
-    )
-    if drawn is not None:  # in play()'s shape, as a second play answers it
-        drawn["thresholds"] = loads(drawn["thresholds"], [])
-        drawn["rewardId"] = drawn.pop("reward_id")
-        drawn["alreadyPlayed"] = True
+    drawn = draws.of_grant(store, tenant_id, reward_user_id)  # as a second play answers it
     return {**grant, "campaign": campaign, "variants": variants, "draw": drawn}
 
 

@@ -1,6 +1,7 @@
 """A sheet campaign's configured odds beside its stock, its wins and every draw."""
 
 from ...store import Store, loads
+from . import draws as kept_draws
 
 
 def known(store: Store, tenant_id: str, campaign_id: str) -> bool:
@@ -53,30 +54,22 @@ def _variants(store: Store, tenant_id: str, campaign_id: str) -> list[dict]:
     sql = (
         "SELECT v.*, (SELECT count(*) FROM coupons k WHERE k.tenant_id = v.tenant_id AND "
         "k.campaign_id = v.campaign_id AND k.position = v.position AND k.issued_at IS NULL) "
-        "AS free, (SELECT count(*) FROM draws d WHERE d.tenant_id = v.tenant_id AND "
-        "d.campaign_id = v.campaign_id AND d.position = v.position) AS wins "
-        "FROM reward_variants v WHERE v.tenant_id = ? AND v.campaign_id = ? ORDER BY position"
+        "AS free FROM reward_variants v WHERE v.tenant_id = ? AND v.campaign_id = ? "
+        "ORDER BY position"
     )
     rows = store.all(sql, (tenant_id, campaign_id))
+    wins = kept_draws.wins_by_position(store, tenant_id, campaign_id)
     for v in rows:
         v["left"] = v["free"] if v["has_pool"] else None
+        v["wins"] = wins.get(v["position"], 0)
     return rows
 
 
 def draws(store: Store, tenant_id: str, campaign_id: str, limit: int = 1000) -> dict:
     """Return a campaign's draws, newest first, and the counts per variant beside the odds."""
-    rows = store.all(
-        "SELECT seq, user_id, roll, thresholds, variant, reward_id, code, outcome, at FROM draws "
-        "WHERE tenant_id = ? AND campaign_id = ? ORDER BY seq DESC LIMIT ?",
-        (tenant_id, campaign_id, limit),
-    )
-    counts = store.all(
-        "SELECT variant, count(*) AS n FROM draws WHERE tenant_id = ? AND campaign_id = ? "
-        "GROUP BY variant",
-        (tenant_id, campaign_id),
-    )
-    total = sum(r["n"] for r in counts)
-    by_name = {r["variant"]: r["n"] for r in counts}
+    rows = kept_draws.recent(store, tenant_id, campaign_id, limit)
+    by_name = kept_draws.count_by_variant(store, tenant_id, campaign_id)
+    total = sum(by_name.values())
     variants = _variants(store, tenant_id, campaign_id)
     table = [
         {

@@ -2,8 +2,8 @@
 
 from datetime import datetime
 
-from ...store import CoreWrite, dumps, loads, marks
-from . import draw, outcomes
+from ...store import CoreWrite, marks
+from . import draw, draws, outcomes
 
 
 def _stock(conn, tenant_id: str, campaign_id: str) -> list[dict]:
@@ -32,15 +32,7 @@ def _stock(conn, tenant_id: str, campaign_id: str) -> list[dict]:
                 key,
             ).fetchone()[0]
         )
-        v["capped"] = (
-            v["cap"] is not None
-            and conn.execute(
-                "SELECT count(*) FROM (SELECT 1 FROM draws WHERE tenant_id = ? AND campaign_id = ? "
-                "AND position = ? LIMIT ?)",
-                (*key, v["cap"]),
-            ).fetchone()[0]
-            >= v["cap"]
-        )
+        v["capped"] = v["cap"] is not None and draws.at_cap(conn, *key, v["cap"])
         v["available"] = bool(stocked) and not v["capped"]
         out.append(v)
     return out
@@ -68,14 +60,11 @@ def play(
         if c is None:
             return None
         if reward_user_id is not None:
-            before = _drawn(conn, tenant_id, reward_user_id)
+            before = draws.of_grant_in(conn, tenant_id, reward_user_id)
             if before is not None:
                 return before
         variants = _stock(conn, tenant_id, campaign_id)
-        seq = conn.execute(
-            "SELECT coalesce(max(seq), 0) + 1 FROM draws WHERE tenant_id = ? AND campaign_id = ?",
-            (tenant_id, campaign_id),
-        ).fetchone()[0]
+        seq = draws.next_seq(conn, tenant_id, campaign_id)
         roll = draw.roll_for(seed, tenant_id, campaign_id, seq)
         bounds = draw.thresholds([v["chance"] for v in variants])
         available = [v["available"] for v in variants]
@@ -99,25 +88,23 @@ def play(
             outcome = "won"
             reward_id = draw.reward_id_for(seed, tenant_id, campaign_id, seq)
             _reward(conn, tenant, c[0], campaign_id, user_id, index, chosen, reward_id, code, now)
-        conn.execute(
-            "INSERT INTO draws (tenant_id, campaign_id, seq, user_id, roll, thresholds, position, "
-            "variant, reward_id, code, outcome, at, reward_user_id) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                tenant_id,
-                campaign_id,
-                seq,
-                user_id,
-                roll,
-                dumps(bounds),
-                index,
-                chosen["name"] if chosen else None,
-                reward_id,
-                code,
-                outcome,
-                now,
-                reward_user_id,
-            ),
+        draws.keep(
+            conn,
+            {
+                "tenant_id": tenant_id,
+                "campaign_id": campaign_id,
+                "seq": seq,
+                "user_id": user_id,
+                "roll": roll,
+                "thresholds": bounds,
+                "position": index,
+                "variant": chosen["name"] if chosen else None,
+                "reward_id": reward_id,
+                "code": code,
+                "outcome": outcome,
+                "at": now,
+                "reward_user_id": reward_user_id,
+            },
         )
         marks.mark(conn, marks.DOMAIN_TABLE, tenant_id, "draw", now, campaign_id)
         return {
@@ -132,28 +119,6 @@ def play(
         }
 
     return CoreWrite(run)
-
-
-def _drawn(conn, tenant_id: str, reward_user_id: str) -> dict | None:
-    """Return the draw a granted play already had, in play()'s shape, or None."""
-    row = conn.execute(
-        "SELECT seq, roll, thresholds, variant, reward_id, code, outcome FROM draws "
-        "WHERE tenant_id = ? AND reward_user_id = ?",
-        (tenant_id, reward_user_id),
-    ).fetchone()
-    if row is None:
-        return None
-    seq, roll, bounds, variant, reward_id, code, outcome = row
-    return {
-        "seq": seq,
-        "roll": round(roll, 6),
-        "thresholds": loads(bounds),
-        "variant": variant,
-        "rewardId": reward_id,
-        "code": code,
-        "outcome": outcome,
-        "alreadyPlayed": True,
-    }
 
 
 def _reward(conn, tenant, campaign_type, campaign_id, user_id, index, v, reward_id, code, now):

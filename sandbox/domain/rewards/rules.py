@@ -5,7 +5,7 @@ from datetime import datetime
 
 from ...store import ShardWrite, Store, loads, marks
 from .. import segments
-from . import conditions, odds
+from . import conditions, draws, odds
 
 
 def sheet_campaigns(store: Store, tenant_id: str) -> list[dict]:
@@ -142,14 +142,7 @@ def explain(store: Store, tenant_id: str, user_id: str, campaign: dict) -> dict:
         "user_id = ? AND campaign_id = ? ORDER BY granted_at DESC LIMIT 50",
         (tenant_id, user_id, campaign["campaign_id"]),
     )
-    drawn = {
-        r["reward_user_id"]: r["outcome"]
-        for r in store.all(
-            "SELECT reward_user_id, outcome FROM draws WHERE tenant_id = ? AND user_id = ? AND "
-            "campaign_id = ? AND reward_user_id IS NOT NULL",
-            (tenant_id, user_id, campaign["campaign_id"]),
-        )
-    }
+    drawn = draws.outcomes_of(store, tenant_id, user_id, campaign["campaign_id"])
     trigger = campaign["trigger_event"]
     in_segment = segment_test(store, tenant_id, user_id)
     looked = [e for e in events if e["event_name"] == trigger][:5] or events[:1]
