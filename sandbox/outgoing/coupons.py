@@ -2,18 +2,13 @@
 
 import json
 
+from ..domain.rewards import wallet
 from ..store import Store
 
 
 def path_of(store: Store, row: dict) -> str:
     """Return the JSON path of the code for a coupon request (its variant's, else "code")."""
-    found = store.one(
-        "SELECT v.coupon_path AS path FROM rewards r JOIN reward_variants v ON "
-        "v.tenant_id = r.tenant_id AND v.campaign_id = r.campaign_id AND v.position = r.position "
-        "WHERE r.reward_id = ? AND r.tenant_id = ?",
-        (row["reward_id"], row["tenant_id"]),
-    )
-    return (found or {}).get("path") or "code"
+    return wallet.coupon_path(store, row["tenant_id"], row["reward_id"]) or "code"
 
 
 def code_of(body: bytes, path: str) -> tuple[str | None, str | None]:

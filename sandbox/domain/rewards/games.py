@@ -6,7 +6,7 @@ so no request ever writes across files to flip a status.
 """
 
 from ...store import Store
-from . import draws, wallet
+from . import draws, rules, wallet
 
 # Campaign status as the SDK's campaign list carries it (spec section 4).
 UNPLAYED, PLAYED = "pristine", "completed"
@@ -18,11 +18,7 @@ def user_entries(store: Store, tenant_id: str, user_id: str) -> list[dict]:
     The grant to open is the oldest not yet played (else the latest played, to show its
     outcome again); status is pristine while a play is left, completed after.
     """
-    grants = store.journal_all(
-        "SELECT reward_user_id, campaign_id, granted_at FROM reward_users WHERE tenant_id = ? "
-        "AND user_id = ? ORDER BY granted_at, reward_user_id LIMIT 5000",
-        (tenant_id, user_id),
-    )
+    grants = rules.grants_of(store, tenant_id, user_id)
     if not grants:
         return []
     played = draws.of_user_grants(store, tenant_id, user_id)
@@ -58,11 +54,7 @@ def user_entries(store: Store, tenant_id: str, user_id: str) -> list[dict]:
 
 def find_grant(store: Store, tenant_id: str, reward_user_id: str) -> dict | None:
     """Return a granted play with its campaign, its variants and its draw (None if unknown)."""
-    grant = store.journal_one(
-        "SELECT reward_user_id, campaign_id, user_id, event_uid, granted_at FROM reward_users "
-        "WHERE tenant_id = ? AND reward_user_id = ?",
-        (tenant_id, reward_user_id),
-    )
+    grant = rules.granted(store, tenant_id, reward_user_id)
     if grant is None:
         return None
     campaign = store.one(
@@ -85,11 +77,7 @@ def outcome(store: Store, tenant_id: str, result: dict, variants: list[dict]) ->
     """Return what a game page shows of a play: the prize (name, amount, code) or no reward."""
     prize = None
     if result.get("rewardId"):
-        row = store.one(
-            "SELECT reward_id, reward_type, name, amount, code, status FROM rewards WHERE "
-            "reward_id = ? AND tenant_id = ?",
-            (result["rewardId"], tenant_id),
-        )
+        row = wallet.one(store, tenant_id, result["rewardId"])
         if row is not None:
             prize = wallet.prize(row)
     names = [v["name"] for v in variants]

@@ -130,6 +130,24 @@ def segment_test(store: Store, tenant_id: str, user_id) -> callable:
     return in_segment
 
 
+def grants_of(store: Store, tenant_id: str, user_id: str) -> list[dict]:
+    """Return a user's granted plays, oldest first (at most 5,000: a wallet page's worth)."""
+    return store.journal_all(
+        "SELECT reward_user_id, campaign_id, granted_at FROM reward_users WHERE tenant_id = ? "
+        "AND user_id = ? ORDER BY granted_at, reward_user_id LIMIT 5000",
+        (tenant_id, user_id),
+    )
+
+
+def granted(store: Store, tenant_id: str, reward_user_id: str) -> dict | None:
+    """Return one granted play (its campaign, user, causing event and time), or None."""
+    return store.journal_one(
+        "SELECT reward_user_id, campaign_id, user_id, event_uid, granted_at FROM reward_users "
+        "WHERE tenant_id = ? AND reward_user_id = ?",
+        (tenant_id, reward_user_id),
+    )
+
+
 def explain(store: Store, tenant_id: str, user_id: str, campaign: dict) -> dict:
     """Say why the user has or has not got a play of the campaign, from their latest events."""
     events = store.journal_all(

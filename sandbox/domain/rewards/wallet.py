@@ -43,6 +43,26 @@ def user_rewards(
     ], total
 
 
+def one(store: Store, tenant_id: str, reward_id: str) -> dict | None:
+    """Return one of the tenant's rewards (what a prize shows), or None."""
+    return store.one(
+        "SELECT reward_id, reward_type, name, amount, code, status FROM rewards WHERE "
+        "reward_id = ? AND tenant_id = ?",
+        (reward_id, tenant_id),
+    )
+
+
+def coupon_path(store: Store, tenant_id: str, reward_id: str) -> str | None:
+    """Return the JSON path of the code in a reward's coupon API answer (its variant's), or None."""
+    found = store.one(
+        "SELECT v.coupon_path AS path FROM rewards r JOIN reward_variants v ON "
+        "v.tenant_id = r.tenant_id AND v.campaign_id = r.campaign_id AND v.position = r.position "
+        "WHERE r.reward_id = ? AND r.tenant_id = ?",
+        (reward_id, tenant_id),
+    )
+    return None if found is None else found["path"]
+
+
 def count(store: Store, tenant_id: str, user_id: str) -> int:
     """Return how many rewards the user has won."""
     row = store.one(
