@@ -13,6 +13,32 @@ def known(store: Store, tenant_id: str, campaign_id: str) -> bool:
     return row is not None
 
 
+def names(store: Store, tenant_id: str) -> dict[str, dict]:
+    """Return the tenant's sheet campaigns by id: their name and type."""
+    rows = store.all(
+        "SELECT campaign_id, name, type FROM reward_campaigns WHERE tenant_id = ?", (tenant_id,)
+    )
+    return {r["campaign_id"]: r for r in rows}
+
+
+def campaign(store: Store, tenant_id: str, campaign_id: str) -> dict | None:
+    """Return a sheet campaign as a game page shows it (name, type, trigger), or None."""
+    return store.one(
+        "SELECT campaign_id, name, type, trigger_event, condition FROM reward_campaigns WHERE "
+        "tenant_id = ? AND campaign_id = ?",
+        (tenant_id, campaign_id),
+    )
+
+
+def shown_variants(store: Store, tenant_id: str, campaign_id: str) -> list[dict]:
+    """Return a campaign's variants as a game page shows them (prize and chance), in order."""
+    return store.all(
+        "SELECT name, reward_type, reward_name, amount, chance FROM reward_variants WHERE "
+        "tenant_id = ? AND campaign_id = ? ORDER BY position",
+        (tenant_id, campaign_id),
+    )
+
+
 def summary(store: Store, tenant_id: str, campaign_id: str | None = None) -> list[dict]:
     """Return the tenant's sheet campaigns with each variant's chance, stock and wins."""
     where, params = "tenant_id = ?", [tenant_id]
