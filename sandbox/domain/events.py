@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 
 from ..ids import new_id
-from ..store import Target, Write, dumps, insert_many, marks
+from ..store import Store, Target, Write, dumps, insert_many, marks
 from ..store.jsontext import finite, non_finite
 
 SHARD_ID = "shardId-000000000000"
@@ -261,3 +261,12 @@ def _stored_uids(conn, rows: list[dict]) -> dict:
 def store_event(row: dict) -> StoreEvent:
     """Return the writer function that stores `row` (see StoreEvent)."""
     return StoreEvent(row)
+
+
+def latest_of_user(store: Store, tenant_id: str, user_id: str, limit: int = 200) -> list[dict]:
+    """Return a user's latest events, newest first (uid, name, properties, arrival)."""
+    return store.journal_all(
+        "SELECT uid, event_name, properties, received_at FROM events WHERE tenant_id = ? AND "
+        "user_id = ? ORDER BY id DESC LIMIT ?",
+        (tenant_id, user_id, limit),
+    )

@@ -4,6 +4,7 @@ import secrets
 from datetime import datetime
 
 from ...store import ShardWrite, Store, loads, marks
+from .. import events as events_table
 from .. import segments
 from . import conditions, draws, odds
 
@@ -150,11 +151,7 @@ def granted(store: Store, tenant_id: str, reward_user_id: str) -> dict | None:
 
 def explain(store: Store, tenant_id: str, user_id: str, campaign: dict) -> dict:
     """Say why the user has or has not got a play of the campaign, from their latest events."""
-    events = store.journal_all(
-        "SELECT uid, event_name, properties, received_at FROM events WHERE tenant_id = ? AND "
-        "user_id = ? ORDER BY id DESC LIMIT 200",
-        (tenant_id, user_id),
-    )
+    events = events_table.latest_of_user(store, tenant_id, user_id)
     played = store.journal_all(
         "SELECT reward_user_id, granted_at FROM reward_users WHERE tenant_id = ? AND "
         "user_id = ? AND campaign_id = ? ORDER BY granted_at DESC LIMIT 50",
