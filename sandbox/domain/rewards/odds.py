@@ -21,6 +21,15 @@ def names(store: Store, tenant_id: str) -> dict[str, dict]:
     return {r["campaign_id"]: r for r in rows}
 
 
+def triggers(store: Store, tenant_id: str) -> list[dict]:
+    """Return what each sheet campaign is granted on: its event, condition, window, audience."""
+    return store.all(
+        "SELECT campaign_id, trigger_event, condition, start_at, end_at, audience FROM "
+        "reward_campaigns WHERE tenant_id = ? ORDER BY campaign_id",
+        (tenant_id,),
+    )
+
+
 def campaign(store: Store, tenant_id: str, campaign_id: str) -> dict | None:
     """Return a sheet campaign as a game page shows it (name, type, trigger), or None."""
     return store.one(

@@ -13,11 +13,7 @@ def sheet_campaigns(store: Store, tenant_id: str) -> list[dict]:
     """Return the tenant's sheet campaigns with parsed conditions (kept a second per process)."""
 
     def load():
-        rows = store.all(
-            "SELECT campaign_id, trigger_event, condition, start_at, end_at, audience FROM "
-            "reward_campaigns WHERE tenant_id = ? ORDER BY campaign_id",
-            (tenant_id,),
-        )
+        rows = odds.triggers(store, tenant_id)
         for r in rows:
             r["clauses"] = conditions.parse(r["condition"])
             # Parsed once here, not per event: ingest evaluates every campaign per event.
