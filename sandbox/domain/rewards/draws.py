@@ -8,8 +8,11 @@ views take the store.
 
 from ...store import Store, dumps, loads
 
-# One draw as a play answers it (a second play of the same grant answers the first again).
-_PLAYED = "seq, roll, thresholds, variant, reward_id, code, outcome"
+# The draw a granted play had, in as_played()'s column order (a second play answers it again).
+_OF_GRANT = (
+    "SELECT seq, roll, thresholds, variant, reward_id, code, outcome FROM draws "
+    "WHERE tenant_id = ? AND reward_user_id = ?"
+)
 
 
 def next_seq(conn, tenant_id: str, campaign_id: str) -> int:
@@ -42,7 +45,7 @@ def keep(conn, draw: dict) -> None:
 
 
 def as_played(row) -> dict:
-    """Return a kept draw (the _PLAYED columns, in order) in a play's answer shape."""
+    """Return a kept draw (_OF_GRANT's columns, in order) in a play's answer shape."""
     seq, roll, bounds, variant, reward_id, code, outcome = tuple(row)
     return {
         "seq": seq,
@@ -58,19 +61,13 @@ def as_played(row) -> dict:
 
 def of_grant_in(conn, tenant_id: str, reward_user_id: str) -> dict | None:
     """Return the draw a granted play already had (in the play's transaction), or None."""
-    row = conn.execute(
-        f"SELECT {_PLAYED} FROM draws WHERE tenant_id = ? AND reward_user_id = ?",
-        (tenant_id, reward_user_id),
-    ).fetchone()
+    row = conn.execute(_OF_GRANT, (tenant_id, reward_user_id)).fetchone()
     return None if row is None else as_played(row)
 
 
 def of_grant(store: Store, tenant_id: str, reward_user_id: str) -> dict | None:
     """Return the draw a granted play had, as a play answers it, or None."""
-    row = store.one(
-        f"SELECT {_PLAYED} FROM draws WHERE tenant_id = ? AND reward_user_id = ?",
-        (tenant_id, reward_user_id),
-    )
+    row = store.one(_OF_GRANT, (tenant_id, reward_user_id))
     return None if row is None else as_played(row.values())
 
 
