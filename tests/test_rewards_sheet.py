@@ -5,7 +5,7 @@ import io
 import pytest
 from openpyxl import Workbook
 
-from sandbox.domain.rewards import importer, plays
+from sandbox.domain.rewards import importer, plays, sheet_rows
 from sandbox.domain.rewards.sheet import XLSX
 from tests.conftest import ROOT
 from tests.helpers import tenant
@@ -81,7 +81,7 @@ def test_a_code_already_issued_is_refused(app):
     campaigns, _ = _check(app, "c5,S,scratchcard,e,,v1,coupons,Off,,Z1;Z2,100,,,,")
     store.write(importer.import_campaigns(t["id"], campaigns, "now"))
     code = store.write(plays.play(t, "c5", "u", "seed", "now"))["code"]
-    assert code == "Z1" and importer.issued_codes(store, t["id"]) == {"Z1"}
+    assert code == "Z1" and sheet_rows.issued_codes(store, t["id"]) == {"Z1"}
     error = _only_error(app, "c9,S,scratchcard,e,,v1,coupons,Off,,Z1,25,,,,")
     assert (error["row"], error["column"]) == (2, "Coupon Codes")
     assert "already issued" in error["message"]

@@ -26,20 +26,11 @@ OWNERS = {
         "outgoing/endofday.py",  # the end-of-day runs listed with their tenant's name
         "store/snapshots.py",  # a snapshot's manifest names its tenants
     },
-    # The sheet's tables: the importer writes them, odds reads them, a play reads its variants
-    # and takes a coupon inside its own transaction; the coupon path joins a reward's variant.
-    "reward_campaigns": {
-        "domain/rewards/importer.py",
-        "domain/rewards/odds.py",
-        "domain/rewards/plays.py",
-    },
-    "reward_variants": {
-        "domain/rewards/importer.py",
-        "domain/rewards/odds.py",
-        "domain/rewards/plays.py",
-        "domain/rewards/wallet.py",
-    },
-    "coupons": {"domain/rewards/importer.py", "domain/rewards/odds.py", "domain/rewards/plays.py"},
+    # The sheet's tables, read and written only through sheet_rows (a play's steps take the
+    # writer's connection, so the draw and the coupon it issues stay one write).
+    "reward_campaigns": {"domain/rewards/sheet_rows.py"},
+    "reward_variants": {"domain/rewards/sheet_rows.py"},
+    "coupons": {"domain/rewards/sheet_rows.py"},
 }
 
 

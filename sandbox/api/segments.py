@@ -4,7 +4,7 @@ from flask import Blueprint
 
 from ..auth.writekey import HEADER
 from ..domain import catalog, segments
-from ..domain.rewards import odds
+from ..domain.rewards import sheet_rows
 from ..errors import ApiError
 from ..openapi.declare import EXAMPLE_CAMPAIGN, KEY, declare, param
 from .common import call, json_body, ok, write_key_auth
@@ -27,7 +27,7 @@ def _target(c, campaign_id: str) -> tuple[dict, str]:
     tenant = write_key_auth(c, (HEADER,))
     body = json_body(c, required=("userId",), types={"userId": "string"})
     store = c.rt.store
-    if catalog.campaign(store, tenant["id"], campaign_id) is None and not odds.known(
+    if catalog.campaign(store, tenant["id"], campaign_id) is None and not sheet_rows.known(
         store, tenant["id"], campaign_id
     ):
         raise ApiError(

@@ -4,7 +4,7 @@ plays the user's granted play once and reveals the drawn outcome."""
 from flask import current_app, jsonify, redirect, render_template, request
 
 from ..domain import campaigns
-from ..domain.rewards import games, odds, plays, rules
+from ..domain.rewards import games, plays, rules, sheet_rows
 from ..errors import ApiError
 from ..openapi.declare import PAGE, declare, param
 from ..openapi.declare import PAGE_TOKEN_EXAMPLE as TOKEN
@@ -38,7 +38,7 @@ def _grant(c, tenant: dict, user: dict) -> dict:
     listed = None
     if grant is None:
         listed = campaigns.catalog_game(c.rt.store, tenant["id"], user["userId"], rid)
-    if listed is not None and odds.known(c.rt.store, tenant["id"], listed["campaignId"]):
+    if listed is not None and sheet_rows.known(c.rt.store, tenant["id"], listed["campaignId"]):
         # A catalog game the wallet lists to this user, with variants in the reward sheet:
         # its link is the user's first play of it, granted when first opened.
         now = c.rt.clock.isoformat()

@@ -6,7 +6,7 @@ so no request ever writes across files to flip a status.
 """
 
 from ...store import Store
-from . import draws, odds, rules, wallet
+from . import draws, rules, sheet_rows, wallet
 
 # Campaign status as the SDK's campaign list carries it (spec section 4).
 UNPLAYED, PLAYED = "pristine", "completed"
@@ -22,7 +22,7 @@ def user_entries(store: Store, tenant_id: str, user_id: str) -> list[dict]:
     if not grants:
         return []
     played = draws.of_user_grants(store, tenant_id, user_id)
-    campaigns = odds.names(store, tenant_id)
+    campaigns = sheet_rows.names(store, tenant_id)
     by_campaign: dict[str, list] = {}
     for g in grants:
         if g["campaign_id"] in campaigns:  # a campaign deleted since keeps no entry
@@ -51,10 +51,10 @@ def find_grant(store: Store, tenant_id: str, reward_user_id: str) -> dict | None
     grant = rules.granted(store, tenant_id, reward_user_id)
     if grant is None:
         return None
-    campaign = odds.campaign(store, tenant_id, grant["campaign_id"])
+    campaign = sheet_rows.campaign(store, tenant_id, grant["campaign_id"])
     if campaign is None:
         return None
-    variants = odds.shown_variants(store, tenant_id, grant["campaign_id"])
+    variants = sheet_rows.shown_variants(store, tenant_id, grant["campaign_id"])
     drawn = draws.of_grant(store, tenant_id, reward_user_id)  # as a second play answers it
     return {**grant, "campaign": campaign, "variants": variants, "draw": drawn}
 

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from ...store import CachedWrite, Store
-from . import sheet, validate
+from . import sheet, sheet_rows, validate
 from .validate import Campaign
 
 
@@ -20,7 +20,7 @@ def check(store: Store, tenant_id: str, data: bytes, content_type: str, pools_di
                 "hint": "Send a UTF-8 .csv or an .xlsx workbook with a header row.",
             }
         ]
-    return validate.parse(rows, pools_dir, issued_codes(store, tenant_id))
+    return validate.parse(rows, pools_dir, sheet_rows.issued_codes(store, tenant_id))
 
 
 def view(campaigns: list) -> list[dict]:
@@ -45,14 +45,6 @@ def view(campaigns: list) -> list[dict]:
     ]
 
 
-def issued_codes(store: Store, tenant_id: str) -> set[str]:
-    """Return the tenant's coupon codes already handed out (a sheet may not list them again)."""
-    rows = store.all(
-        "SELECT code FROM coupons WHERE tenant_id = ? AND issued_at IS NOT NULL", (tenant_id,)
-    )
-    return {r["code"] for r in rows}
-
-
 def import_campaigns(tenant_id: str, campaigns: list[Campaign], now: str) -> CachedWrite:
     """Return the write that replaces these campaigns (variants, unissued codes) in one go.
 
@@ -62,55 +54,7 @@ def import_campaigns(tenant_id: str, campaigns: list[Campaign], now: str) -> Cac
     """
 
     def run(conn):
-        for c in campaigns:
-            key = (tenant_id, c.campaign_id)
-            conn.execute(
-                "INSERT OR REPLACE INTO reward_campaigns (tenant_id, campaign_id, name, type, "
-                "trigger_event, condition, mode, start_at, end_at, imported_at, audience) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    *key,
-                    c.name,
-                    c.type,
-                    c.trigger_event,
-                    c.condition,
-                    c.mode,
-                    c.start,
-                    c.end,
-                    now,
-                    c.audience,
-                ),
-            )
-            conn.execute("DELETE FROM reward_variants WHERE tenant_id = ? AND campaign_id = ?", key)
-            conn.execute(
-                "DELETE FROM coupons WHERE tenant_id = ? AND campaign_id = ? AND issued_at IS NULL",
-                key,
-            )
-            for position, v in enumerate(c.variants):
-                conn.execute(
-                    "INSERT INTO reward_variants (tenant_id, campaign_id, position, name, "
-                    "reward_type, reward_name, amount, chance, cap, has_pool, coupon_api, "
-                    "coupon_path, expiry_hours) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        *key,
-                        position,
-                        v.name,
-                        v.reward_type,
-                        v.reward_name,
-                        v.amount,
-                        v.chance,
-                        v.cap,
-                        v.codes is not None,
-                        v.coupon_api,
-                        v.coupon_path,
-                        v.expiry_hours,
-                    ),
-                )
-                conn.executemany(
-                    "INSERT INTO coupons (tenant_id, campaign_id, position, code) "
-                    "VALUES (?, ?, ?, ?)",
-                    [(*key, position, code) for code in v.codes or ()],
-                )
+        sheet_rows.replace_in(conn, tenant_id, campaigns, now)
         return len(campaigns)
 
     # Cached: the rules keep each tenant's campaigns a second per process (rules.py).

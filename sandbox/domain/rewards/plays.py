@@ -3,38 +3,16 @@
 from datetime import datetime
 
 from ...store import CoreWrite, marks
-from . import draw, draws, outcomes
+from . import draw, draws, outcomes, sheet_rows
 
 
 def _stock(conn, tenant_id: str, campaign_id: str) -> list[dict]:
-    """Return the variants with whether each may still win: index seeks, whatever the pool size.
-
-    A play asks only "is there a free code" (EXISTS, one seek) and, for a capped variant,
-    "are there `cap` wins yet" (at most `cap` index rows): counting a 100,000-code pool on
-    every play cut plays from 495 to 54 a second.
-    """
-    cur = conn.execute(
-        "SELECT position, name, reward_type, reward_name, amount, chance, cap, has_pool, "
-        "coupon_api, expiry_hours FROM "
-        "reward_variants WHERE tenant_id = ? AND campaign_id = ? ORDER BY position",
-        (tenant_id, campaign_id),
-    )
-    names = [d[0] for d in cur.description]
-    out = []
-    for row in cur.fetchall():
-        v = dict(zip(names, row, strict=True))
+    """Return the variants with whether each may still win: a code left and its cap not reached."""
+    out = sheet_rows.stock_in(conn, tenant_id, campaign_id)
+    for v in out:
         key = (tenant_id, campaign_id, v["position"])
-        stocked = (
-            not v["has_pool"]
-            or conn.execute(
-                "SELECT EXISTS (SELECT 1 FROM coupons WHERE tenant_id = ? AND campaign_id = ? AND "
-                "position = ? AND issued_at IS NULL)",
-                key,
-            ).fetchone()[0]
-        )
         v["capped"] = v["cap"] is not None and draws.at_cap(conn, *key, v["cap"])
-        v["available"] = bool(stocked) and not v["capped"]
-        out.append(v)
+        v["available"] = v["stocked"] and not v["capped"]
     return out
 
 
@@ -53,11 +31,8 @@ def play(
     tenant_id = tenant["id"]
 
     def run(conn):
-        c = conn.execute(
-            "SELECT type FROM reward_campaigns WHERE tenant_id = ? AND campaign_id = ?",
-            (tenant_id, campaign_id),
-        ).fetchone()
-        if c is None:
+        campaign_type = sheet_rows.type_in(conn, tenant_id, campaign_id)
+        if campaign_type is None:
             return None
         if reward_user_id is not None:
             before = draws.of_grant_in(conn, tenant_id, reward_user_id)
@@ -78,16 +53,21 @@ def play(
         else:
             chosen = variants[index]
             if chosen["has_pool"]:
-                row = conn.execute(
-                    "UPDATE coupons SET issued_to = ?, issued_at = ? WHERE id = (SELECT id FROM "
-                    "coupons WHERE tenant_id = ? AND campaign_id = ? AND position = ? AND "
-                    "issued_at IS NULL ORDER BY id LIMIT 1) RETURNING code",
-                    (user_id, now, tenant_id, campaign_id, index),
-                ).fetchone()
-                code = row[0] if row else None
+                code = sheet_rows.take_coupon_in(conn, tenant_id, campaign_id, index, user_id, now)
             outcome = "won"
             reward_id = draw.reward_id_for(seed, tenant_id, campaign_id, seq)
-            _reward(conn, tenant, c[0], campaign_id, user_id, index, chosen, reward_id, code, now)
+            _reward(
+                conn,
+                tenant,
+                campaign_type,
+                campaign_id,
+                user_id,
+                index,
+                chosen,
+                reward_id,
+                code,
+                now,
+            )
         draws.keep(
             conn,
             {

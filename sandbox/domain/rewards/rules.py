@@ -6,14 +6,14 @@ from datetime import datetime
 from ...store import ShardWrite, Store, loads, marks
 from .. import events as events_table
 from .. import segments
-from . import conditions, draws, odds
+from . import conditions, draws, odds, sheet_rows
 
 
 def sheet_campaigns(store: Store, tenant_id: str) -> list[dict]:
     """Return the tenant's sheet campaigns with parsed conditions (kept a second per process)."""
 
     def load():
-        rows = odds.triggers(store, tenant_id)
+        rows = sheet_rows.triggers(store, tenant_id)
         for r in rows:
             r["clauses"] = conditions.parse(r["condition"])
             # Parsed once here, not per event: ingest evaluates every campaign per event.

@@ -1,6 +1,7 @@
 """A user's won rewards, as the wallet and POST /reward/v2/user/reward show them."""
 
 from ...store import Store
+from . import sheet_rows
 
 
 def prize(row: dict) -> dict:
@@ -54,13 +55,13 @@ def one(store: Store, tenant_id: str, reward_id: str) -> dict | None:
 
 def coupon_path(store: Store, tenant_id: str, reward_id: str) -> str | None:
     """Return the JSON path of the code in a reward's coupon API answer (its variant's), or None."""
-    found = store.one(
-        "SELECT v.coupon_path AS path FROM rewards r JOIN reward_variants v ON "
-        "v.tenant_id = r.tenant_id AND v.campaign_id = r.campaign_id AND v.position = r.position "
-        "WHERE r.reward_id = ? AND r.tenant_id = ?",
+    won = store.one(
+        "SELECT campaign_id, position FROM rewards WHERE reward_id = ? AND tenant_id = ?",
         (reward_id, tenant_id),
     )
-    return None if found is None else found["path"]
+    if won is None or won["position"] is None:
+        return None
+    return sheet_rows.coupon_path(store, tenant_id, won["campaign_id"], won["position"])
 
 
 def count(store: Store, tenant_id: str, user_id: str) -> int:
