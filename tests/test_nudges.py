@@ -8,7 +8,8 @@ import json
 import responses
 from responses.registries import OrderedRegistry
 
-from sandbox.domain import nudges
+from sandbox.api.nudges import frame
+from sandbox.domain.nudges import queue
 from tests.conftest import DEMO_KEY, DEMO_TENANT
 from tests.helpers import event, register
 from tests.sdk_models import decode_sse
@@ -38,7 +39,7 @@ def _post(client, **fields):
 def _sse_rows(app, user):
     store = app.extensions["sandbox.store"]
     clock = app.extensions["sandbox.clock"]
-    return nudges.pending(store, DEMO_TENANT, user, 0, clock.time())
+    return queue.pending(store, DEMO_TENANT, user, 0, clock.time())
 
 
 def test_an_event_triggers_its_nudge_in_the_events_transaction(app, client):
@@ -179,7 +180,7 @@ def test_the_in_app_frame_decodes_as_the_android_sse_model(app, client):
         headers=ADMIN,
     )
     row = _sse_rows(app, "droid")[0]
-    text = nudges.frame(row)
+    text = frame(row)
     data = json.loads(text.split("data: ", 1)[1])
     decode_sse(data)
     assert data["data"]["pageType"] == "bottom-slider" and data["data"]["relativeHeight"] == "70"

@@ -1,10 +1,14 @@
 """Nudges (api host): GET /sse, POST /ack-nudge, and the nudge test of the SDK's test screen."""
 
+import json
+import time
+
 from flask import Blueprint, Response, current_app, request
 
 from ..auth import tokens
 from ..auth.writekey import HEADER
 from ..domain import campaigns, nudges, tenants
+from ..domain.nudges import queue
 from ..errors import ApiError
 from ..http.streams import open_stream
 from ..openapi.declare import BEARER, KEY, NONE, declare, param
@@ -57,9 +61,7 @@ def sse():
     sse = open_stream(c.rt, "sse", (client_id, user_id))
     peer = request.environ.get("gunicorn.socket")  # watched for the client leaving
     sse.peer = peer.fileno() if peer is not None else None
-    body = nudges.stream(
-        c.rt.store, sse, last_id, current_app.config["SSE_MAX_SECONDS"], c.rt.clock
-    )
+    body = _stream(c.rt, sse, last_id, current_app.config["SSE_MAX_SECONDS"])
     return Response(
         body,
         mimetype="text/event-stream",
@@ -98,7 +100,7 @@ def ack_nudge():
         )
     user_id, nudge_id = str(body["userId"]), str(body["nudgeId"])
     c.note(user_id=user_id)
-    if not nudges.exists(c.rt.store, tenant["id"], user_id, nudge_id):
+    if not queue.exists(c.rt.store, tenant["id"], user_id, nudge_id):
         raise ApiError(
             404,
             f"No nudge {body['nudgeId']!r} for user {body['userId']!r}",
@@ -142,3 +144,40 @@ def nudge_test():
             "stream": f"{base_url()}/sse?userId={user['userId']}&clientId={tenant['id']}",
         }
     )
+
+
+def frame(row: dict) -> str:
+    """Return one SSE frame: `id:` for resumption, `data:` as the SDK parses it."""
+    return f"id: {row['id']}\ndata: {json.dumps({'data': json.loads(row['payload'])})}\n\n"
+
+
+def _stream(rt, sse, last_id: int, max_seconds: float):
+    """Yield SSE frames for the stream's user until `max_seconds` pass (the SDK reconnects).
+
+    The stream waits on its own wake-up (streams/hub.py), not on a timer of its own:
+    it reads the store when a nudge for its user commits, and sends a comment line
+    every heartbeat so that proxies and the SDK see a live connection.
+    """
+    tenant_id, user_id = sse.key
+    # The stream's lifetime is measured on the real monotonic clock: it bounds a
+    # connection, whatever the virtual clock says.
+    deadline = time.monotonic() + max_seconds
+    try:
+        yield ": connected to the CustomerGlu sandbox\n\n"
+        while sse.live:
+            rows = queue.pending(rt.store, tenant_id, user_id, last_id, rt.clock.time())
+            if rows:
+                # A stream outlives its request: its deliveries commit on their own.
+                rt.store.write(nudges.streamed(rows, rt.clock.isoformat()))
+                for row in rows:
+                    last_id = row["id"]
+                    yield frame(row)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            if not sse.wait(min(sse.hub.heartbeat, left)) and time.monotonic() < deadline:
+                yield ": keep-alive\n\n"
+        if sse.closing:
+            yield ": the sandbox is shutting down; reconnect\n\n"
+    finally:
+        sse.close()

@@ -34,6 +34,15 @@ def contains(store: Store, tenant_id: str, campaign_id: str, user_id: str) -> bo
     )
 
 
+def contains_in(conn, tenant_id: str, campaign_id: str, user_id: str) -> bool:
+    """Return True if the user is in the campaign's segment, read inside a write."""
+    row = conn.execute(
+        "SELECT 1 FROM segments WHERE tenant_id = ? AND campaign_id = ? AND user_id = ?",
+        (tenant_id, campaign_id, user_id),
+    ).fetchone()
+    return row is not None
+
+
 def memberships(store: Store, tenant_id: str, user_id: str) -> set[str]:
     """Return the campaign ids whose segment holds the user."""
     rows = store.all(

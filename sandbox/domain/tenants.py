@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .. import hosts
 from ..masking import mask, mask_url
-from ..store import CachedWrite, CoreWrite, Store, dumps, loads
+from ..store import CachedWrite, CoreWrite, Store, dumps, loads, settings
 from ..store.writes import Bundle
 from . import catalog
 
@@ -133,6 +133,12 @@ def stored_delivery(conn, tenant_id: str) -> dict:
     return loads(row[0] if row else None, {}) or {}
 
 
+def secret_in(conn, tenant_id: str) -> str:
+    """Return a tenant's JWT secret, read inside a write ("" for a tenant that has gone)."""
+    row = conn.execute("SELECT jwt_secret FROM tenants WHERE id = ?", (tenant_id,)).fetchone()
+    return row[0] if row else ""
+
+
 # What update() may change: the webhook URLs, the timezone, the delivery settings.
 _UPDATABLE = ("reward_webhook_url", "nudge_webhook_url", "timezone", "delivery")
 
@@ -177,6 +183,9 @@ def rotate_write_key(tenant_id: str, now: str) -> tuple[str, CachedWrite]:
     return new_key, CachedWrite(write)
 
 
+SEEDED = "fixtures_seeded"  # the setting that says fixtures/tenants.json was applied once
+
+
 def seed_from_fixtures(
     store: Store, fixtures_dir: str | Path, now: str
 ) -> tuple[list, CoreWrite | None]:
@@ -185,7 +194,7 @@ def seed_from_fixtures(
     Only on the first start of a data dir: later the list is empty and there is no write
     (a start then commits nothing, and waits on no writer).
     """
-    if store.one("SELECT value FROM settings WHERE key = 'fixtures_seeded'"):
+    if settings.is_set(store, SEEDED):
         return [], None
     fixtures_dir = Path(fixtures_dir)
     spec = json.loads((fixtures_dir / "tenants.json").read_text())
@@ -212,10 +221,10 @@ def seed_from_fixtures(
     def once(conn):
         # Checked again in the transaction: processes that start together (a WSGI server's
         # workers, each creating the app) would otherwise each seed the same tenants.
-        if conn.execute("SELECT 1 FROM settings WHERE key = 'fixtures_seeded'").fetchone():
+        if settings.is_set(store, SEEDED, conn):
             return None
         result = seed.run(conn)
-        conn.execute("INSERT OR REPLACE INTO settings VALUES ('fixtures_seeded', ?)", (now,))
+        settings.put_in(conn, SEEDED, now)
         return result
 
     return created, CachedWrite(once)

@@ -208,6 +208,14 @@ def count(store: Store, tenant_id: str | None = None) -> int:
     return store.journal_one(f"SELECT {sql} AS n", params * len(shards))["n"]
 
 
+def answer_of(store: Store, request_id: str) -> dict | None:
+    """Return what an entry answered (status, auth_reason, response_body as stored), or None."""
+    return store.journal_one(
+        "SELECT status, auth_reason, response_body FROM journal WHERE request_id = ?",
+        (request_id,),
+    )
+
+
 def raw_entry(store: Store, request_id: str) -> dict | None:
     """Return a journal entry as stored: the headers and body bytes as they arrived."""
     row = store.journal_one("SELECT * FROM journal WHERE request_id = ?", (request_id,))

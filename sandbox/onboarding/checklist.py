@@ -7,6 +7,7 @@ evidence to open. A missing item says what to do next, from what the tenant did 
 
 from datetime import datetime, timedelta
 
+from ..journal import search
 from ..store import Store, loads
 
 TARGET_BUSINESS_DAYS = 10
@@ -155,10 +156,7 @@ def _last_refusal(store: Store, marked: dict) -> str | None:
     if refused is None:
         return None
     # One entry, by its unique request id: the hint the refusal's answer gave.
-    row = store.journal_one(
-        "SELECT auth_reason, response_body, status FROM journal WHERE request_id = ?",
-        (refused["lastRef"],),
-    )
+    row = search.answer_of(store, refused["lastRef"])
     if row is None:  # dropped by retention since: the mark still says why
         return f"your last request was refused ({refused['detail']})."
     body = row["response_body"]

@@ -229,6 +229,23 @@ def of_tenant(store: Store, tenant_id: str) -> list[dict]:
     return store.cached(("nudge_definitions", tenant_id), load)
 
 
+def of_kinds_in(conn, tenant_id: str, kinds: tuple) -> list[dict]:
+    """Return the tenant's definitions of these trigger kinds, read on the transaction."""
+    cur = conn.execute(
+        f"SELECT * FROM nudge_definitions WHERE tenant_id = ? AND trigger IN "
+        f"({','.join('?' * len(kinds))})",
+        (tenant_id, *kinds),
+    )
+    names = [d[0] for d in cur.description]
+    out = []
+    for row in cur.fetchall():
+        d = dict(zip(names, row, strict=True))
+        d["content"] = loads(d["content"], {})
+        d["channels"] = d["channels"].split(";")
+        out.append(d)
+    return out
+
+
 def view(d: dict) -> dict:
     """Return a definition as the admin API and the CLI show it."""
     return {

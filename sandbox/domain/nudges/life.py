@@ -10,9 +10,9 @@ import hashlib
 import secrets
 
 from ...store import CoreWrite, Store, dumps, loads
-from .. import outbox
+from .. import outbox, segments
 from ..rewards import conditions
-from . import payloads
+from . import payloads, queue
 
 # The overall state, from the channels': one delivered is delivered; all failed is failed.
 QUEUED, DELIVERED, ACKED, EXPIRED, FAILED = (
@@ -56,11 +56,7 @@ def audience_holds(conn, tenant_id: str, user_id: str, d: dict) -> bool:
     if d["audience"] == "users":
         return user_id in {u.strip() for u in (d["audience_value"] or "").split(";")}
     if d["audience"] == "segment":
-        row = conn.execute(
-            "SELECT 1 FROM segments WHERE tenant_id = ? AND campaign_id = ? AND user_id = ?",
-            (tenant_id, d["audience_value"], user_id),
-        ).fetchone()
-        return row is not None
+        return segments.contains_in(conn, tenant_id, d["audience_value"], user_id)
     return True
 
 
@@ -115,10 +111,8 @@ def _release(conn, nudge_id: str, now: float, now_iso: str) -> None:
     states, push, delivery_id = {}, None, None
     channels = row["channels"].split(";")
     if "inapp" in channels:
-        conn.execute(
-            "INSERT INTO nudges (nudge_id, tenant_id, user_id, payload, created_at) "
-            "VALUES (?, ?, ?, ?, ?)",
-            (nudge_id, tenant_id, user_id, dumps(payloads.sse(nudge_id, c, click)), now_iso),
+        queue.insert_in(
+            conn, nudge_id, tenant_id, user_id, payloads.sse(nudge_id, c, click), now_iso
         )
         states["inapp"] = QUEUED
     if "push" in channels:
@@ -260,6 +254,15 @@ def search(store: Store, tenant_id: str | None, user_id: str | None, state: str 
             params.append(value)
     sql = "SELECT * FROM nudge_log" + (" WHERE " + " AND ".join(where) if where else "")
     return store.all(sql + " ORDER BY created_at DESC, rowid DESC LIMIT ?", (*params, limit))
+
+
+def released(store: Store, tenant_id: str, user_id: str, nudge_id: str) -> dict | None:
+    """Return a released nudge of the user's (its content and state as stored), or None."""
+    return store.one(
+        "SELECT content, state FROM nudge_log WHERE tenant_id = ? AND user_id = ? AND "
+        "nudge_id = ? AND released_at IS NOT NULL",
+        (tenant_id, user_id, nudge_id),
+    )
 
 
 def get(store: Store, nudge_id: str) -> dict | None:

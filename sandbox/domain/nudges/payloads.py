@@ -1,7 +1,7 @@
 """What a nudge sends on each channel (spec sections 8 and 9), and where a click takes the user."""
 
-from ...store import loads
-from .. import page_tokens
+from ...store import settings
+from .. import page_tokens, tenants
 
 
 def sse(nudge_id: str, c: dict, click: str) -> dict:
@@ -71,12 +71,8 @@ def click(
     """
     if c.get("clickAction"):
         return c["clickAction"]
-    row = conn.execute(
-        "SELECT t.jwt_secret, s.value FROM tenants t LEFT JOIN settings s "
-        "ON s.key = 'public_url' WHERE t.id = ?",
-        (tenant_id,),
-    ).fetchone()
-    base = loads(row[1], "") if row and row[1] else ""
+    base = settings.get_in(conn, "public_url") or ""
     seconds = (until - now) if until else page_tokens.NUDGE_LINK_SECONDS
-    token = page_tokens.page_token(tenant_id, row[0] if row else "", user_id, now, seconds)
+    secret = tenants.secret_in(conn, tenant_id)
+    token = page_tokens.page_token(tenant_id, secret, user_id, now, seconds)
     return f"{base}/fragment-map/?fragmentMapId={nudge_id}&token={token}"

@@ -1,25 +1,8 @@
 """What makes a nudge: an event (ingest), a campaign granted (the rules), a reward won or about to
 expire (a play). Each runs in its cause's transaction."""
 
-from ...store import CoreWrite, loads
+from ...store import CoreWrite
 from . import definitions, life
-
-
-def _definitions(conn, tenant_id: str, kinds: tuple) -> list[dict]:
-    """Return the tenant's definitions of these trigger kinds, read on the transaction."""
-    cur = conn.execute(
-        f"SELECT * FROM nudge_definitions WHERE tenant_id = ? AND trigger IN "
-        f"({','.join('?' * len(kinds))})",
-        (tenant_id, *kinds),
-    )
-    names = [d[0] for d in cur.description]
-    out = []
-    for row in cur.fetchall():
-        d = dict(zip(names, row, strict=True))
-        d["content"] = loads(d["content"], {})
-        d["channels"] = d["channels"].split(";")
-        out.append(d)
-    return out
 
 
 def reward_nudges(
@@ -29,7 +12,7 @@ def reward_nudges(
     kinds = (("reward_won",) if won else ()) + (("reward_expiring",) if expiring else ())
     if not kinds:
         return
-    for d in _definitions(conn, r["tenant_id"], kinds):
+    for d in definitions.of_kinds_in(conn, r["tenant_id"], kinds):
         if d["campaign_id"] and d["campaign_id"] != r["campaign_id"]:
             continue
         if d["trigger"] == "reward_won":
