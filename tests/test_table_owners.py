@@ -8,6 +8,7 @@ so is the snapshot's restore (store/snapshots.py), which empties what a snapshot
 Every table a data dir holds is in the map: a new table comes with its owner.
 """
 
+import functools
 import re
 import sqlite3
 from pathlib import Path
@@ -80,17 +81,26 @@ OWNERS = {
 UNNAMED = {"sqlite_sequence", "_sqlite_migrations", "domain_marks", "journal_marks"}
 
 
-def _statements_on(table: str) -> set[str]:
-    """Return the modules (paths under sandbox/) with a statement on `table`."""
-    found = set()
+@functools.cache
+def _named() -> dict[str, set[str]]:
+    """Return, by table name, the modules under sandbox/ (migrations aside) with a statement on it.
+
+    Adjacent string literals are one statement: they are joined before anyone looks.
+    """
+    statement = re.compile(r"\b(?:FROM|INTO|UPDATE|JOIN)\s+(?:\w+\.)?(\w+)\b")
+    found: dict[str, set[str]] = {}
     for path in SANDBOX.rglob("*.py"):
         if "migrations" in path.parts:
             continue
-        # Adjacent string literals are one statement: join them before looking.
         text = re.sub(r'"\s*\n\s*f?"', "", path.read_text())
-        if re.search(rf"\b(FROM|INTO|UPDATE|JOIN)\s+(\w+\.)?{table}\b", text):
-            found.add(path.relative_to(SANDBOX).as_posix())
+        for table in set(statement.findall(text)):
+            found.setdefault(table, set()).add(path.relative_to(SANDBOX).as_posix())
     return found
+
+
+def _statements_on(table: str) -> set[str]:
+    """Return the modules (paths under sandbox/) with a statement on `table`."""
+    return _named().get(table, set())
 
 
 def test_every_table_is_written_and_read_only_by_its_owners():
