@@ -17,6 +17,8 @@ Targets, side by side under the same wrk load (wrk -t2 -c32, one JSON event per 
   wiremock  WireMock standalone with a stub and its journal on (when java and the jar exist)
   --granian the no-op and the sandbox's app under granian (a Rust HTTP server, WSGI
             interface, the same workers, 4 blocking threads each), installed into bench/.venv
+  --uwsgi   the same under uWSGI (its HTTP router parses HTTP in C; the same workers, a
+            gevent loop each), compiled into bench/.venv on first use
 
 Besides req/s and latencies, each target's p99 as a multiple of its mean latency (32 busy
 connections / req/s), and how many connections each worker held halfway through each run:
@@ -79,6 +81,10 @@ def bench_granian_noop(args) -> dict:
     return measured(
         args, servers.granian("noop_app:app", args.workers, GRANIAN_THREADS, cwd=servers.HERE)
     )
+
+
+def bench_uwsgi_noop(args) -> dict:
+    return measured(args, servers.uwsgi("noop_app:app", args.workers, cwd=servers.HERE))
 
 
 def bench_sandbox(args, start=servers.sandbox, threads=None) -> tuple[dict, dict]:
@@ -167,6 +173,9 @@ def summarise(rounds: list) -> dict:
     both("ingest_vs_wiremock_rps", paired(rounds, "ingest", "wiremock"))
     both("granian_ingest_vs_gunicorn_ingest", paired(rounds, "granian_ingest", "ingest"))
     both("granian_noop_vs_gunicorn_noop", paired(rounds, "granian_noop", "noop"))
+    both("uwsgi_ingest_vs_gunicorn_ingest", paired(rounds, "uwsgi_ingest", "ingest"))
+    both("uwsgi_rejected_vs_gunicorn_rejected", paired(rounds, "uwsgi_rejected", "rejected"))
+    both("uwsgi_noop_vs_gunicorn_noop", paired(rounds, "uwsgi_noop", "noop"))
     # RSS counts the pages gunicorn's forked workers share once per process; PSS splits
     # them, so it is the fairer comparison with WireMock's single JVM.
     both("sandbox_vs_wiremock_pss", paired(rounds, "ingest", "wiremock", pss))
@@ -198,6 +207,7 @@ def run_round(args, number: int) -> dict:
     """Measure every target once, in an order that rotates from round to round."""
     targets = ["noop", "sandbox"] + (["wiremock"] if args.wiremock else [])
     targets += ["granian_noop", "granian_sandbox"] if args.granian else []
+    targets += ["uwsgi_noop", "uwsgi_sandbox"] if args.uwsgi else []
     shift = number % len(targets)  # drift within a round hits each target in turn
     out: dict = {}
     for target in targets[shift:] + targets[:shift]:
@@ -211,6 +221,10 @@ def run_round(args, number: int) -> dict:
             out["granian_ingest"], out["granian_rejected"] = bench_sandbox(
                 args, servers.sandbox_granian, GRANIAN_THREADS
             )
+        elif target == "uwsgi_noop":
+            out["uwsgi_noop"] = bench_uwsgi_noop(args)
+        elif target == "uwsgi_sandbox":
+            out["uwsgi_ingest"], out["uwsgi_rejected"] = bench_sandbox(args, servers.sandbox_uwsgi)
         else:
             out["wiremock"] = bench_wiremock(args)
         print(f"  round {number + 1}: {target} done", flush=True)
@@ -225,6 +239,7 @@ def main(argv=None) -> int:
     harness.load_arguments(parser, rounds=3, duration="10s", warm="3s")
     parser.add_argument("--no-wiremock", action="store_true")
     parser.add_argument("--granian", action="store_true", help="add the granian targets")
+    parser.add_argument("--uwsgi", action="store_true", help="add the uWSGI targets")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = harness.parse_load_arguments(parser, argv)
     args.wiremock = not (args.no_wiremock or args.smoke) and servers.wiremock_jar() is not None
@@ -263,6 +278,14 @@ def main(argv=None) -> int:
                 median_row([r["granian_rejected"] for r in rounds]),
             )
         )
+    if args.uwsgi:
+        ucfg = f"uWSGI --http router, -w {args.workers} x gevent 100"
+        for name, key in (
+            ("noop (ceiling)", "uwsgi_noop"),
+            ("sandbox ingest", "uwsgi_ingest"),
+            ("sandbox rejected (401 mix)", "uwsgi_rejected"),
+        ):
+            rows.append((name, ucfg, median_row([r[key] for r in rounds])))
     print(f"\n{harness.machine()}")
     print(
         f"{harness.load_label(args.duration)} (warm-up {args.warm}); {args.rounds} round(s), "
@@ -297,7 +320,9 @@ def main(argv=None) -> int:
             },
         )
     # A smoke run only proves the script works; a lost acknowledged event fails any run.
-    sandboxes = [r[k] for r in rounds for k in ("ingest", "granian_ingest") if k in r]
+    sandboxes = [
+        r[k] for r in rounds for k in ("ingest", "granian_ingest", "uwsgi_ingest") if k in r
+    ]
     lost = any(i["acknowledged"] > i["events_stored"] for i in sandboxes)
     return 1 if lost or any(i["err_status"] for i in sandboxes) else 0
 

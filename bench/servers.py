@@ -281,6 +281,36 @@ def sandbox_granian(data_dir: Path, workers: int, threads: int, tree: Path = ROO
     return granian("app:app", workers, threads, env, tree)
 
 
+UWSGI = "uWSGI==2.0.31"  # a C server: HTTP parsed in C, a gevent loop per worker (issue 33)
+
+
+def ensure_uwsgi() -> str:
+    """Return the uwsgi binary of the bench venv, installing it once (it compiles: a minute)."""
+    binary = Path(python()).parent / "uwsgi"
+    if not binary.exists():
+        subprocess.run([python(), "-m", "pip", "install", "--quiet", UWSGI], check=True)
+    return str(binary)
+
+
+def uwsgi(app: str, workers: int, env: dict | None = None, cwd: Path = ROOT) -> Server:
+    """Start a WSGI app (module:attribute) under uWSGI: `workers` processes, each on a gevent
+    loop of 100 (as gunicorn's gevent workers), behind uWSGI's HTTP router, which parses HTTP
+    in C and keeps the clients' connections alive (its --http11-socket answers curl but no
+    wrk request here, and its --http-socket closes every connection)."""
+    argv = [ensure_uwsgi(), "--http", "127.0.0.1:{port}", "--http-keepalive", "--http-auto-chunked"]
+    argv += ["--master", "--processes", str(workers), "--gevent", "100", "--gevent-monkey-patch"]
+    # Each worker imports the app after the fork, as gunicorn's do (the writer is per process).
+    argv += ["--lazy-apps", "--single-interpreter", "--need-app", "--die-on-term"]
+    argv += ["--disable-logging", "--module", app]
+    return _all_workers_up(Server("uwsgi", argv, "/_sandbox/health", env, cwd), workers)
+
+
+def sandbox_uwsgi(data_dir: Path, workers: int, _threads: int, tree: Path = ROOT) -> Server:
+    """Start the sandbox's app (app:app) under uWSGI instead of gunicorn."""
+    env = {"SANDBOX_DATA_DIR": str(data_dir), "SANDBOX_ADMIN_TOKEN": "bench-admin"}
+    return uwsgi("app:app", workers, env, tree)
+
+
 def wiremock_jar() -> Path | None:
     """Return WireMock's standalone jar from bench/node_modules, if it and java are there."""
     if shutil.which("java") is None:
