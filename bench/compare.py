@@ -9,7 +9,9 @@
 On a shared VM the same build moves by 20-30 % from one minute to the next, so two
 builds measured one after the other say little. Here every round runs each build in
 turn (the order rotating from round to round) under the same wrk load as
-bench/ingest.py, and the builds are compared by their medians. --noop adds the Flask
+bench/ingest.py, and the builds are compared by their medians: req/s, and the server's own
+CPU per request (from /proc: what a build costs, whether or not it filled the cores, and
+where two builds answer alike, which of them did it with less). --noop adds the Flask
 no-op (the ceiling) to each round. Each build runs from its own tree (a revision is
 exported with `git archive`), on the dependencies of bench/.venv.
 
@@ -57,11 +59,13 @@ def run_once(variant: dict, args) -> dict:
         # A fresh nonce per wrk run: a repeated event_id is counted as a duplicate of the
         # stored row, not stored again.
         warm = harness.wrk(url, args.script, args.warm, args=(harness.nonce(),))
-        before = harness.cpu_times()
+        before, spent = harness.cpu_times(), server.cpu_seconds()
         result = harness.wrk(url, args.script, args.duration, args=(harness.nonce(),))
-        after = harness.cpu_times()
+        after, spent = harness.cpu_times(), server.cpu_seconds() - spent
     finally:
         server.stop()
+    # The server's own CPU per request (its processes' /proc ticks over the measured run).
+    result["cpu_ms"] = 1000 * spent / max(1, result["requests"])
     result["busy"] = 100 * (1 - (after[1] - before[1]) / max(1, after[0] - before[0]))
     result["problem"] = None
     if args.script == "rejected.lua":
@@ -128,22 +132,29 @@ def main(argv=None) -> int:
                 failed |= bool(out["problem"])
                 print(
                     f"round {r + 1} {variant['label']:<24} {out['rps']:>8,.0f} req/s  "
-                    f"p99 {out['p99_ms']:>6} ms  CPU busy {out['busy']:.0f} %{note}",
+                    f"p99 {out['p99_ms']:>6} ms  CPU busy {out['busy']:.0f} %  "
+                    f"server CPU {out['cpu_ms']:.3f} ms/request{note}",
                     flush=True,
                 )
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     base = statistics.median(x["rps"] for x in results[base_label])
+    base_cpu = statistics.median(x["cpu_ms"] for x in results[base_label])
     load = harness.load_label(args.duration)
     print(f"\nmedians over {args.rounds} round(s), {load}, {args.script}")
-    print("| build | req/s | vs build 1 | p99 ms | CPU busy % |")
-    print("|---|---:|---:|---:|---:|")
+    print(
+        "| build | req/s | vs build 1 | p99 ms | CPU busy % | server CPU ms/request "
+        "| CPU vs build 1 |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for label, runs in results.items():
         rps = statistics.median(x["rps"] for x in runs)
+        cpu = statistics.median(x["cpu_ms"] for x in runs)
         print(
             f"| {label} | {rps:,.0f} | {rps / base:.2f} | "
             f"{statistics.median(x['p99_ms'] for x in runs):.1f} | "
-            f"{statistics.median(x['busy'] for x in runs):.0f} |"
+            f"{statistics.median(x['busy'] for x in runs):.0f} | {cpu:.3f} | "
+            f"{cpu / base_cpu:.2f} |"
         )
     return 1 if failed else 0
 

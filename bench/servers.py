@@ -138,6 +138,17 @@ class Server:
             counts.append(sum(1 for fd in fds if _link(f"/proc/{pid}/fd/{fd}") in inodes))
         return sorted(counts)
 
+    def cpu_seconds(self) -> float:
+        """Return the CPU time (user + system) the server's live processes have used so far."""
+        ticks = 0
+        for pid in self.pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            ticks += int(fields[11]) + int(fields[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
+
     def memory_mb(self) -> dict:
         """Return RSS, peak RSS (VmHWM) and PSS of the process tree, in MB."""
         totals = {"rss_mb": 0.0, "hwm_mb": 0.0, "pss_mb": 0.0}
