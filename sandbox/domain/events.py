@@ -155,6 +155,7 @@ class StoreEvent(Write):
 
     __slots__ = ("row",)
     target = Target.SHARD  # events live in the journal shard (store/shards.py)
+    commutes = True  # reads only event rows, which only this class writes (in order)
 
     def __init__(self, row: dict):
         self.row = row

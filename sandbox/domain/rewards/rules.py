@@ -3,7 +3,7 @@
 import secrets
 from datetime import datetime
 
-from ...store import ShardWrite, Store, loads, marks
+from ...store import Store, Target, Write, loads, marks
 from .. import events as events_table
 from .. import segments
 from . import conditions, draws, odds, sheet_rows
@@ -77,6 +77,38 @@ def evaluate(campaigns: list[dict], event_name, props, now: str, in_segment=None
     return out
 
 
+class Grant(Write):
+    """A play granted: a reward-user row in the journal shard and the tenant's grant mark.
+
+    A batch's grants go in two statements. A grant reads nothing, so it commutes with the
+    other requests' writes in a batch (store/writes.run_all).
+    """
+
+    __slots__ = ("row", "request_id")
+    target = Target.SHARD
+    commutes = True
+
+    def __init__(self, row: tuple, request_id: str | None):
+        self.row, self.request_id = row, request_id
+
+    def run(self, conn):
+        """Grant this play alone (the writer's retry of a failed batch)."""
+        return Grant.run_many(conn, [self])[0]
+
+    @classmethod
+    def run_many(cls, conn, writes: list["Grant"]) -> list[None]:
+        """Insert the batch's grants at once (a stable id granted again changes nothing)."""
+        conn.executemany(
+            "INSERT OR IGNORE INTO reward_users VALUES (?, ?, ?, ?, 'unplayed', ?, ?)",
+            [w.row for w in writes],
+        )
+        tally = marks.Tally()
+        for w in writes:
+            tally.add(w.row[1], "grant", w.row[5], w.request_id)
+        tally.write(conn, marks.JOURNAL_TABLE)
+        return [None] * len(writes)
+
+
 def grant(
     tenant_id: str,
     campaign_id: str,
@@ -85,7 +117,7 @@ def grant(
     now: str,
     request_id: str | None = None,
     reward_user_id: str | None = None,
-) -> ShardWrite:
+) -> Grant:
     """Return the write that grants the user a play (a reward-user entry, in the shard).
 
     In the worker's journal shard with the event that granted it: an event that grants a
@@ -93,16 +125,8 @@ def grant(
     stable link) is granted once: again, it changes nothing.
     """
     reward_user_id = reward_user_id or "ru_" + secrets.token_hex(8)
-
-    def run(conn):
-        conn.execute(
-            "INSERT OR IGNORE INTO reward_users VALUES (?, ?, ?, ?, 'unplayed', ?, ?)",
-            (reward_user_id, tenant_id, campaign_id, user_id, event_uid, now),
-        )
-        marks.mark(conn, marks.JOURNAL_TABLE, tenant_id, "grant", now, request_id)
-        return None
-
-    return ShardWrite(run)
+    row = (reward_user_id, tenant_id, campaign_id, user_id, event_uid, now)
+    return Grant(row, request_id)
 
 
 def header(verdicts: list[dict]) -> str:
