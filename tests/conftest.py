@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from sandbox import create_app
+from sandbox.outgoing.gpg import OWN_HOME, stop_agent
 from tests.contract import ContractClient
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,6 +92,8 @@ def make_app(tmp_path, data_template):
     yield make
     for app in made:
         app.extensions["sandbox.store"].close()
+        # gpg leaves an agent running for the sandbox's own key (a server stops it itself).
+        stop_agent(Path(app.config["DATA_DIR"]) / OWN_HOME)
 
 
 @pytest.fixture
@@ -221,4 +224,5 @@ def partner_gpg(tmp_path):
     assert key.fingerprint, "gpg could not make a test key"
     public = tmp_path / "partner.asc"
     public.write_text(gpg.export_keys(key.fingerprint))
-    return gpg, key.fingerprint, public
+    yield gpg, key.fingerprint, public
+    stop_agent(home)  # gpg leaves the key's agent running

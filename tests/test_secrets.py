@@ -5,11 +5,13 @@ import json
 import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 import requests
 
+from sandbox.outgoing.gpg import stop_agent
 from tests.conftest import ROOT, LiveServer
 
 # The module's server starts once: its tests run on one xdist worker (a start and stop
@@ -148,14 +150,17 @@ def test_the_readmes_gpg_snippet_runs_as_written(tmp_path, partner_gpg):
         "PYTHON": sys.executable,
     }
     script = block.replace("python -m sandbox", '"$PYTHON" -m sandbox')
-    ran = subprocess.run(
-        ["bash", "-e", "-c", script],
-        cwd=public.parent,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    try:
+        ran = subprocess.run(
+            ["bash", "-e", "-c", script],
+            cwd=public.parent,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:  # the commands ran in process and left their key's agent, as gpg does
+        stop_agent(tmp_path / "data" / "gnupg")
     assert ran.returncode == 0, ran.stdout + ran.stderr
     with sqlite3.connect(tmp_path / "data" / "sandbox.db") as db:
         secret = db.execute("SELECT webhook_secret FROM tenants WHERE name = 'Demo Partner'")
@@ -172,3 +177,32 @@ def test_without_gpg_the_public_key_command_says_so_in_one_line(runner, monkeypa
     assert done.output.strip().splitlines() == [
         "Error: the gpg program is not installed (apt-get install -y gnupg) (503 gpg_unavailable)"
     ]
+
+
+def _agents_for(home: Path) -> list[str]:
+    """Return the command lines of running gpg-agents started for GNUPGHOME `home`."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if argv and argv[0].endswith(b"gpg-agent") and str(home).encode() in b" ".join(argv):
+            found.append(b" ".join(argv).decode(errors="replace"))
+    return found
+
+
+def test_a_stopped_server_leaves_no_gpg_agent_of_its_key(tmp_path):
+    data = tmp_path / "data"
+    server = LiveServer(data, {"SANDBOX_ADMIN_TOKEN": ADMIN})
+    try:
+        answer = requests.get(
+            f"{server.url}/_sandbox/gpg/public-key",
+            headers={"X-Sandbox-Admin-Token": ADMIN},
+            timeout=30,
+        )
+        assert answer.status_code == 200 and "PUBLIC KEY" in answer.text
+        assert _agents_for(data / "gnupg"), "making the key started no agent: nothing to check"
+    finally:
+        server.stop()
+    assert _agents_for(data / "gnupg") == []

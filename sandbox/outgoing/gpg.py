@@ -6,6 +6,7 @@ one partner's key never meets another's.
 
 import os
 import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -91,6 +92,21 @@ def _own(data_dir: str):
         if not gpg.gen_key(spec).fingerprint:
             raise GpgError("gpg could not make the sandbox's key")
     return gpg
+
+
+def stop_agent(home: str | Path) -> None:
+    """Stop the gpg-agent that gpg started for `home` (it outlives the calls that started it)."""
+    gpgconf = shutil.which("gpgconf")
+    if gpgconf is None or not Path(home).is_dir():
+        return
+    try:
+        subprocess.run(
+            [gpgconf, "--homedir", str(home), "--kill", "gpg-agent"],
+            capture_output=True,
+            timeout=5,
+        )
+    except (OSError, subprocess.SubprocessError):  # nothing to stop, or gpg gone: no matter
+        pass
 
 
 def own_public_key(data_dir: str) -> tuple[str, str]:

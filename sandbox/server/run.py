@@ -6,12 +6,14 @@ import os
 import resource
 import socket
 import sys
+from pathlib import Path
 
 from flask import Flask
 
 from ..admin import token_file
 from ..config import VERSION, public_url
 from ..masking import SecretFilter
+from ..outgoing import gpg
 from ..store import settings
 from ..streams import Board
 from . import discovery
@@ -120,11 +122,17 @@ def serve(app: Flask) -> None:
         _tls_listener(app, options)
     server = options.pop("description")
     options["when_ready"] = lambda _server: _ready(app, banner(app, server))
-    options["on_exit"] = lambda _server: discovery.remove(cfg["DATA_DIR"])
+    options["on_exit"] = lambda _server: _tidy(cfg["DATA_DIR"])
     try:
         _gunicorn_app(app, options).run()
     except SystemExit:  # gunicorn's halt(): the workers are gone, the data dir is tidied
         _leave_without_teardown()
+
+
+def _tidy(data_dir: str) -> None:
+    """What the master leaves behind when it stops: no server card, no gpg-agent of its key."""
+    discovery.remove(data_dir)
+    gpg.stop_agent(Path(data_dir) / gpg.OWN_HOME)
 
 
 def _tls_listener(app: Flask, options: dict) -> None:
