@@ -131,3 +131,12 @@ def test_other_digits_from_a_partners_server_are_not_numbers():
     assert schedule.retry_after({"Retry-After": "²"}, 0.0) is None
     code, why = coupons.code_of(b'{"codes": ["A1"]}', "codes.²")
     assert code is None and why
+    code, why = coupons.code_of(b'{"codes": ["A1"]}', "codes." + "9" * 5000)  # past int()'s
+    assert code is None and why
+
+
+def test_a_whole_number_is_ascii_digits_within_its_bound():
+    from sandbox.numbers import whole
+
+    assert [whole(t, 100) for t in ("0", "007", "100")] == [0, 7, 100]
+    assert [whole(t, 100) for t in ("101", "", "-1", "1.5", "²", "٣", "9" * 5000)] == [None] * 7

@@ -60,6 +60,12 @@ def test_a_good_sheet_reads_into_campaigns_with_no_reward_share(app):
         ("c1,S,scratchcard,e,,v1,coupons,Off,,,25,,,2026-05-01,2026-04-01", "End", "before"),
         ("c1,S,scratchcard,e,,v1,coupons,Off,,,25,,0,,", "Cap", "whole number"),
         ("c1,S,scratchcard,e,,v1,coupons,Off,,,25,,²,,", "Cap", "whole number"),  # not a 500
+        pytest.param(
+            "c1,S,scratchcard,e,,v1,coupons,Off,,,25,," + "9" * 5000 + ",,",
+            "Cap",
+            "whole number",
+            id="cap-of-5000-digits",  # past int()'s limit: not a 500
+        ),
         ("c1,S,scratchcard,e,,v1,coupons,Off,,,25,,,soon,", "Start", "not a date"),
     ],
 )

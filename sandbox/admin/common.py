@@ -10,6 +10,7 @@ from ..errors import ApiError
 from ..http.current import runtime
 from ..journal import filters as journal_filters
 from ..journal import search as journal
+from ..numbers import whole
 from ..outgoing import delivery_settings
 from ..outgoing.engine import Engine
 
@@ -97,14 +98,12 @@ def checked_filters(args):
 
 def whole_number(key: str, default: int, low: int, high: int, hint: str | None = None) -> int:
     """Return a query's whole number in [low, high], or raise a 400 that names the range."""
-    raw = request.args.get(key, str(default))
-    # ASCII digits, no longer than the bound (int() refuses past 4,300 digits), in range.
-    digits = raw.isascii() and raw.isdigit() and len(raw.lstrip("0")) <= len(str(high))
-    if not digits or not low <= int(raw) <= high:
+    value = whole(request.args.get(key, str(default)), high)
+    if value is None or value < low:
         raise ApiError(
             400, f"{key} must be a whole number from {low} to {high:,}", f"bad_{key}", hint
         )
-    return int(raw)
+    return value
 
 
 def asked_format(*allowed: str) -> str:

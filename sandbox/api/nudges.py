@@ -11,6 +11,7 @@ from ..domain import campaigns, nudges, tenants
 from ..domain.nudges import queue
 from ..errors import ApiError
 from ..http.streams import open_stream
+from ..numbers import whole
 from ..openapi.declare import BEARER, KEY, NONE, declare, param
 from ..openapi.schema_kit import NEED
 from .common import base_url, bearer_auth, call, json_body, ok, write_key_auth
@@ -54,10 +55,8 @@ def sse():
             "clientId is user.client from the registration response.",
         )
     c.note(tenant_id=client_id, user_id=user_id)
-    last = request.headers.get("Last-Event-ID", "0")
     # The id the SDK saw last: a row id, below 2^63. Anything else starts from the beginning.
-    fits = last.isascii() and last.isdigit() and len(last) <= 18
-    last_id = int(last) if fits else 0
+    last_id = whole(request.headers.get("Last-Event-ID", "0"), 2**63 - 1) or 0
     sse = open_stream(c.rt, "sse", (client_id, user_id))
     peer = request.environ.get("gunicorn.socket")  # watched for the client leaving
     sse.peer = peer.fileno() if peer is not None else None

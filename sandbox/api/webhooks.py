@@ -8,6 +8,7 @@ from flask import Blueprint, request
 
 from ..auth.writekey import HEADER
 from ..errors import ApiError
+from ..numbers import whole
 from ..openapi.declare import KEY, declare, param
 from ..outgoing import views
 from .common import call, ok, write_key_auth
@@ -33,16 +34,15 @@ def failed():
     tenant = write_key_auth(c, (HEADER,))
 
     def number(key, default, high):
-        raw = request.args.get(key, "").strip() or str(default)
-        digits = raw.isascii() and raw.isdigit() and len(raw.lstrip("0")) <= len(str(high))
-        if not digits or not 1 <= int(raw) <= high:
+        value = whole(request.args.get(key, "").strip() or str(default), high)
+        if not value:  # None, or 0
             raise ApiError(
                 400,
                 f"{key} must be a whole number from 1 to {high}",
                 f"bad_{key}",
                 "Send ?page=1&limit=50.",
             )
-        return int(raw)
+        return value
 
     page, limit = number("page", 1, 100_000), number("limit", 50, 200)
     return ok(views.failed_page(c.rt.store, tenant["id"], page, limit))

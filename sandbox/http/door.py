@@ -13,6 +13,7 @@ import logging
 from werkzeug.http import HTTP_STATUS_CODES
 
 from ..errors import ApiError
+from ..numbers import whole
 from ..store import dumps
 from ..store.health import FailureLog
 from . import faults
@@ -51,10 +52,10 @@ class Door:
         route = self.routes.get(environ.get("PATH_INFO"))
         length = environ.get("CONTENT_LENGTH", "")
         # A length the door can read: digits that fit (anything else is Flask's to refuse).
-        readable = length.isascii() and length.isdigit() and len(length) <= 18
-        if route is None or environ.get("REQUEST_METHOD") != "POST" or not readable:
+        declared = whole(length, 2**63 - 1)
+        if route is None or environ.get("REQUEST_METHOD") != "POST" or declared is None:
             return self.wsgi_app(environ, start_response)
-        body, oversize = read_body(environ["wsgi.input"], int(length), self.rt)
+        body, oversize = read_body(environ["wsgi.input"], declared, self.rt)
         endpoint, handler = route
         call = begin(self.rt, environ, environ["PATH_INFO"], body, endpoint)
         fault = None

@@ -21,6 +21,7 @@ from ..domain import tenants
 from ..errors import ApiError, error_body
 from ..journal.record import Record
 from ..masking import Masker
+from ..numbers import whole
 from ..store import Write, dumps, settings
 from ..store.health import FailureLog
 from ..streams import Hub
@@ -154,7 +155,7 @@ def bound_body(environ: dict, limit: int) -> None:
     chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
     if not chunked and length in (None, "", "0"):
         return
-    declared = int(length) if length and length.isascii() and length.isdigit() else None
+    declared = whole(length or "", 2**63 - 1)
     if declared is not None and declared > limit:
         raise too_large_at(declared, limit)
     stream = get_input_stream(environ, max_content_length=None)

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from ..numbers import whole
 from . import tail
 
 MAX_TEXT = 1000
@@ -129,9 +130,10 @@ def _epoch(key: str, value: str) -> float:
 
 
 def _entry_id(key: str, value: str) -> int:
-    if not (value.isascii() and value.isdigit() and len(value) <= 18):
+    found = whole(value, 2**63 - 1)
+    if found is None:
         raise BadFilter(f"{key} must be a journal entry id (a whole number)", "bad_cursor")
-    return int(value)
+    return found
 
 
 def fts_query(text: str) -> str:
@@ -193,10 +195,8 @@ def parse(args: Mapping[str, str], tenant_id: Callable[[str], str | None]) -> Fi
             raise BadFilter(f"after: {exc}", "bad_cursor") from exc
     if got.get("q", "").strip():  # a blank q is no filter, like any blank filter
         out.q = fts_query(got["q"])
-    limit = got.get("limit", "50")
-    if not (
-        limit.isascii() and limit.isdigit() and len(limit) <= 3 and 1 <= int(limit) <= MAX_LIMIT
-    ):
+    limit = whole(got.get("limit", "50"), MAX_LIMIT)
+    if not limit:  # None, or 0
         raise BadFilter(f"limit must be a whole number from 1 to {MAX_LIMIT}", "bad_limit")
-    out.limit = int(limit)
+    out.limit = limit
     return out

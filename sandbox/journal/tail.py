@@ -11,6 +11,7 @@ admin search pages forward with it; the live feed resumes from it.
 import base64
 import binascii
 
+from ..numbers import whole
 from ..store import Store
 from ..store.shards import SLOT_BITS
 
@@ -39,8 +40,9 @@ def decode(cursor: str) -> dict[int, int]:
 
     A plain entry id is read as that id in every file (the search's older `after=<id>`).
     """
-    if cursor.isascii() and cursor.isdigit() and len(cursor) <= 18:
-        return _Everywhere(_bounded(int(cursor)))
+    plain = whole(cursor, 2**63 - 1)
+    if plain is not None:
+        return _Everywhere(_bounded(plain))
     if len(cursor) > _MAX_TEXT or not cursor.startswith(PREFIX):
         raise BadCursor("not a journal cursor (use the `next` of an earlier answer)")
     body = cursor[len(PREFIX) :]

@@ -3,6 +3,7 @@
 import json
 
 from ..domain.rewards import wallet
+from ..numbers import whole
 from ..store import Store
 
 
@@ -20,8 +21,8 @@ def code_of(body: bytes, path: str) -> tuple[str | None, str | None]:
     for key in path.split("."):
         if isinstance(value, dict) and key in value:
             value = value[key]
-        elif isinstance(value, list) and key.isascii() and key.isdigit() and int(key) < len(value):
-            value = value[int(key)]
+        elif isinstance(value, list) and (index := whole(key, len(value) - 1)) is not None:
+            value = value[index]
         else:
             return None, f"the 2xx answer has no code at {path!r}"
     if isinstance(value, str | int) and not isinstance(value, bool) and str(value).strip():

@@ -102,7 +102,8 @@ def run_due(engine) -> list[dict]:
 
 def _finish(engine, tenant: dict, local_date: str, ids: list[int]) -> dict:
     store = engine.store
-    still = [r for r in outbox_rows.failed_rows(store, tenant["id"]) if r["id"] in set(ids)]
+    retried = set(ids)
+    still = [r for r in outbox_rows.failed_rows(store, tenant["id"]) if r["id"] in retried]
     report_id = None
     if still:
         urls = {k: tenant.get(c) for k, c in outbox.URL_COLUMNS.items()}

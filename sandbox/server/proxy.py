@@ -15,6 +15,7 @@ import time
 import gevent
 
 from ..hosts import names
+from ..numbers import whole
 from .tls import connection_record
 
 log = logging.getLogger("sandbox.proxy")
@@ -57,7 +58,7 @@ class Proxy:
             return None
         host, _, port = target.rpartition(":")
         host = host.strip("[]").lower()
-        if not host or not (port.isascii() and port.isdigit()):
+        if not host or whole(port, 65535) is None:
             _answer(client, 400, f"CONNECT needs host:port, not {target[:100]!r}")
             return None
         if host in self.ours:

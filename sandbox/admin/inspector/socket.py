@@ -15,6 +15,7 @@ from simple_websocket import ConnectionClosed
 from ...errors import ApiError
 from ...http.current import runtime
 from ...journal import fanout, feed
+from ...numbers import whole
 from .. import bp, viewer_allowed
 from ..common import checked_filters
 from ..sockets import SOCKET_ENDPOINTS, sock
@@ -54,16 +55,15 @@ def prepare() -> None:
             feed.decode(cursor)
         except feed.BadCursor as exc:
             raise ApiError(400, str(exc), "bad_cursor") from exc
-    raw = args.get("backfill", str(DEFAULT_BACKFILL))
-    digits = raw.isascii() and raw.isdigit() and len(raw) <= 9  # int() refuses past 4,300
-    if not digits or int(raw) > feed.MAX_BACKFILL:
+    backfill = whole(args.get("backfill", str(DEFAULT_BACKFILL)), feed.MAX_BACKFILL)
+    if backfill is None:
         raise ApiError(
             400, f"backfill must be a whole number up to {feed.MAX_BACKFILL}", "bad_backfill"
         )
     g.feed_args = {
         "scope": g.principal.tenant_id,
         "cursor": cursor,
-        "backfill": int(raw),
+        "backfill": backfill,
         "kinds": _kinds(args.get("kinds", "")),
         "filters": {k: v for k, v in args.items() if k not in FEED_KEYS},
     }

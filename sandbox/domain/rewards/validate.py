@@ -7,6 +7,7 @@ Each error has its row (as a spreadsheet numbers it: the header is row 1), its c
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ...numbers import whole
 from . import cells, sources
 from .sheet import AUDIENCES, CAMPAIGN_TYPES, REQUIRED, REWARD_TYPES
 
@@ -151,12 +152,12 @@ def parse(rows: list[tuple[int, dict]], pools_dir: Path, issued: set[str]) -> tu
                 "Write the amount as a number: 200.",
             )
         cap_text = r.get("cap", "")
-        cap = int(cap_text) if cap_text.isascii() and cap_text.isdigit() else None
+        cap = whole(cap_text, 2**63 - 1)  # what SQLite stores
         if cap_text and (cap is None or cap < 1):
             errors.add(
                 number,
                 "cap",
-                f"{cap_text!r} is not a whole number above 0",
+                f"{cap_text[:40]!r} is not a whole number above 0",
                 "Write the most winners the variant may have, or leave it empty.",
             )
         codes = sources.codes(number, r.get("couponcodes", ""), pools_dir, errors)
