@@ -120,11 +120,19 @@ def fresh(store: Store, tenant_id: str) -> dict | None:
 
 def retired_key(store: Store, key: str) -> dict | None:
     """Return a rotated-out writeKey's tenant (tenant_id, name) and when it was retired, or None."""
+    # Most sandboxes never rotate a key: then an unknown key's 401 asks no more (a rotation
+    # is a CachedWrite, so the flag goes with it).
+    if not store.cached(("any-retired-key",), lambda: _any_retired(store)):
+        return None
     return store.one(
         "SELECT r.tenant_id, r.retired_at, t.name FROM retired_keys r "
         "JOIN tenants t ON t.id = r.tenant_id WHERE r.secret = ?",
         (key,),
     )
+
+
+def _any_retired(store: Store) -> bool:
+    return store.one("SELECT 1 AS found FROM retired_keys LIMIT 1") is not None
 
 
 def stored_delivery(conn, tenant_id: str) -> dict:
