@@ -57,3 +57,33 @@ def test_a_record_targets_the_files_its_writes_touch():
     assert Record(entry, [events.store_event({})]).target is Target.SHARD
     assert Record(entry, [core]).target is Target.BOTH
     assert combined([]) is Target.CORE and combined([Target.CORE]) is Target.CORE
+
+
+def test_a_request_asks_sqlite_about_the_cache_only_after_another_process_changed_it(app):
+    """The other Store on the same files is another worker: a CachedWrite committed by one
+    reaches the other's next look (follow_epoch), while a look with nothing changed runs no
+    statement at all, where it used to run one on every request."""
+    from sandbox.store import CachedWrite, Store
+
+    store = app.extensions["sandbox.store"]
+    other = Store(store.path)
+    statements: list[str] = []
+    try:
+        other.follow_epoch()  # the first look reads the epoch
+        loads = []
+        cached = lambda: other.cached(("probe",), lambda: loads.append(1) or len(loads), ttl=60)  # noqa: E731
+        assert cached() == 1
+        other._conn(False).set_trace_callback(statements.append)
+        for _ in range(3):
+            other.follow_epoch()
+        store.write(CoreWrite(lambda conn: conn.execute("SELECT 1")))  # changes nothing cached
+        other.follow_epoch()
+        assert statements == [] and cached() == 1
+        store.write(CachedWrite(lambda conn: None))
+        other.follow_epoch()
+        assert statements == ["SELECT n FROM cache_epoch"]
+        assert cached() == 2  # dropped: the next read loads again
+        other.follow_epoch()
+        assert len(statements) == 1
+    finally:
+        other.close()

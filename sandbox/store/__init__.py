@@ -11,7 +11,6 @@ process, so requests never fight for SQLite's write lock.
 import contextlib
 import functools
 import json
-import os
 import sqlite3
 import time
 from pathlib import Path
@@ -20,9 +19,10 @@ import orjson
 import sqlite_utils
 
 from . import marks
+from .cache_signal import open_signal
 from .lock import held
 from .migrations import MIGRATIONS
-from .osthread import os_local
+from .osthread import fork_count, os_local
 from .shard_schema import SHARD_MIGRATIONS, ensure_shard
 from .shards import ShardReader, shard_paths, slot_of
 from .writer import Writer
@@ -150,12 +150,16 @@ class Store:
         self.path = str(path)
         self.data_dir = str(Path(path).parent)
         self.writer = Writer(self.path, connect, shard_dir=self.data_dir)
-        self.writer.on_cached_change = self.forget
+        self.writer.on_cached_change = self._cached_rows_changed
         # One reader per OS thread: under gevent every greenlet of a worker shares its
         # thread's (a read runs to its last row without yielding), not one per connection.
         self._local = os_local()
         self._cache: dict = {}
         self._epoch = None  # the cache epoch (cache_epoch) the cache was filled under
+        # Moved by any process after it commits a CachedWrite (cache_signal.py): while it holds
+        # still, a request asks SQLite nothing about the cache. None: ask every time.
+        self._signal = open_signal(self.data_dir)
+        self._signal_seen = None
 
     def _conn(self, journal: bool) -> sqlite3.Connection:
         """Return this thread's read connection (opened on first use, reopened after fork).
@@ -166,8 +170,8 @@ class Store:
         (docs/architecture.md, "Reading the journal").
         """
         local = self._local
-        if getattr(local, "pid", None) != os.getpid():
-            local.pid, local.conn, local.journal, local.shards = os.getpid(), None, None, None
+        if getattr(local, "forks", None) != fork_count():
+            local.forks, local.conn, local.journal, local.shards = fork_count(), None, None, None
         if not journal:
             if local.conn is None:
                 local.conn, local.data_version = connect(self.path), None
@@ -231,31 +235,46 @@ class Store:
 
     def follow_epoch(self) -> None:
         """Drop this process's cache if another process committed a CachedWrite since."""
-        # PRAGMA data_version moves only when another connection committed to the core
-        # file (a few microseconds to ask); only then is the epoch row read.
+        word = self._signal.read() if self._signal is not None else None
+        if word is not None and word == self._signal_seen:
+            return  # nobody committed a change to cached rows since the last look
         conn = self._conn(False)
-        local = self._local
-        version = conn.execute("PRAGMA data_version").fetchone()[0]
-        if getattr(local, "data_version", None) == version:
-            return
-        local.data_version = version
+        if word is None:
+            # No shared word: PRAGMA data_version moves only when another connection
+            # committed to the core file (a few microseconds to ask).
+            local = self._local
+            version = conn.execute("PRAGMA data_version").fetchone()[0]
+            if getattr(local, "data_version", None) == version:
+                return
+            local.data_version = version
         row = conn.execute("SELECT n FROM cache_epoch").fetchone()
         epoch = row[0] if row is not None else 0
         if epoch != self._epoch:
             self._epoch = epoch
             self._cache.clear()
+        # Only after the look: a thread that sees the new word meanwhile looks too.
+        self._signal_seen = word
 
     def forget(self) -> None:
         """Drop everything cached() holds."""
         self._cache.clear()
+
+    def _cached_rows_changed(self) -> None:
+        # In the writer, after the commit and before any of its requests is answered:
+        # this process forgets now, every other one at its next look (follow_epoch).
+        self.forget()
+        if self._signal is not None:
+            self._signal.move()
 
     def write(self, write: Write, timeout: float = 30.0):
         """Commit a write in the writer's next batch; return its result once committed."""
         return self.writer.submit(write, timeout)
 
     def close(self) -> None:
-        """Stop the writer and close this thread's readers."""
+        """Stop the writer and close this thread's readers and the shared word."""
         self.writer.close()
+        if self._signal is not None:
+            self._signal.close()
         for name in ("conn", "journal"):
             conn = getattr(self._local, name, None)
             if conn is not None:

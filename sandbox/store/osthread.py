@@ -20,6 +20,25 @@ _PR_SET_NAME = 15  # linux/prctl.h
 _LIBC = ctypes.CDLL(None) if sys.platform.startswith("linux") else None
 
 
+# How many forks led to this process: a handle made under another count belongs to an
+# ancestor (a gunicorn worker inherits its master's). Counted at fork, so the hot paths
+# compare a number instead of asking the OS for the pid on every request.
+_forks = [0]
+
+
+def _forked() -> None:
+    _forks[0] += 1
+
+
+if hasattr(os, "register_at_fork"):  # POSIX; Windows has no fork
+    os.register_at_fork(after_in_child=_forked)
+
+
+def fork_count() -> int:
+    """Return how many forks led to this process (compare it to tell a child apart)."""
+    return _forks[0]
+
+
 def name_os_thread(name: str) -> None:
     """Give the calling thread `name` (15 bytes at most) in the OS; a no-op off Linux."""
     # Python 3.11 names threads for itself only: without this every thread of a worker

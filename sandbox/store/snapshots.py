@@ -14,7 +14,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from . import connect, marks, migrate, snapshot_file
+from . import cache_signal, connect, marks, migrate, snapshot_file
 from .lock import held
 from .migrations import MIGRATIONS
 from .shard_schema import ensure_shard
@@ -240,6 +240,8 @@ def restore(data_dir: str | Path, name_or_path: str | Path) -> dict:
                     contextlib.closing(connect(data_dir / staged.name)) as live,
                 ):
                     src.backup(live)
+            # Every process's next request looks at the restored cache epoch (cache_signal.py).
+            cache_signal.move(data_dir)
     return found
 
 

@@ -6,7 +6,6 @@ and not a commit per request: docs/architecture.md, "Writes".
 """
 
 import logging
-import os
 import queue
 import sqlite3
 import threading
@@ -15,7 +14,7 @@ import time
 from .checkpoint import Checkpointer, writer_pragmas
 from .health import RepeatedFailure
 from .lock import locked, open_lock
-from .osthread import OsThread, name_os_thread, os_queue
+from .osthread import OsThread, fork_count, name_os_thread, os_queue
 from .shard_schema import ensure_shard
 from .shards import ShardConnection, ShardReader, claim_slot
 from .writes import Target, Write, run_all
@@ -41,8 +40,7 @@ class _Item:
         # writer releases it. Cheaper than threading.Event's Condition on this hot path.
         self.done = threading.Lock()
         self.done.acquire()
-        self.result = None
-        self.error = None
+        self.result = self.error = None
 
 
 def _touches_shard(item: _Item) -> bool:
@@ -77,7 +75,7 @@ class Writer:
         self._pending_maintain: list = []
         self._queue = os_queue()
         self._thread: OsThread | None = None
-        self._pid: int | None = None
+        self._forks: int | None = None  # osthread.fork_count() when the thread started
         self._lock = threading.Lock()
         self.checkpointer = Checkpointer(path, connect)
         self.on_cached_change = None
@@ -86,12 +84,12 @@ class Writer:
 
     def _ensure_started(self) -> None:
         # Started lazily so that a gunicorn worker starts its own writer after fork.
-        if self._thread is not None and self._pid == os.getpid():
+        if self._thread is not None and self._forks == fork_count():
             return
         with self._lock:
-            if self._thread is None or self._pid != os.getpid():
+            if self._thread is None or self._forks != fork_count():
                 self._queue = os_queue()
-                self._pid = os.getpid()
+                self._forks = fork_count()
                 # A real OS thread even under gevent (osthread.py): commits never run
                 # on the event loop that serves the connections.
                 self._thread = OsThread(self._run, "store-writer")
@@ -119,7 +117,7 @@ class Writer:
     def close(self) -> None:
         """Drain pending writes and stop the thread."""
         thread = self._thread
-        if thread is not None and thread.is_alive() and self._pid == os.getpid():
+        if thread is not None and thread.is_alive() and self._forks == fork_count():
             self._queue.put(_STOP)
             thread.join(timeout=10)
             self.checkpointer.stop()
@@ -292,9 +290,11 @@ class Writer:
             item.result = result
 
     def _wake(self, batch: list) -> None:
-        if self.on_cached_change is not None and any(
-            item.error is None and item.fn.changes_cached for item in batch
-        ):
-            self.on_cached_change()
+        changed = any(item.error is None and item.fn.changes_cached for item in batch)
+        try:
+            if changed and self.on_cached_change is not None:
+                self.on_cached_change()
+        except Exception:  # the batch is committed: its requests must still hear so
+            log.exception("dropping the caches after a commit failed")
         for item in batch:
             item.done.release()
