@@ -1,8 +1,8 @@
 """Which events grant a play of a sheet campaign, and why an event did not: the rules, explained."""
 
-import secrets
 from datetime import datetime
 
+from ...ids import new_id
 from ...store import Store, Target, Write, loads, marks
 from .. import events as events_table
 from .. import segments
@@ -124,7 +124,9 @@ def grant(
     play takes no lock another worker waits on. A given `reward_user_id` (a catalog game's
     stable link) is granted once: again, it changes nothing.
     """
-    reward_user_id = reward_user_id or "ru_" + secrets.token_hex(8)
+    # From ids.new_id, not os.urandom: a system call per grant gave the GIL to the writer
+    # thread mid-request. Guessing one gains nothing: a play is its own user's (game.py, 403).
+    reward_user_id = reward_user_id or new_id("ru")
     row = (reward_user_id, tenant_id, campaign_id, user_id, event_uid, now)
     return Grant(row, request_id)
 
