@@ -65,6 +65,11 @@ def os_queue():
     return _original("queue", "SimpleQueue")()
 
 
+def os_sleep(seconds: float) -> None:
+    """Sleep this OS thread (never a greenlet's sleep, which would start a hub here)."""
+    _original("time", "sleep")(seconds)
+
+
 def os_local():
     """Return a thread-local of the OS: one value per real thread, shared by its greenlets."""
     return _original("_thread", "_local")()

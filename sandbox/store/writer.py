@@ -6,21 +6,19 @@ and not a commit per request: docs/architecture.md, "Writes".
 """
 
 import logging
-import queue
 import sqlite3
 import threading
 import time
 
 from .checkpoint import Checkpointer, writer_pragmas
 from .health import RepeatedFailure
+from .intake import MAINTAIN, STOP, Intake, Item
 from .lock import locked, open_lock
-from .osthread import OsThread, fork_count, name_os_thread, os_queue
+from .osthread import OsThread, fork_count, name_os_thread
 from .shard_schema import ensure_shard
 from .shards import ShardConnection, ShardReader, claim_slot
 from .writes import Target, Write, run_all
 
-_STOP = object()
-_MAINTAIN = object()  # marks a maintain_now() request in the queue
 log = logging.getLogger(__name__)
 # Housekeeping runs in a row that may find a file busy before it is reported as failing:
 # at 0.2 s apart, ten seconds of a lock no snapshot or commit holds that long.
@@ -31,23 +29,11 @@ class WriteTimeout(Exception):
     """The writer did not commit a submitted write in time."""
 
 
-class _Item:
-    __slots__ = ("fn", "done", "result", "error")
-
-    def __init__(self, fn):
-        self.fn = fn
-        # A lock held until the write commits: the waiter blocks on acquire(), the
-        # writer releases it. Cheaper than threading.Event's Condition on this hot path.
-        self.done = threading.Lock()
-        self.done.acquire()
-        self.result = self.error = None
-
-
-def _touches_shard(item: _Item) -> bool:
+def _touches_shard(item: Item) -> bool:
     return item.fn.target is not Target.CORE
 
 
-def _shard_only(item: _Item) -> bool:
+def _shard_only(item: Item) -> bool:
     return item.fn.target is Target.SHARD
 
 
@@ -72,8 +58,7 @@ class Writer:
         self._next_maintenance = 0.0
         self._last_delay = 0.0
         self._busy_runs = 0  # housekeeping runs in a row that found a file busy
-        self._pending_maintain: list = []
-        self._queue = os_queue()
+        self._intake = Intake(max_batch)
         self._thread: OsThread | None = None
         self._forks: int | None = None  # osthread.fork_count() when the thread started
         self._lock = threading.Lock()
@@ -88,7 +73,7 @@ class Writer:
             return
         with self._lock:
             if self._thread is None or self._forks != fork_count():
-                self._queue = os_queue()
+                self._intake = Intake(self.max_batch)
                 self._forks = fork_count()
                 # A real OS thread even under gevent (osthread.py): commits never run
                 # on the event loop that serves the connections.
@@ -98,12 +83,12 @@ class Writer:
 
     def submit(self, write: Write, timeout: float = 30.0):
         """Run the write inside the next batch transaction; return its result once committed."""
-        if not isinstance(write, Write) and write is not _MAINTAIN:
+        if not isinstance(write, Write) and write is not MAINTAIN:
             # Checked here: in the writer thread it would stop every later commit.
             raise TypeError(f"a store write must be a Write, not {type(write).__name__}")
         self._ensure_started()
-        item = _Item(write)
-        self._queue.put(item)
+        item = Item(write)
+        self._intake.put(item)
         if not item.done.acquire(timeout=timeout):
             raise WriteTimeout(f"write not committed within {timeout} s")
         if item.error is not None:
@@ -112,13 +97,13 @@ class Writer:
 
     def maintain_now(self, timeout: float = 30.0) -> float:
         """Run the housekeeping once now, in the writer; return its requested delay."""
-        return self.submit(_MAINTAIN, timeout)
+        return self.submit(MAINTAIN, timeout)
 
     def close(self) -> None:
         """Drain pending writes and stop the thread."""
         thread = self._thread
         if thread is not None and thread.is_alive() and self._forks == fork_count():
-            self._queue.put(_STOP)
+            self._intake.put(STOP)
             thread.join(timeout=10)
             self.checkpointer.stop()
         self._thread = None
@@ -151,19 +136,16 @@ class Writer:
         sharded = False
         try:
             while True:
-                try:
-                    first = self._queue.get(timeout=1.0 if self.maintenance else None)
-                except queue.Empty:
-                    first = None
-                if first is _STOP:
+                first = self._intake.first(timeout=1.0 if self.maintenance else None)
+                if first is STOP:
                     return
                 stop = False
-                if isinstance(first, _Item) and first.fn is _MAINTAIN:
-                    self._pending_maintain.append(first)
+                if isinstance(first, Item) and first.fn is MAINTAIN:
+                    self._intake.pending_maintain.append(first)
                 elif first is not None and not sharded:
                     with locked(core_lock):
                         # Take what queued up meanwhile (also while waiting for the lock).
-                        batch, stop = self._drain(first)
+                        batch, stop = self._intake.batch(first)
                         if self.shard_dir and any(_touches_shard(i) for i in batch):
                             conn.close()
                             conn, shard_lock, others, holder = self._open_shard()
@@ -173,19 +155,20 @@ class Writer:
                     self._wake(batch)
                 elif first is not None:
                     conn.others = others.refresh(conn)  # a worker started since: its shard
-                    batch, stop = self._drain(first)
+                    # Under load, linger for more (intake.py): no lock is held yet.
+                    batch, stop = self._intake.batch(first, linger=True)
                     self._commit_sharded(conn, batch, core_lock, shard_lock)
                     self._wake(batch)
                 # Housekeeping keeps the journal: in the shard, once there is one.
                 journal = sharded or not self.shard_dir
                 lock = shard_lock if self.shard_dir else core_lock
-                if self._pending_maintain:
+                if self._intake.pending_maintain:
                     self._next_maintenance = 0.0
                     self._maintain(conn, lock, journal)
-                    for request in self._pending_maintain:
+                    for request in self._intake.pending_maintain:
                         request.result = self._last_delay
                         request.done.release()
-                    self._pending_maintain = []
+                    self._intake.pending_maintain = []
                 if stop:
                     return
                 self._maintain(conn, lock, journal)
@@ -241,21 +224,6 @@ class Writer:
                 return 0.2
         self.maintenance_failures.failed(exc)
         return 5.0
-
-    def _drain(self, first) -> tuple[list, bool]:
-        batch = [first]
-        while len(batch) < self.max_batch:
-            try:
-                nxt = self._queue.get_nowait()
-            except queue.Empty:
-                break
-            if nxt is _STOP:
-                return batch, True
-            if nxt.fn is _MAINTAIN:
-                self._pending_maintain.append(nxt)
-                continue
-            batch.append(nxt)
-        return batch, False
 
     def _commit(self, conn: sqlite3.Connection, batch: list, begin: str) -> None:
         try:
