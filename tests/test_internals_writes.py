@@ -71,7 +71,14 @@ def test_a_request_asks_sqlite_about_the_cache_only_after_another_process_change
     try:
         other.follow_epoch()  # the first look reads the epoch
         loads = []
-        cached = lambda: other.cached(("probe",), lambda: loads.append(1) or len(loads), ttl=60)  # noqa: E731
+
+        def load():
+            loads.append(1)
+            return len(loads)
+
+        def cached():
+            return other.cached(("probe",), load, ttl=60)
+
         assert cached() == 1
         other._conn(False).set_trace_callback(statements.append)
         for _ in range(3):

@@ -16,9 +16,10 @@ STOP = object()
 MAINTAIN = object()  # marks a maintain_now() request in the queue
 # Measured with bench/compare.py (2 workers, wrk -c32): a fixed wait of 0.2 / 0.5 / 1 /
 # 2 ms gave 1.06 / 1.09 / 1.15 / 1.10 x the ingest rate of none, the last leaving the
-# cores idle. So: steps of 0.1 ms while more keep coming, 2 ms at most.
+# cores idle. So: steps of 0.1 ms while more keep coming, 20 steps at most. The OS
+# sleeps a step for longer than asked (~0.17 ms here), so the longest wait is ~3.5 ms.
 LINGER_STEP = 0.0001
-LINGER_MOST = 0.002
+LINGER_MOST = 0.002  # the steps asked for, summed (not the time they took)
 
 
 class Item:
