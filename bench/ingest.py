@@ -20,6 +20,12 @@ Targets, side by side under the same wrk load (wrk -t2 -c32, one JSON event per 
             installed into bench/.venv
   --uwsgi   the same under uWSGI (its HTTP router parses HTTP in C; the same workers, a
             gevent loop each), compiled into bench/.venv on first use
+  --floor   the durable floor: the no-op plus one row committed through the sandbox's own
+            writer before each 200 (floor_app.py), under gunicorn (and granian with --granian):
+            what ingest would answer if the sandbox did nothing but keep its promise
+  --baseline REV
+            the sandbox at an older revision (exported with git archive), under its own
+            default server: issue 33 measures against ce537a8, main when it was filed
 
 Besides req/s and latencies, each target's p99 as a multiple of its mean latency (32 busy
 connections / req/s), and how many connections each worker held halfway through each run:
@@ -28,12 +34,14 @@ together they say why the p99 is what it is (bench/results/notebook.md, p99).
 
 import argparse
 import shutil
+import sqlite3
 import statistics
 import sys
 import tempfile
 import threading
 from pathlib import Path
 
+import compare
 import harness
 import servers
 
@@ -121,6 +129,38 @@ def bench_sandbox(args, start=servers.sandbox, threads=None) -> tuple[dict, dict
     return ingest, rejected
 
 
+def bench_floor(args, granian: bool = False) -> dict:
+    data = Path(tempfile.mkdtemp(prefix="bench-floor-"))
+    if granian:
+        server = servers.floor_granian(data, args.workers, GRANIAN_SANDBOX_THREADS)
+    else:
+        server = servers.floor(data, args.workers)
+    try:
+        warm, result = warm_and_measure(server, "post.lua", args.warm, args.duration)
+        result["memory"] = server.memory_mb()
+    finally:
+        server.stop()
+    stored = 0
+    for shard in data.glob("journal-*.db"):
+        conn = sqlite3.connect(shard)
+        try:
+            stored += conn.execute("SELECT count(*) FROM floor").fetchone()[0]
+        except sqlite3.OperationalError:  # a shard no worker wrote to
+            pass
+        finally:
+            conn.close()
+    result["events_stored"], result["acknowledged"] = stored, warm["ok"] + result["ok"]
+    shutil.rmtree(data, ignore_errors=True)
+    return result
+
+
+def bench_baseline(args) -> tuple[dict, dict]:
+    """The sandbox at args.baseline, under that revision's own default server."""
+    return bench_sandbox(
+        args, lambda data, w, t: servers.sandbox(data, w, t, tree=args.baseline_tree)
+    )
+
+
 def bench_wiremock(args) -> dict:
     root = Path(tempfile.mkdtemp(prefix="bench-wiremock-"))
     try:
@@ -178,6 +218,17 @@ def summarise(rounds: list) -> dict:
     both("ingest_vs_wiremock_rps", paired(rounds, "ingest", "wiremock"))
     both("granian_ingest_vs_gunicorn_ingest", paired(rounds, "granian_ingest", "ingest"))
     both("granian_noop_vs_gunicorn_noop", paired(rounds, "granian_noop", "noop"))
+    # The floor: how much of the gap to the no-op is the commit, and the most any build
+    # that commits each event could answer (floor / baseline bounds ingest / baseline).
+    both("floor_vs_noop", paired(rounds, "floor", "noop"))
+    both("ingest_vs_floor", paired(rounds, "ingest", "floor"))
+    both("granian_floor_vs_floor", paired(rounds, "granian_floor", "floor"))
+    both("granian_floor_vs_granian_noop", paired(rounds, "granian_floor", "granian_noop"))
+    both("ingest_vs_baseline", paired(rounds, "ingest", "baseline"))
+    both("granian_ingest_vs_baseline", paired(rounds, "granian_ingest", "baseline"))
+    both("floor_vs_baseline", paired(rounds, "floor", "baseline"))
+    both("granian_floor_vs_baseline", paired(rounds, "granian_floor", "baseline"))
+    both("baseline_rejected_vs_ingest", paired(rounds, "baseline_rejected", "baseline"))
     both("uwsgi_ingest_vs_gunicorn_ingest", paired(rounds, "uwsgi_ingest", "ingest"))
     both("uwsgi_rejected_vs_gunicorn_rejected", paired(rounds, "uwsgi_rejected", "rejected"))
     both("uwsgi_noop_vs_gunicorn_noop", paired(rounds, "uwsgi_noop", "noop"))
@@ -192,6 +243,11 @@ def summarise(rounds: list) -> dict:
     out["journal_entries_200_vs_acknowledged"] = (
         f"{sum(i['journal_200'] for i in ingests)} / {acknowledged}"
     )
+    floors = [r[k] for r in rounds for k in ("floor", "granian_floor") if k in r]
+    if floors:
+        out["floor_rows_stored_vs_acknowledged"] = (
+            f"{sum(f['events_stored'] for f in floors)} / {sum(f['acknowledged'] for f in floors)}"
+        )
     out["rejected_journaled_401"] = sum(r["rejected"]["journal_401"] for r in rounds)
     out["sandbox_rss_start_mb"] = [i["memory_start"]["rss_mb"] for i in ingests]
     out["sandbox_rss_after_mb"] = [i["memory"]["rss_mb"] for i in ingests]
@@ -213,6 +269,8 @@ def run_round(args, number: int) -> dict:
     targets = ["noop", "sandbox"] + (["wiremock"] if args.wiremock else [])
     targets += ["granian_noop", "granian_sandbox"] if args.granian else []
     targets += ["uwsgi_noop", "uwsgi_sandbox"] if args.uwsgi else []
+    targets += ["floor"] + (["granian_floor"] if args.granian else []) if args.floor else []
+    targets += ["baseline"] if args.baseline else []
     shift = number % len(targets)  # drift within a round hits each target in turn
     out: dict = {}
     for target in targets[shift:] + targets[:shift]:
@@ -226,6 +284,12 @@ def run_round(args, number: int) -> dict:
             out["granian_ingest"], out["granian_rejected"] = bench_sandbox(
                 args, servers.sandbox_granian, GRANIAN_SANDBOX_THREADS
             )
+        elif target == "floor":
+            out["floor"] = bench_floor(args)
+        elif target == "granian_floor":
+            out["granian_floor"] = bench_floor(args, granian=True)
+        elif target == "baseline":
+            out["baseline"], out["baseline_rejected"] = bench_baseline(args)
         elif target == "uwsgi_noop":
             out["uwsgi_noop"] = bench_uwsgi_noop(args)
         elif target == "uwsgi_sandbox":
@@ -245,8 +309,20 @@ def main(argv=None) -> int:
     parser.add_argument("--no-wiremock", action="store_true")
     parser.add_argument("--granian", action="store_true", help="add the granian targets")
     parser.add_argument("--uwsgi", action="store_true", help="add the uWSGI targets")
+    parser.add_argument("--floor", action="store_true", help="add the durable floor")
+    parser.add_argument("--baseline", metavar="REV", help="add the sandbox at this revision")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = harness.parse_load_arguments(parser, argv)
+    scratch = Path(tempfile.mkdtemp(prefix="bench-ingest-trees-"))
+    try:
+        return _run(args, scratch)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _run(args, scratch: Path) -> int:
+    if args.baseline:
+        args.baseline_tree = compare.checkout(args.baseline, scratch)
     args.wiremock = not (args.no_wiremock or args.smoke) and servers.wiremock_jar() is not None
 
     rounds = [run_round(args, n) for n in range(args.rounds)]
@@ -283,6 +359,17 @@ def main(argv=None) -> int:
                 gcfg,
                 median_row([r["granian_rejected"] for r in rounds]),
             )
+        )
+    if args.floor:
+        rows.append(("durable floor", config, median_row([r["floor"] for r in rounds])))
+        if args.granian:
+            gcfg = f"granian wsgi -w {args.workers} x {GRANIAN_SANDBOX_THREADS} threads"
+            rows.append(("durable floor", gcfg, median_row([r["granian_floor"] for r in rounds])))
+    if args.baseline:
+        bcfg = f"{args.baseline}, its default server"
+        rows.append(("baseline ingest", bcfg, median_row([r["baseline"] for r in rounds])))
+        rows.append(
+            ("baseline rejected", bcfg, median_row([r["baseline_rejected"] for r in rounds]))
         )
     if args.uwsgi:
         ucfg = f"uWSGI --http router, -w {args.workers} x gevent 100"
@@ -327,7 +414,10 @@ def main(argv=None) -> int:
         )
     # A smoke run only proves the script works; a lost acknowledged event fails any run.
     sandboxes = [
-        r[k] for r in rounds for k in ("ingest", "granian_ingest", "uwsgi_ingest") if k in r
+        r[k]
+        for r in rounds
+        for k in ("ingest", "granian_ingest", "uwsgi_ingest", "floor", "granian_floor", "baseline")
+        if k in r
     ]
     lost = any(i["acknowledged"] > i["events_stored"] for i in sandboxes)
     return 1 if lost or any(i["err_status"] for i in sandboxes) else 0

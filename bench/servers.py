@@ -262,6 +262,35 @@ def noop(workers: int, threads: int, model: str = "gevent") -> Server:
     return _all_workers_up(server, workers)
 
 
+def floor(data_dir: Path, workers: int) -> Server:
+    """Start floor_app (the no-op plus one committed row per event) under gunicorn's gevent
+    worker with the sandbox's yield after each request (floor_worker.py)."""
+    server = Server(
+        "floor",
+        [
+            python(),
+            "-m",
+            "gunicorn",
+            "-k",
+            "floor_worker.YieldingWorker",
+            "-w",
+            str(workers),
+            "-b",
+            "127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "--keep-alive",
+            "5",
+            "--reuse-port",
+            "floor_app:app",
+        ],
+        "/_sandbox/health",
+        {"FLOOR_DATA_DIR": str(data_dir)},
+        cwd=HERE,
+    )
+    return _all_workers_up(server, workers)
+
+
 GRANIAN = "granian==2.8.9"  # a Rust HTTP server with a WSGI interface (issue 33's candidate)
 
 
@@ -284,6 +313,11 @@ def granian(
     argv += ["--blocking-threads", str(threads), "--host", "127.0.0.1", "--port", "{port}"]
     server = Server("granian", [*argv, "--log-level", "warning", app], "/_sandbox/health", env, cwd)
     return _all_workers_up(server, workers)
+
+
+def floor_granian(data_dir: Path, workers: int, threads: int) -> Server:
+    """Start floor_app under granian (what bench/ingest.py --floor --granian measures)."""
+    return granian("floor_app:app", workers, threads, {"FLOOR_DATA_DIR": str(data_dir)}, HERE)
 
 
 def sandbox_granian(data_dir: Path, workers: int, threads: int, tree: Path = ROOT) -> Server:

@@ -1,0 +1,55 @@
+"""The durable floor: the no-op plus one committed row per event, through the sandbox's writer.
+
+It checks the key and parses the JSON as noop_app does, then hands one small row to the
+sandbox's own store writer (group commit, lingering, the journal shard of its worker) and
+answers only once it is committed, as the sandbox does. Nothing else: no capture, no auth
+chain, no journal entry, no rules. So under one server, ingest can never beat this app,
+and noop / floor / sandbox split an event's cost into the server and Flask, the commit,
+and the sandbox's own work (docs/architecture.md, issue 33's fifth round).
+"""
+
+import os
+import tempfile
+from pathlib import Path
+
+from flask import Flask, request
+from noop_app import KEY
+
+from sandbox.store import Store, migrate
+from sandbox.store.writes import ShardWrite
+
+# One data dir for the server's workers: bench/ingest.py names it, else a fresh one.
+_DATA = Path(os.environ.get("FLOOR_DATA_DIR") or tempfile.mkdtemp(prefix="floor-"))
+_DATA.mkdir(parents=True, exist_ok=True)
+migrate(_DATA / "sandbox.db")
+store = Store(_DATA / "sandbox.db")
+store.write(
+    ShardWrite(
+        lambda conn: conn.execute(
+            "CREATE TABLE IF NOT EXISTS floor (id INTEGER PRIMARY KEY, body TEXT NOT NULL)"
+        )
+    )
+)
+app = Flask(__name__)
+
+
+def _insert(body: str) -> ShardWrite:
+    return ShardWrite(lambda conn: conn.execute("INSERT INTO floor (body) VALUES (?)", (body,)))
+
+
+@app.post("/server/v4")
+def ingest():
+    """Check the key, parse the event, commit it as one row, then answer like the sandbox."""
+    if request.headers.get("x-api-key") != KEY:
+        return {"success": False, "message": "Unauthorized"}, 401
+    event = request.get_json(silent=True)
+    if not isinstance(event, dict):
+        return {"success": False, "message": "bad request"}, 400
+    store.write(_insert(request.get_data(as_text=True)))
+    return {"ShardId": "shardId-000000000000", "SequenceNumber": "1"}
+
+
+@app.get("/_sandbox/health")
+def health():
+    """Answer the readiness probe the harness waits for, naming the worker."""
+    return {"status": "ok", "pid": os.getpid()}
