@@ -378,3 +378,28 @@ def test_a_dead_coupon_request_is_not_on_its_way_in_the_wallet(app, client):
     assert reward == {"status": "coupon-failed", "code": None}
     wallet = client.get(f"/wallet/?token={token}").get_data(as_text=True)
     assert 'data-testid="coupon-failed"' in wallet and "on its way" not in wallet
+
+
+def test_a_server_that_sends_nothing_never_loads_requests(tmp_path):
+    """requests is ~5 MB a process: created, the app has not imported it; the first attempt does."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from sandbox import create_app\n"
+        "from sandbox.outgoing.engine import Engine\n"
+        "app = create_app()\n"
+        "rt = app.extensions['sandbox.runtime']\n"
+        "engine = Engine(rt.store, rt.clock, 'seed')\n"
+        "print('requests' in sys.modules, 'urllib3' in sys.modules)\n"
+        "engine.session\n"
+        "print('requests' in sys.modules)\n"
+        "engine.close()\n"
+    )
+    env = {"SANDBOX_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    out = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["False", "False", "True"]

@@ -29,8 +29,15 @@ class Engine:
         self.store, self.clock, self.seed = store, clock, seed
         self.pid = os.getpid()
         self.owner = owner or f"{socket.gethostname()}:{self.pid}"
-        self.session = send.session()
+        self._session = None  # made at the first attempt (send.py: requests loads then)
         self._pool = ThreadPoolExecutor(PARALLEL, thread_name_prefix="deliver")
+
+    @property
+    def session(self):
+        """The pooled HTTP session this engine's attempts share, made on first use."""
+        if self._session is None:
+            self._session = send.session()
+        return self._session
 
     def claim(self, limit: int = 64) -> list[dict]:
         """Lease up to `limit` due rows to this process and return them."""
@@ -207,7 +214,8 @@ class Engine:
     def close(self) -> None:
         """Stop the attempt pool and the session."""
         self._pool.shutdown(wait=False)
-        self.session.close()
+        if self._session is not None:
+            self._session.close()
 
 
 def _lease(conn, tenant_id: str) -> float:

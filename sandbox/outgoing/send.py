@@ -1,14 +1,22 @@
-"""One HTTP attempt, through a pooled requests.Session, classified when it fails."""
+"""One HTTP attempt, through a pooled requests.Session, classified when it fails.
+
+requests (with urllib3, charset_normalizer, idna, http.client) is imported by the first
+session, not with this module: it is ~5 MB a process, and a sandbox that sends no webhook
+or coupon request never needs it (every gunicorn worker imports this module).
+"""
+
+from __future__ import annotations
 
 import functools
 import ipaddress
 import socket
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import requests
-from urllib3.exceptions import NameResolutionError, ProtocolError, ReadTimeoutError
+if TYPE_CHECKING:
+    import requests
 
 BODY_KEPT = 16_384  # what an attempt keeps of a response body
 USER_AGENT = "CustomerGlu-Sandbox-Webhooks/1"
@@ -90,6 +98,8 @@ def internal_address(url) -> str | None:
 
 def session() -> requests.Session:
     """Return a pooled session for deliveries (connections kept per host)."""
+    import requests
+
     s = requests.Session()
     adapter = requests.adapters.HTTPAdapter(pool_connections=32, pool_maxsize=64, max_retries=0)
     s.mount("http://", adapter)
@@ -105,6 +115,9 @@ def _cause(exc: BaseException) -> BaseException:
 
 
 def _classify(exc: requests.RequestException, connect: float, read: float) -> tuple[str, str]:
+    import requests
+    from urllib3.exceptions import NameResolutionError, ProtocolError, ReadTimeoutError
+
     text = " ".join(str(a) for a in exc.args)[:300]
     root = _cause(exc)
     if isinstance(exc, requests.ConnectTimeout):
@@ -132,6 +145,8 @@ def _classify(exc: requests.RequestException, connect: float, read: float) -> tu
 
 def post(s: requests.Session, url: str, body: bytes, headers: dict, connect: float, read: float):
     """POST `body` to `url` once (no redirect followed); return its Outcome."""
+    import requests  # loaded already: `s` is one of its sessions
+
     t0 = time.perf_counter()
     try:
         with s.post(
