@@ -1,4 +1,6 @@
-"""Where the CPU goes per request under the ingest load: by thread, the sandbox against the no-op.
+"""Where the CPU goes per request under the ingest load: by thread, the sandbox against the no-op
+and the durable floor (the no-op plus one row committed through the sandbox's writer,
+floor_app.py): floor - no-op is the commit's cost, sandbox - floor the sandbox's own work.
 
     python bench/threads.py                # 3 rounds, the two servers taking turns
     python bench/threads.py --smoke        # CI: one short round
@@ -24,6 +26,7 @@ import harness
 import servers
 
 KINDS = ("master", "main", "request", "store-writer", "store-checkpoint")
+TARGETS = ("noop", "floor", "sandbox")
 
 
 def kind_of(server: servers.Server, pid: int, tid: str) -> str:
@@ -66,7 +69,10 @@ def measure(which: str, args) -> dict:
         server = servers.noop(args.workers, args.threads)
     else:
         data = Path(tempfile.mkdtemp(prefix="bench-threads-"))
-        server = servers.sandbox(data, args.workers, args.threads)
+        if which == "floor":
+            server = servers.floor(data, args.workers)
+        else:
+            server = servers.sandbox(data, args.workers, args.threads)
     try:
         url = server.url + "/server/v4"
         harness.wrk(url, "post.lua", args.warm, args=(harness.nonce(),))
@@ -101,10 +107,10 @@ def main(argv=None) -> int:
     )
     harness.load_arguments(parser, rounds=3, duration="8s", warm="2s")
     args = harness.parse_load_arguments(parser, argv)
-    runs: dict = {"noop": [], "sandbox": []}
+    runs: dict = {which: [] for which in TARGETS}
     for r in range(args.rounds):
-        order = ["noop", "sandbox"] if r % 2 == 0 else ["sandbox", "noop"]
-        for which in order:
+        shift = r % len(TARGETS)  # the order rotates: drift within a round hits each in turn
+        for which in TARGETS[shift:] + TARGETS[:shift]:
             figures = measure(which, args)
             runs[which].append(figures)
             print(
@@ -120,26 +126,18 @@ def main(argv=None) -> int:
     load = harness.load_label(args.duration)
     print(f"\nper request, medians over {args.rounds} round(s); {load}")
     print(f"gunicorn gevent -w {args.workers}\n")
-    print(
-        "| thread | no-op CPU ms | sandbox CPU ms | no-op waits | sandbox waits | "
-        "no-op preempted | sandbox preempted |"
-    )
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    for kind in KINDS:
-        cells = [
-            f"{med(which, f'{kind}/{stat}'):.3f}"
-            for stat in ("cpu_ms", "waits", "preempted")
-            for which in ("noop", "sandbox")
-        ]
-        print(f"| {kind} | " + " | ".join(cells) + " |")
-    print(
-        f"| machine (all CPUs) | {med('noop', 'machine_cpu_ms'):.3f} | "
-        f"{med('sandbox', 'machine_cpu_ms'):.3f} | | | | |"
-    )
-    print(
-        f"\nreq/s: no-op {med('noop', 'rps'):,.0f}, sandbox {med('sandbox', 'rps'):,.0f}; "
-        f"non-2xx: {sum(x['non2xx'] for v in runs.values() for x in v)}"
-    )
+    for stat, label in (("cpu_ms", "CPU ms"), ("waits", "waits"), ("preempted", "preempted")):
+        print(f"| thread, {label} | " + " | ".join(TARGETS) + " |")
+        print("|---|" + "---:|" * len(TARGETS))
+        for kind in KINDS:
+            cells = [f"{med(which, f'{kind}/{stat}'):.3f}" for which in TARGETS]
+            print(f"| {kind} | " + " | ".join(cells) + " |")
+        if stat == "cpu_ms":
+            cells = [f"{med(which, 'machine_cpu_ms'):.3f}" for which in TARGETS]
+            print("| machine (all CPUs) | " + " | ".join(cells) + " |")
+        print()
+    rates = ", ".join(f"{which} {med(which, 'rps'):,.0f}" for which in TARGETS)
+    print(f"req/s: {rates}; non-2xx: {sum(x['non2xx'] for v in runs.values() for x in v)}")
     return 1 if any(x["non2xx"] for v in runs.values() for x in v) else 0
 
 
