@@ -6,12 +6,16 @@ answers only once it is committed, as the sandbox does. Nothing else: no capture
 chain, no journal entry, no rules. So under one server, ingest can never beat this app,
 and noop / floor / sandbox split an event's cost into the server and Flask, the commit,
 and the sandbox's own work (docs/architecture.md, issue 33's fifth round).
+
+`plain` is the same without Flask (a bare WSGI callable): the sandbox answers ingest
+through its own door beneath Flask (http/door.py), so its floor lies between the two.
 """
 
 import os
 import tempfile
 from pathlib import Path
 
+import orjson
 from flask import Flask, request
 from noop_app import KEY
 
@@ -53,3 +57,28 @@ def ingest():
 def health():
     """Answer the readiness probe the harness waits for, naming the worker."""
     return {"status": "ok", "pid": os.getpid()}
+
+
+_ANSWER = orjson.dumps({"ShardId": "shardId-000000000000", "SequenceNumber": "1"})
+
+
+def plain(environ, start_response):
+    """The floor without Flask: check the key, parse the event, commit it, answer."""
+    if environ.get("PATH_INFO") == "/_sandbox/health":
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [orjson.dumps({"status": "ok", "pid": os.getpid()})]
+    if environ.get("HTTP_X_API_KEY") != KEY:
+        start_response("401 UNAUTHORIZED", [("Content-Type", "application/json")])
+        return [b'{"success":false,"message":"Unauthorized"}']
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body = environ["wsgi.input"].read(length)
+    try:
+        event = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        event = None
+    if not isinstance(event, dict):
+        start_response("400 BAD REQUEST", [("Content-Type", "application/json")])
+        return [b'{"success":false,"message":"bad request"}']
+    store.write(_insert(body.decode()))
+    start_response("200 OK", [("Content-Type", "application/json")])
+    return [_ANSWER]

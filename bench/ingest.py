@@ -21,8 +21,9 @@ Targets, side by side under the same wrk load (wrk -t2 -c32, one JSON event per 
   --uwsgi   the same under uWSGI (its HTTP router parses HTTP in C; the same workers, a
             gevent loop each), compiled into bench/.venv on first use
   --floor   the durable floor: the no-op plus one row committed through the sandbox's own
-            writer before each 200 (floor_app.py), under gunicorn (and granian with --granian):
-            what ingest would answer if the sandbox did nothing but keep its promise
+            writer before each 200 (floor_app.py), under gunicorn (and granian with --granian),
+            and the same without Flask (the sandbox's ingest door is beneath Flask too): what
+            ingest would answer if the sandbox did nothing but keep its promise
   --baseline REV
             the sandbox at an older revision (exported with git archive), under its own
             default server: issue 33 measures against ce537a8, main when it was filed
@@ -129,12 +130,12 @@ def bench_sandbox(args, start=servers.sandbox, threads=None) -> tuple[dict, dict
     return ingest, rejected
 
 
-def bench_floor(args, granian: bool = False) -> dict:
+def bench_floor(args, granian: bool = False, app: str = "floor_app:app") -> dict:
     data = Path(tempfile.mkdtemp(prefix="bench-floor-"))
     if granian:
         server = servers.floor_granian(data, args.workers, GRANIAN_SANDBOX_THREADS)
     else:
-        server = servers.floor(data, args.workers)
+        server = servers.floor(data, args.workers, app)
     try:
         warm, result = warm_and_measure(server, "post.lua", args.warm, args.duration)
         result["memory"] = server.memory_mb()
@@ -222,6 +223,8 @@ def summarise(rounds: list) -> dict:
     # that commits each event could answer (floor / baseline bounds ingest / baseline).
     both("floor_vs_noop", paired(rounds, "floor", "noop"))
     both("ingest_vs_floor", paired(rounds, "ingest", "floor"))
+    both("floor_plain_vs_floor", paired(rounds, "floor_plain", "floor"))
+    both("floor_plain_vs_baseline", paired(rounds, "floor_plain", "baseline"))
     both("granian_floor_vs_floor", paired(rounds, "granian_floor", "floor"))
     both("granian_floor_vs_granian_noop", paired(rounds, "granian_floor", "granian_noop"))
     both("ingest_vs_baseline", paired(rounds, "ingest", "baseline"))
@@ -243,7 +246,7 @@ def summarise(rounds: list) -> dict:
     out["journal_entries_200_vs_acknowledged"] = (
         f"{sum(i['journal_200'] for i in ingests)} / {acknowledged}"
     )
-    floors = [r[k] for r in rounds for k in ("floor", "granian_floor") if k in r]
+    floors = [r[k] for r in rounds for k in ("floor", "floor_plain", "granian_floor") if k in r]
     if floors:
         out["floor_rows_stored_vs_acknowledged"] = (
             f"{sum(f['events_stored'] for f in floors)} / {sum(f['acknowledged'] for f in floors)}"
@@ -269,7 +272,8 @@ def run_round(args, number: int) -> dict:
     targets = ["noop", "sandbox"] + (["wiremock"] if args.wiremock else [])
     targets += ["granian_noop", "granian_sandbox"] if args.granian else []
     targets += ["uwsgi_noop", "uwsgi_sandbox"] if args.uwsgi else []
-    targets += ["floor"] + (["granian_floor"] if args.granian else []) if args.floor else []
+    floors = ["floor", "floor_plain"] + (["granian_floor"] if args.granian else [])
+    targets += floors if args.floor else []
     targets += ["baseline"] if args.baseline else []
     shift = number % len(targets)  # drift within a round hits each target in turn
     out: dict = {}
@@ -286,6 +290,8 @@ def run_round(args, number: int) -> dict:
             )
         elif target == "floor":
             out["floor"] = bench_floor(args)
+        elif target == "floor_plain":
+            out["floor_plain"] = bench_floor(args, app="floor_app:plain")
         elif target == "granian_floor":
             out["granian_floor"] = bench_floor(args, granian=True)
         elif target == "baseline":
@@ -362,6 +368,8 @@ def _run(args, scratch: Path) -> int:
         )
     if args.floor:
         rows.append(("durable floor", config, median_row([r["floor"] for r in rounds])))
+        plain = median_row([r["floor_plain"] for r in rounds])
+        rows.append(("durable floor, no Flask", config, plain))
         if args.granian:
             gcfg = f"granian wsgi -w {args.workers} x {GRANIAN_SANDBOX_THREADS} threads"
             rows.append(("durable floor", gcfg, median_row([r["granian_floor"] for r in rounds])))
@@ -416,7 +424,15 @@ def _run(args, scratch: Path) -> int:
     sandboxes = [
         r[k]
         for r in rounds
-        for k in ("ingest", "granian_ingest", "uwsgi_ingest", "floor", "granian_floor", "baseline")
+        for k in (
+            "ingest",
+            "granian_ingest",
+            "uwsgi_ingest",
+            "floor",
+            "floor_plain",
+            "granian_floor",
+            "baseline",
+        )
         if k in r
     ]
     lost = any(i["acknowledged"] > i["events_stored"] for i in sandboxes)

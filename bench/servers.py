@@ -262,7 +262,7 @@ def noop(workers: int, threads: int, model: str = "gevent") -> Server:
     return _all_workers_up(server, workers)
 
 
-def floor(data_dir: Path, workers: int) -> Server:
+def floor(data_dir: Path, workers: int, app: str = "floor_app:app") -> Server:
     """Start floor_app (the no-op plus one committed row per event) under gunicorn's gevent
     worker with the sandbox's yield after each request (floor_worker.py)."""
     server = Server(
@@ -282,7 +282,7 @@ def floor(data_dir: Path, workers: int) -> Server:
             "--keep-alive",
             "5",
             "--reuse-port",
-            "floor_app:app",
+            app,
         ],
         "/_sandbox/health",
         {"FLOOR_DATA_DIR": str(data_dir)},

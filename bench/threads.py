@@ -1,6 +1,7 @@
 """Where the CPU goes per request under the ingest load: by thread, the sandbox against the no-op
 and the durable floor (the no-op plus one row committed through the sandbox's writer,
-floor_app.py): floor - no-op is the commit's cost, sandbox - floor the sandbox's own work.
+floor_app.py): floor - no-op is the commit's cost, sandbox - floor the sandbox's own work;
+floor_plain is the floor without Flask, as the sandbox's ingest door is beneath Flask.
 
     python bench/threads.py                # 3 rounds, the two servers taking turns
     python bench/threads.py --smoke        # CI: one short round
@@ -26,7 +27,7 @@ import harness
 import servers
 
 KINDS = ("master", "main", "request", "store-writer", "store-checkpoint")
-TARGETS = ("noop", "floor", "sandbox")
+TARGETS = ("noop", "floor", "floor_plain", "sandbox")
 
 
 def kind_of(server: servers.Server, pid: int, tid: str) -> str:
@@ -71,6 +72,8 @@ def measure(which: str, args) -> dict:
         data = Path(tempfile.mkdtemp(prefix="bench-threads-"))
         if which == "floor":
             server = servers.floor(data, args.workers)
+        elif which == "floor_plain":  # the floor without Flask (floor_app.plain)
+            server = servers.floor(data, args.workers, "floor_app:plain")
         else:
             server = servers.sandbox(data, args.workers, args.threads)
     try:
