@@ -403,3 +403,44 @@ def test_a_server_that_sends_nothing_never_loads_requests(tmp_path):
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["False", "False", "True"]
+
+
+@responses.activate
+def test_the_evening_retry_reads_its_dead_letters_a_page_at_a_time(client, monkeypatch):
+    """Five dead letters, pages of two: every one retried once, the report lists the five."""
+    from sandbox.outgoing import outbox_rows
+
+    responses.post(HOOK, status=500)  # the receiver stays down all day
+    _patch(client, rewardWebhookUrl=HOOK, delivery={"endOfDay": _end_of_day_hours_away(client, 6)})
+    ids = [_trigger(client, user=f"page-{n}")["deliveryId"] for n in range(5)]
+    _advance(client, 3600)
+    assert {_delivery(client, i)["status"] for i in ids} == {"failed"}
+
+    monkeypatch.setattr(outbox_rows, "PAGE", 2)
+    pages = []
+    real = outbox_rows.failed_pages
+
+    def spy(*args, **kwargs):
+        for page in real(*args, **kwargs):
+            pages.append(len(page))
+            yield page
+
+    monkeypatch.setattr(outbox_rows, "failed_pages", spy)
+    ran = [
+        r
+        for r in _advance(client, 6 * 3600)["deliveries"]["endOfDay"]
+        if r["tenant"] == "Demo Partner"
+    ]
+    assert pages == [2, 2, 1]
+    assert [(r["retried"], r["stillFailing"]) for r in ran] == [(5, 5)]
+    for delivery_id in ids:
+        last = _delivery(client, delivery_id)["attemptList"][-1]
+        assert last["trigger"] == "end_of_day"
+    # A second evening retries none of them again (each was retried once).
+    pages.clear()
+    again = [
+        r
+        for r in _advance(client, 24 * 3600)["deliveries"]["endOfDay"]
+        if r["tenant"] == "Demo Partner"
+    ]
+    assert pages == [] and [(r["retried"], r["stillFailing"]) for r in again] == [(0, 0)]

@@ -43,8 +43,11 @@ def next_run(store: Store, tenant: dict, now: float) -> tuple[float, str]:
 
 def next_any(store: Store, now: float) -> float | None:
     """Return the earliest next end-of-day run of the tenants with failed requests."""
-    ids = outbox_rows.tenants_with_failed(store)
-    times = [next_run(store, t, now)[0] for t in tenants.fresh_list(store) if t["id"] in ids]
+    times = [
+        next_run(store, t, now)[0]
+        for t in tenants.fresh_list(store)
+        if outbox_rows.has_failed(store, t["id"])
+    ]
     return min(times) if times else None
 
 
@@ -91,19 +94,25 @@ def run_due(engine) -> list[dict]:
         when, local_date = next_run(store, tenant, now)
         if when > now:
             continue
-        failed = outbox_rows.failed_rows(store, tenant["id"], not_retried=True)
         if not store.write(_claim(tenant["id"], local_date, engine.clock.isoformat(now))):
             continue  # another process ran it
-        for row in failed:
-            engine.attempt(row, trigger="end_of_day")
-        done.append(_finish(engine, tenant, local_date, [r["id"] for r in failed]))
+        retried, still = 0, []
+        # A page of dead letters at a time: a run over any number holds one page, and keeps
+        # only those still failing after their retry (the report lists them).
+        for page in outbox_rows.failed_pages(store, tenant["id"], not_retried=True):
+            for row in page:
+                engine.attempt(row, trigger="end_of_day")
+                after = outbox_rows.by_id(store, row["id"])
+                if after is not None and after["status"] == "failed":
+                    still.append(after)
+            retried += len(page)
+        still.sort(key=lambda r: r["id"])  # the report's order: oldest first, as queued
+        done.append(_finish(engine, tenant, local_date, retried, still))
     return done
 
 
-def _finish(engine, tenant: dict, local_date: str, ids: list[int]) -> dict:
+def _finish(engine, tenant: dict, local_date: str, retried: int, still: list[dict]) -> dict:
     store = engine.store
-    retried = set(ids)
-    still = [r for r in outbox_rows.failed_rows(store, tenant["id"]) if r["id"] in retried]
     report_id = None
     if still:
         urls = {k: tenant.get(c) for k, c in outbox.URL_COLUMNS.items()}
@@ -122,14 +131,14 @@ def _finish(engine, tenant: dict, local_date: str, ids: list[int]) -> dict:
         conn.execute(
             "UPDATE end_of_day_runs SET retried = ?, still_failing = ?, report_id = ? WHERE "
             "tenant_id = ? AND local_date = ?",
-            (len(ids), len(still), report_id, tenant["id"], local_date),
+            (retried, len(still), report_id, tenant["id"], local_date),
         )
 
     store.write(CoreWrite(run))
     return {
         "tenant": tenant["name"],
         "date": local_date,
-        "retried": len(ids),
+        "retried": retried,
         "stillFailing": len(still),
         "reportId": report_id,
     }

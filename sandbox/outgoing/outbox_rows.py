@@ -6,6 +6,7 @@ A row is due when it is queued or retrying and its `next_at` (sandbox clock) has
 claimable when no process holds a lease on it (`lease_until`, wall time: engine.py says why).
 """
 
+from ..domain import outbox
 from ..store import Store
 
 _PENDING = "status IN ('queued', 'retrying')"
@@ -106,21 +107,45 @@ def release_held(conn, tenant_id: str, kind: str, decision: str, now: str) -> No
     )
 
 
-def tenants_with_failed(store: Store) -> set[str]:
-    """Return the ids of the tenants that have dead letters."""
-    return {
-        r["tenant_id"]
-        for r in store.all("SELECT DISTINCT tenant_id FROM outbox WHERE status = 'failed'")
-    }
-
-
-def failed_rows(store: Store, tenant_id: str, not_retried: bool = False) -> list[dict]:
-    """Return a tenant's dead letters, oldest first (only those no end-of-day run retried)."""
-    extra = " AND end_of_day = 0" if not_retried else ""
-    return store.all(
-        f"SELECT * FROM outbox WHERE tenant_id = ? AND status = 'failed'{extra} ORDER BY id",
+def has_failed(store: Store, tenant_id: str) -> bool:
+    """Return True if the tenant has a dead letter (one probe of its index)."""
+    row = store.one(
+        "SELECT 1 AS x FROM outbox WHERE tenant_id = ? AND status = 'failed' LIMIT 1",
         (tenant_id,),
     )
+    return row is not None
+
+
+# Dead letters read per statement by the end-of-day run: a run over any number of them
+# holds one page at a time, each found through the tenant's index.
+PAGE = 200
+
+
+def failed_pages(store: Store, tenant_id: str, not_retried: bool = False):
+    """Yield a tenant's dead letters a page at a time (only those no end-of-day run retried).
+
+    Kind by kind, oldest first within a kind: (tenant_id, status, kind) is the index, and
+    within equal keys SQLite keeps it in id order, so each page is a seek, not a scan.
+    """
+    extra = " AND end_of_day = 0" if not_retried else ""
+    sql = (
+        "SELECT * FROM outbox WHERE tenant_id = ? AND status = 'failed' AND kind = ? "
+        f"AND id > ?{extra} ORDER BY id LIMIT ?"
+    )
+    for kind in outbox.KINDS:
+        after = 0
+        while True:
+            rows = store.all(sql, (tenant_id, kind, after, PAGE))
+            if rows:
+                yield rows
+            if len(rows) < PAGE:
+                break
+            after = rows[-1]["id"]
+
+
+def by_id(store: Store, row_id: int) -> dict | None:
+    """Return one outbox row by its id, or None."""
+    return store.one("SELECT * FROM outbox WHERE id = ?", (row_id,))
 
 
 def search(store: Store, where: dict, limit: int, offset: int) -> tuple[list[dict], int]:
