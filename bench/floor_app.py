@@ -17,7 +17,7 @@ from pathlib import Path
 
 import orjson
 from flask import Flask, request
-from noop_app import KEY
+from noop_app import ANSWER, KEY, refused
 
 from sandbox.store import Store, migrate
 from sandbox.store.writes import ShardWrite
@@ -44,13 +44,11 @@ def _insert(body: str) -> ShardWrite:
 @app.post("/server/v4")
 def ingest():
     """Check the key, parse the event, commit it as one row, then answer like the sandbox."""
-    if request.headers.get("x-api-key") != KEY:
-        return {"success": False, "message": "Unauthorized"}, 401
-    event = request.get_json(silent=True)
-    if not isinstance(event, dict):
-        return {"success": False, "message": "bad request"}, 400
+    answer = refused()
+    if answer is not None:
+        return answer
     store.write(_insert(request.get_data(as_text=True)))
-    return {"ShardId": "shardId-000000000000", "SequenceNumber": "1"}
+    return ANSWER
 
 
 @app.get("/_sandbox/health")
@@ -59,7 +57,7 @@ def health():
     return {"status": "ok", "pid": os.getpid()}
 
 
-_ANSWER = orjson.dumps({"ShardId": "shardId-000000000000", "SequenceNumber": "1"})
+_ANSWER = orjson.dumps(ANSWER)
 
 
 def plain(environ, start_response):

@@ -15,15 +15,23 @@ KEY = json.loads(_FIXTURES.read_text())["tenants"][0]["writeKey"]
 app = Flask(__name__)
 
 
-@app.post("/server/v4")
-def ingest():
-    """Check the key, parse the event, answer like the sandbox (without storing anything)."""
+ANSWER = {"ShardId": "shardId-000000000000", "SequenceNumber": "1"}
+
+
+def refused():
+    """Return the 401 or 400 answer for this request, or None if its key and JSON are good."""
     if request.headers.get("x-api-key") != KEY:
         return {"success": False, "message": "Unauthorized"}, 401
     event = request.get_json(silent=True)
     if not isinstance(event, dict):
         return {"success": False, "message": "bad request"}, 400
-    return {"ShardId": "shardId-000000000000", "SequenceNumber": "1"}
+    return None
+
+
+@app.post("/server/v4")
+def ingest():
+    """Check the key, parse the event, answer like the sandbox (without storing anything)."""
+    return refused() or ANSWER
 
 
 @app.get("/_sandbox/health")

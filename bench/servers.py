@@ -232,63 +232,28 @@ def sandbox(
     return _all_workers_up(server, workers)
 
 
+def _gunicorn(name: str, app: str, workers: int, worker: list, env: dict | None = None) -> Server:
+    """Start a WSGI app of bench/ (module:attribute) under gunicorn, `worker` its -k options."""
+    argv = [python(), "-m", "gunicorn", *worker, "-w", str(workers), "-b", "127.0.0.1:{port}"]
+    argv += ["--log-level", "warning", "--keep-alive", "5", "--reuse-port", app]
+    server = Server(name, argv, "/_sandbox/health", env, cwd=HERE)
+    return _all_workers_up(server, workers)
+
+
 def noop(workers: int, threads: int, model: str = "gevent") -> Server:
     """Start the no-op Flask app under the same gunicorn configuration (the ceiling).
 
     `model` is the sandbox's SANDBOX_SERVER_MODEL: gevent (its default) or gthread.
     """
     worker = ["-k", "gevent"] if model == "gevent" else ["-k", "gthread", "--threads", str(threads)]
-    server = Server(
-        "noop",
-        [
-            python(),
-            "-m",
-            "gunicorn",
-            *worker,
-            "-w",
-            str(workers),
-            "-b",
-            "127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "--keep-alive",
-            "5",
-            "--reuse-port",
-            "noop_app:app",
-        ],
-        "/_sandbox/health",
-        cwd=HERE,
-    )
-    return _all_workers_up(server, workers)
+    return _gunicorn("noop", "noop_app:app", workers, worker)
 
 
 def floor(data_dir: Path, workers: int, app: str = "floor_app:app") -> Server:
     """Start floor_app (the no-op plus one committed row per event) under gunicorn's gevent
     worker with the sandbox's yield after each request (floor_worker.py)."""
-    server = Server(
-        "floor",
-        [
-            python(),
-            "-m",
-            "gunicorn",
-            "-k",
-            "floor_worker.YieldingWorker",
-            "-w",
-            str(workers),
-            "-b",
-            "127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "--keep-alive",
-            "5",
-            "--reuse-port",
-            app,
-        ],
-        "/_sandbox/health",
-        {"FLOOR_DATA_DIR": str(data_dir)},
-        cwd=HERE,
-    )
-    return _all_workers_up(server, workers)
+    worker = ["-k", "floor_worker.YieldingWorker"]
+    return _gunicorn("floor", app, workers, worker, {"FLOOR_DATA_DIR": str(data_dir)})
 
 
 GRANIAN = "granian==2.8.9"  # a Rust HTTP server with a WSGI interface (issue 33's candidate)
