@@ -444,3 +444,40 @@ def test_the_evening_retry_reads_its_dead_letters_a_page_at_a_time(client, monke
         if r["tenant"] == "Demo Partner"
     ]
     assert pages == [] and [(r["retried"], r["stillFailing"]) for r in again] == [(0, 0)]
+
+
+def test_the_attempts_racing_for_the_first_session_share_one(app, monkeypatch):
+    """The session is made on first use; sixteen attempts starting at once make one, not many."""
+    import threading
+    import time
+
+    from sandbox.outgoing import engine as engine_mod
+    from sandbox.outgoing import send
+
+    made = []
+
+    class Session:
+        def close(self):
+            pass
+
+    def slow_session():
+        time.sleep(0.01)  # wide enough for every thread to find no session yet
+        made.append(Session())
+        return made[-1]
+
+    monkeypatch.setattr(send, "session", slow_session)
+    rt = app.extensions["sandbox.runtime"]
+    engine = engine_mod.Engine(rt.store, rt.clock, "seed")
+    seen, start = [], threading.Barrier(16)
+
+    def first_attempt():
+        start.wait()
+        seen.append(engine.session)
+
+    threads = [threading.Thread(target=first_attempt) for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    engine.close()
+    assert len(made) == 1 and all(s is made[0] for s in seen)

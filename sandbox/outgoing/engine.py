@@ -7,6 +7,7 @@ sandbox clock, so the virtual clock moves retries in test mode.
 
 import os
 import socket
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -30,13 +31,16 @@ class Engine:
         self.pid = os.getpid()
         self.owner = owner or f"{socket.gethostname()}:{self.pid}"
         self._session = None  # made at the first attempt (send.py: requests loads then)
+        self._session_lock = threading.Lock()  # the pool's first attempts race to make it
         self._pool = ThreadPoolExecutor(PARALLEL, thread_name_prefix="deliver")
 
     @property
     def session(self):
         """The pooled HTTP session this engine's attempts share, made on first use."""
         if self._session is None:
-            self._session = send.session()
+            with self._session_lock:
+                if self._session is None:
+                    self._session = send.session()
         return self._session
 
     def claim(self, limit: int = 64) -> list[dict]:
