@@ -215,3 +215,22 @@ def signed_delivery(app, client):
     secret = client.get(f"/_sandbox/tenants/{DEMO_TENANT}?reveal=true", headers=admin).get_json()
     body = request.body if isinstance(request.body, bytes) else request.body.encode()
     return body, request.headers["X-CG-SIGNATURE"], secret["webhookSecret"]
+
+
+def test_the_load_test_guide_sends_what_the_bench_script_sends():
+    """The guide's wrk line uses a script that exists, the demo tenant's writeKey, and the
+    event id it looks up afterwards is one that script sends."""
+    import json
+
+    text = (DOCS / "guides" / "load-testing.md").read_text()
+    line = next(x for x in text.splitlines() if x.startswith("wrk "))
+    script = re.search(r"-s (\S+)", line).group(1)
+    assert (ROOT / script).is_file()
+    demo = json.loads((ROOT / "fixtures" / "tenants.json").read_text())["tenants"][0]
+    nonce, key = line.split(" -- ")[1].split()
+    assert key == demo["writeKey"]
+    lua = (ROOT / script).read_text()
+    pattern = re.search(r'"event_id":"([^"]+)"', lua).group(1)  # %s-%04x-4000-8000-%012x
+    # wrk calls request() once before the run to check the script: thread 0 sends from 2.
+    sent = pattern.replace("%s", nonce).replace("%04x", "0000").replace("%012x", f"{2:012x}")
+    assert f"--event-id {sent} " in text
