@@ -163,6 +163,9 @@ def main(argv=None) -> int:
     )
     harness.load_arguments(parser, rounds=3, duration="10s", warm="3s")
     args = harness.parse_load_arguments(parser, argv)
+    if not (shutil.which("nginx") or Path("/usr/sbin/nginx").exists()):
+        print("bench/front.py needs nginx: apt-get install -y nginx-light", file=sys.stderr)
+        return 2
     runs: dict = {t: [] for t in TARGETS}
     for r in range(args.rounds):
         shift = r % len(TARGETS)
