@@ -86,10 +86,6 @@ class Front:
         self.proxy = servers.Server("nginx", argv, "/_sandbox/health", cwd=root, port=port)
         self.url = self.proxy.url
 
-    def connections(self) -> list[int]:
-        """The API server's connection spread (from nginx's keep-alive pool)."""
-        return self.api.connections()
-
     def memory_mb(self) -> dict:
         """Every process of the design, summed."""
         parts = [s.memory_mb() for s in dict.fromkeys((self.proxy, self.api, self.streams))]

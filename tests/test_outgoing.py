@@ -418,14 +418,14 @@ def test_the_evening_retry_reads_its_dead_letters_a_page_at_a_time(client, monke
 
     monkeypatch.setattr(outbox_rows, "PAGE", 2)
     pages = []
-    real = outbox_rows.failed_pages
+    real = outbox_rows.untried_pages
 
     def spy(*args, **kwargs):
         for page in real(*args, **kwargs):
             pages.append(len(page))
             yield page
 
-    monkeypatch.setattr(outbox_rows, "failed_pages", spy)
+    monkeypatch.setattr(outbox_rows, "untried_pages", spy)
     ran = [
         r
         for r in _advance(client, 6 * 3600)["deliveries"]["endOfDay"]

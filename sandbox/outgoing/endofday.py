@@ -99,14 +99,13 @@ def run_due(engine) -> list[dict]:
         retried, still = 0, []
         # A page of dead letters at a time: a run over any number holds one page, and keeps
         # only those still failing after their retry (the report lists them).
-        for page in outbox_rows.failed_pages(store, tenant["id"], not_retried=True):
+        for page in outbox_rows.untried_pages(store, tenant["id"]):
             for row in page:
                 engine.attempt(row, trigger="end_of_day")
                 after = outbox_rows.by_id(store, row["id"])
                 if after is not None and after["status"] == "failed":
-                    still.append(after)
+                    still.append(after)  # oldest first, as the pages come: the report's order
             retried += len(page)
-        still.sort(key=lambda r: r["id"])  # the report's order: oldest first, as queued
         done.append(_finish(engine, tenant, local_date, retried, still))
     return done
 

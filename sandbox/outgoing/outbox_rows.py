@@ -6,7 +6,6 @@ A row is due when it is queued or retrying and its `next_at` (sandbox clock) has
 claimable when no process holds a lease on it (`lease_until`, wall time: engine.py says why).
 """
 
-from ..domain import outbox
 from ..store import Store
 
 _PENDING = "status IN ('queued', 'retrying')"
@@ -117,30 +116,28 @@ def has_failed(store: Store, tenant_id: str) -> bool:
 
 
 # Dead letters read per statement by the end-of-day run: a run over any number of them
-# holds one page at a time, each found through the tenant's index.
+# holds one page at a time.
 PAGE = 200
 
 
-def failed_pages(store: Store, tenant_id: str, not_retried: bool = False):
-    """Yield a tenant's dead letters a page at a time (only those no end-of-day run retried).
+def untried_pages(store: Store, tenant_id: str):
+    """Yield a tenant's dead letters no end-of-day run retried, oldest first, a page at a time.
 
-    Kind by kind, oldest first within a kind: (tenant_id, status, kind) is the index, and
-    within equal keys SQLite keeps it in id order, so each page is a seek, not a scan.
+    Each page is a seek on idx_outbox_evening, which holds only those rows: the ones earlier
+    evenings retried and left failed are never stepped over.
     """
-    extra = " AND end_of_day = 0" if not_retried else ""
     sql = (
-        "SELECT * FROM outbox WHERE tenant_id = ? AND status = 'failed' AND kind = ? "
-        f"AND id > ?{extra} ORDER BY id LIMIT ?"
+        "SELECT * FROM outbox WHERE tenant_id = ? AND status = 'failed' AND end_of_day = 0 "
+        "AND id > ? ORDER BY id LIMIT ?"
     )
-    for kind in outbox.KINDS:
-        after = 0
-        while True:
-            rows = store.all(sql, (tenant_id, kind, after, PAGE))
-            if rows:
-                yield rows
-            if len(rows) < PAGE:
-                break
-            after = rows[-1]["id"]
+    after = 0
+    while True:
+        rows = store.all(sql, (tenant_id, after, PAGE))
+        if rows:
+            yield rows
+        if len(rows) < PAGE:
+            return
+        after = rows[-1]["id"]
 
 
 def by_id(store: Store, row_id: int) -> dict | None:

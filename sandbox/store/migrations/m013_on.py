@@ -90,3 +90,13 @@ def m020_cache_epoch(db):
         "CREATE TABLE cache_epoch (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL)"
     )
     db.execute("INSERT INTO cache_epoch (id, n) VALUES (1, 0)")
+
+
+@MIGRATIONS()
+def m021_outbox_evening(db):
+    """The dead letters no evening retry has tried yet, per tenant in queue order: the evening
+    run pages through them without stepping over the ones earlier evenings left failed."""
+    db.execute(
+        "CREATE INDEX idx_outbox_evening ON outbox (tenant_id, id) "
+        "WHERE status = 'failed' AND end_of_day = 0"
+    )
