@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import logging
+import re
 import zipfile
 
 import pytest
@@ -34,6 +35,71 @@ def _statements(app, fn):
         for conn in conns:
             conn.set_trace_callback(None)
     return seen
+
+
+# Tables that grow with traffic: a read of one must go by an index (SEARCH), never a SCAN.
+GROWING = {"journal", "events", "reward_users", "event_repeats", "draws", "outbox", "attempts"}
+GROWING |= {"nudge_log", "rewards", "users", "hook_calls", "coupons", "viewer_token_uses"}
+
+
+def _scans(app, fn) -> list[tuple[str, str]]:
+    """Run fn(); return (plan step, statement) of each full scan of a growing table it made."""
+    conn = app.extensions["sandbox.store"]._conn(journal=True)  # sees every file's tables
+    found = []
+    for sql in _statements(app, fn):  # as run: the values bound in
+        if not sql.lstrip().upper().startswith("SELECT"):
+            continue
+        for *_ids, step in conn.execute("EXPLAIN QUERY PLAN " + sql):
+            scanned = re.match(r"SCAN ([\w.]+)", step)
+            if scanned and scanned.group(1).rsplit(".", 1)[-1] in GROWING:
+                found.append((step, sql))
+    return found
+
+
+def test_a_requests_timeline_reads_every_table_by_index(app, client):
+    client.patch(
+        f"/_sandbox/tenants/{DEMO_TENANT}",
+        json={"rewardWebhookUrl": "http://127.0.0.1:9/in"},
+        headers=ADMIN,
+    )
+    bearer = register(client, "spinner")[0]
+    sent = client.post(
+        "/server/v4",
+        json=event(event_id="tl-1", event_name="appOpen", user_id="spinner"),
+        headers=KEY,
+    )
+    again = client.post(
+        "/server/v4",
+        json=event(event_id="tl-1", event_name="appOpen", user_id="spinner"),
+        headers=KEY,
+    )
+    no_id = client.post(
+        "/server/v4", json={"event_name": "appOpen", "user_id": "spinner"}, headers=KEY
+    )
+    listed = client.get("/reward/v1.1/user", headers={"Authorization": f"Bearer {bearer}"})
+    url = next(c["url"] for c in listed.get_json()["campaigns"] if c["campaignId"] == "demo-wheel")
+    client.post(url.split("sandbox.test", 1)[1], headers={"Accept": "application/json"})
+    client.post("/_sandbox/clock/advance", json={"seconds": 1}, headers=ADMIN)  # the first try
+    timelines = {}
+
+    def read_all():
+        for name, resp in (("sent", sent), ("again", again), ("no_id", no_id)):
+            rid = resp.headers["X-Sandbox-Request-Id"]
+            got = client.get(f"/_sandbox/journal/{rid}/timeline", headers=ADMIN)
+            timelines[name] = [s["step"] for s in got.get_json()["steps"]]
+
+    assert _scans(app, read_all) == []
+    for step in ("event", "grant", "draw", "reward", "delivery", "attempt"):
+        assert step in timelines["sent"], timelines["sent"]
+    assert "event" not in timelines["again"]  # a repeat stored no event of its own
+    assert "event" in timelines["no_id"]  # found by the uid its answer named
+    # The entry keeps the answer as sent: the stored uid, and a repeat's naming of the first.
+    entry = client.get(
+        f"/_sandbox/journal/{again.headers['X-Sandbox-Request-Id']}", headers=ADMIN
+    ).get_json()
+    answered = entry["response_headers"]
+    assert answered["X-Sandbox-Event-Uid"] == sent.headers["X-Sandbox-Event-Uid"]
+    assert answered["X-Sandbox-Duplicate"].startswith("true; first=")
 
 
 def test_the_checklist_reads_marks_not_the_record(app, client):

@@ -41,10 +41,7 @@ def of(store: Store, entry: dict) -> dict:
             "reason": entry["auth_reason"],
         }
     ]
-    event = store.journal_one(
-        "SELECT uid, event_id, event_name, user_id, valid FROM events WHERE request_id = ?",
-        (entry["request_id"],),
-    )
+    event = _event_of(store, entry)
     if event:
         steps.append({"step": "event", **event})
     steps += _rules(entry)
@@ -61,8 +58,8 @@ def of(store: Store, entry: dict) -> dict:
         steps.append({"step": "grant", **grant})
         draw = store.one(
             "SELECT seq, roll, thresholds, variant, outcome, reward_id, code, at FROM draws "
-            "WHERE reward_user_id = ?",
-            (grant["reward_user_id"],),
+            "WHERE tenant_id = ? AND reward_user_id = ?",
+            (entry["tenant_id"], grant["reward_user_id"]),
         )
         if draw is None:
             continue
@@ -71,6 +68,23 @@ def of(store: Store, entry: dict) -> dict:
         if draw["reward_id"]:
             steps += _reward_steps(store, draw["reward_id"])
     return {"requestId": entry["request_id"], "steps": steps}
+
+
+def _event_of(store: Store, entry: dict) -> dict | None:
+    """Return the event row this request stored, found by index: by the uid its answer
+    named, else (entries from before the answer's uid was kept) by tenant and event id."""
+    headers = entry.get("response_headers") or {}
+    uid = next((v for k, v in headers.items() if k.lower() == "x-sandbox-event-uid"), None)
+    columns = "SELECT uid, event_id, event_name, user_id, valid FROM events WHERE "
+    if uid is not None:
+        sql, params = columns + "uid = ? AND request_id = ?", (uid, entry["request_id"])
+    elif entry.get("tenant_id") and entry.get("event_id") is not None:
+        sql = columns + "tenant_id = ? AND event_id = ? AND request_id = ?"
+        params = (entry["tenant_id"], entry["event_id"], entry["request_id"])
+    else:
+        return None
+    # A repeat names the first copy, which another request stored: then none of its own.
+    return store.journal_one(sql, params)
 
 
 def _nudge_steps(store: Store, cause: str) -> list[dict]:

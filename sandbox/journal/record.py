@@ -11,7 +11,7 @@ from .search import COLUMNS, JSON_COLUMNS
 
 _INSERT_COLUMNS = ("id", *COLUMNS)
 
-_FLAGS, _PROBLEMS = COLUMNS.index("flags"), COLUMNS.index("problems")
+_FLAGS, _PROBLEMS, _ANSWERED = (COLUMNS.index(c) for c in ("flags", "problems", "response_headers"))
 _HEADERS, _TENANT, _TS, _ID, _STATUS = (
     COLUMNS.index(c) for c in ("headers", "tenant_id", "ts", "request_id", "status")
 )
@@ -36,13 +36,18 @@ def entry_values(entry: dict) -> tuple:
     return tuple(values)
 
 
-def _with_extra(values: tuple, flags: list, problems: list) -> tuple:
-    """Return values with flags and problems a write found at commit time (a duplicate)."""
-    old_flags, old_problems = loads(values[_FLAGS], []), loads(values[_PROBLEMS], [])
-    merged = old_flags + [f for f in dict.fromkeys(flags) if f not in old_flags]
+def _with_extra(values: tuple, flags: list, problems: list, headers: dict) -> tuple:
+    """Return values with what the writes found at commit time: flags and problems (a
+    duplicate), and the headers they add to the answer (the event's stored uid), so the
+    entry keeps the answer as it was sent."""
     row = list(values)
-    row[_FLAGS] = dumps(merged) if merged else None
-    row[_PROBLEMS] = dumps(old_problems + problems) if old_problems or problems else None
+    if flags or problems:
+        old_flags, old_problems = loads(values[_FLAGS], []), loads(values[_PROBLEMS], [])
+        merged = old_flags + [f for f in dict.fromkeys(flags) if f not in old_flags]
+        row[_FLAGS] = dumps(merged) if merged else None
+        row[_PROBLEMS] = dumps(old_problems + problems) if old_problems or problems else None
+    if headers:
+        row[_ANSWERED] = dumps({**loads(values[_ANSWERED], {}), **headers})
     return tuple(row)
 
 
@@ -85,8 +90,9 @@ class Record(Write):
                 problems.extend(extra.get("problems", ()))
                 headers.update(extra.get("headers", {}))
             answers.append(headers)
+            found = flags or problems or headers
             rows.append(
-                _with_extra(record.values, flags, problems) if flags or problems else record.values
+                _with_extra(record.values, flags, problems, headers) if found else record.values
             )
         ids = conn.journal_ids(len(rows))
         insert_many(

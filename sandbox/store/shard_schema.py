@@ -121,6 +121,15 @@ def s004_attribution(db):
     db.conn.executemany("UPDATE journal SET event_name = ? WHERE request_id = ?", named)
 
 
+@SHARD_MIGRATIONS()
+def s005_grants_by_event(db):
+    """The plays one event granted (its timeline) by index, not by a scan of every grant.
+
+    Event uids rise within a process (ids.py), so each insert lands at the index's end.
+    """
+    db.execute("CREATE INDEX idx_reward_users_event ON reward_users (event_uid)")
+
+
 def ensure_shard(data_dir: str | Path, slot: int, connect) -> Path:
     """Create shard `slot` with its schema if missing, else migrate it; return its path.
 

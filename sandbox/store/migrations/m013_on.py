@@ -100,3 +100,10 @@ def m021_outbox_evening(db):
         "CREATE INDEX idx_outbox_evening ON outbox (tenant_id, id) "
         "WHERE status = 'failed' AND end_of_day = 0"
     )
+
+
+@MIGRATIONS()
+def m022_outbox_reward(db):
+    """The deliveries of one reward (a request's timeline follows a draw to them) by index,
+    not by a scan of every delivery ever queued."""
+    db.execute("CREATE INDEX idx_outbox_reward ON outbox (reward_id) WHERE reward_id IS NOT NULL")
