@@ -34,6 +34,7 @@ VARIANTS = {
     "without the journal's user index": (("idx_journal_user_id_id",), ()),
     "without the events' tenant/user index": (("idx_events_tenant_id_user_id",), ()),
     "without the grants' index": (("idx_reward_users",), ()),
+    "without the grants' event index": (("idx_reward_users_event",), ()),
     "without the event row": ((), ("events",)),
     "without the grant row": ((), ("reward_users",)),
 }
