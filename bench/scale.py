@@ -343,6 +343,9 @@ def routes(x: dict) -> list[tuple[str, str]]:
         ("/_sandbox/journal", f"/_sandbox/journal?event_id={x['event_id']}"),
         ("/_sandbox/journal", "/_sandbox/journal?q=completePurchase&status=2xx"),
         ("/_sandbox/journal", "/_sandbox/journal?flag=invalid"),
+        # Filters no index leads, matching nothing: the newest-first walk finds no page's worth.
+        ("/_sandbox/journal", "/_sandbox/journal?status=5xx"),
+        ("/_sandbox/journal", "/_sandbox/journal?flag=fault"),
         ("/_sandbox/journal/{request_id}", f"/_sandbox/journal/{x['newest']}"),
         ("/_sandbox/journal/{request_id}", f"/_sandbox/journal/{x['oldest']}"),
         ("/_sandbox/journal/{request_id}/curl", f"/_sandbox/journal/{x['newest']}/curl"),

@@ -60,3 +60,47 @@ def test_flags_and_status_classes_filter(client, admin_headers):
     assert _search(client, admin_headers, "flag=invalid").get_json()["count"] == 1
     assert _search(client, admin_headers, "status=4xx").get_json()["count"] == 1
     assert _search(client, admin_headers, "status=200&flag=duplicate").get_json()["count"] == 0
+
+
+def _pages(client, admin_headers, query):
+    """Follow a search's next links to the end; return (request ids in order, answers)."""
+    got, answers, before = [], [], ""
+    while True:
+        page = _search(client, admin_headers, query + before).get_json()
+        answers.append(page)
+        got += [e["request_id"] for e in page["entries"]]
+        if page["next"] is None:
+            return got, answers
+        before = f"&before={page['next']['before']}"
+
+
+@pytest.mark.parametrize("leading", ["", f"tenant={DEMO_TENANT}&", "q=windowed&"])
+def test_a_filter_tested_entry_by_entry_walks_a_window_and_pages_on(
+    app, client, admin_headers, monkeypatch, leading
+):
+    from sandbox.journal import window
+
+    for n in range(13):  # the demo tenant's: a broken body every fourth request (a 400)
+        sent = f'{{"event_id": "windowed-{n}"' + ("" if n % 4 == 0 else "}")
+        headers = {**KEY, "Content-Type": "application/json"}
+        client.post("/server/v4", data=sent, headers=headers)
+    app.extensions["sandbox.store"].writer.maintain_now()  # the full-text index catches up
+    query = f"{leading}status=4xx&limit=2"
+    everything, _ = _pages(client, admin_headers, query)
+    assert len(everything) == 4  # no window below WINDOW entries: pages of two
+    monkeypatch.setattr(window, "WINDOW", 3)
+    monkeypatch.setattr(window, "FIRST", 2)  # a small window first, then the large one
+    windowed, answers = _pages(client, admin_headers, query)
+    assert windowed == everything  # the same entries in the same order: none skipped, none twice
+    cut = [a for a in answers if "window" in a]
+    assert cut and all(a["count"] <= 2 for a in answers)
+    assert cut[0]["window"]["entries"] == 3 and "follow next" in cut[0]["window"]["message"]
+    assert cut[0]["next"] == {"before": cut[0]["window"]["reached"]}
+    # A filter matching nothing answers an empty page with a way on, not a walk of it all.
+    none, answers = _pages(client, admin_headers, f"{leading}status=5xx")
+    assert none == [] and len(answers) > 1 and answers[0]["entries"] == []
+    # An export of it stops at one window too, with the Link to the next page.
+    exported = client.get(
+        f"/_sandbox/export?format=json&{leading}status=5xx", headers=admin_headers
+    )
+    assert exported.status_code == 200 and 'rel="next"' in exported.headers["Link"]

@@ -30,6 +30,8 @@ def _search_ids(args, limit: int) -> tuple[list[str], str | None]:
         if not page["next"]:
             return ids[:limit], None
         filters.before = page["next"]["before"]
+        if "window" in page:  # a filter tested entry by entry: one window an export page
+            break
     return ids[:limit], str(filters.before)
 
 

@@ -205,8 +205,8 @@ def backfill(
                 r for r in page["entries"] if r["id"] <= positions.get(tail.slot_of_id(r["id"]), 0)
             ]
             got += rows
-            if not page["next"] or not page["entries"]:
-                break
+            if not page["next"] or not page["entries"] or "window" in page:
+                break  # one window at most: a backfill never walks the whole record
             filters.before = page["next"]["before"]
         items += [_request(r) for r in reversed(got[:count])]
     only_requests = bool(

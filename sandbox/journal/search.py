@@ -6,7 +6,7 @@ import json
 from ..masking import Masker
 from ..store import Store, loads
 from ..store.jsontext import finite, lone_surrogate, may_hold_surrogate, may_nest_deeper
-from . import tail
+from . import tail, window
 from .filters import Filters
 
 COLUMNS = (
@@ -88,10 +88,45 @@ def search(store: Store, filters: Filters, masker: Masker) -> dict:
     positions = filters.after
     if positions is not None:
         order = "ASC"
-    q, limit = filters.q, filters.limit
+    limit = filters.limit
     shards = store.shards()
     if not shards:
         return {"entries": [], "count": 0, "next": None}
+    # A filter tested entry by entry walks a small window, then a large one (window.py).
+    reached = None
+    for size in window.sizes() if window.needed(filters) else (None,):
+        reached = window.floor(store, shards, filters, size) if size else None
+        rows = _select(store, shards, filters, where, params, order, reached)
+        if len(rows) > limit or reached is None:
+            break
+    more = len(rows) > limit
+    rows = rows[:limit]
+    for row in rows:
+        row["flags"] = loads(row["flags"], [])
+        for col in ("path", "user_id", "event_id"):
+            if row[col]:
+                row[col] = masker.text(row[col])
+    nxt = None
+    if more and rows:
+        if order == "DESC":
+            nxt = {"before": rows[-1]["id"]}
+        else:
+            nxt = {"after": tail.encode(tail.advanced(positions, rows))}
+    elif reached is not None:
+        # The window held no more: older entries are for the next page, from below it.
+        answer = {"entries": rows, "count": len(rows), "next": {"before": reached}}
+        return {**answer, "window": window.note(reached)}
+    return {"entries": rows, "count": len(rows), "next": nxt}
+
+
+def _select(store: Store, shards, filters: Filters, where, params, order, reached) -> list:
+    """Run the search's SELECT over every journal file, from `reached` up if given."""
+    where, params = list(where), list(params)
+    q, positions = filters.q, filters.after
+    if reached is not None:
+        # Every file from the window's lowest id up: nothing past it is walked.
+        where.append(("journal_fts.rowid" if q else "journal.id") + " >= ?")
+        params.append(reached)
     if q:
         where.insert(0, "journal_fts MATCH ?")
         params.insert(0, q)
@@ -115,21 +150,7 @@ def search(store: Store, filters: Filters, masker: Masker) -> dict:
     # full-text index leads, newest match first; its rowid is the entry id, so ordering
     # by it lets FTS5 stream; ordering by journal.id sorts every match (docs/architecture.md).
     sql = " UNION ALL ".join(parts) + f" ORDER BY id {order} LIMIT ?"
-    rows = store.journal_all(sql, (*all_params, limit + 1))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    for row in rows:
-        row["flags"] = loads(row["flags"], [])
-        for col in ("path", "user_id", "event_id"):
-            if row[col]:
-                row[col] = masker.text(row[col])
-    nxt = None
-    if more and rows:
-        if order == "DESC":
-            nxt = {"before": rows[-1]["id"]}
-        else:
-            nxt = {"after": tail.encode(tail.advanced(positions, rows))}
-    return {"entries": rows, "count": len(rows), "next": nxt}
+    return store.journal_all(sql, (*all_params, filters.limit + 1))
 
 
 def _shard_select(shard: str, fulltext: bool, where: list[str]) -> str:
