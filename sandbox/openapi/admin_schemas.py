@@ -165,7 +165,9 @@ ADMIN_SCHEMAS = {
             "entries": {"type": "array", "items": ref("JournalSummary")},
             "count": INT,
             "next": {"type": ["object", "null"]},
-        }
+        },
+        # A filter no index serves looked at a window of entries and stopped (journal/window.py).
+        {"window": obj({"entries": INT, "reached": INT, "message": STR})},
     ),
     "JournalEntry": obj(
         {
