@@ -54,6 +54,8 @@ def non_finite(value, limit: int = 5) -> list[tuple[str, float]]:
 
     Python's parser reads NaN, Infinity and 1e999 (as inf), which JSON has no place for.
     """
+    if not _any_non_finite(value):  # nearly every body: no path text built for each value
+        return []
     found, todo = [], [("", value)]
     while todo and len(found) < limit:
         path, item = todo.pop()
@@ -64,6 +66,20 @@ def non_finite(value, limit: int = 5) -> list[tuple[str, float]]:
         elif isinstance(item, list):
             todo.extend((f"{path}[{i}]", v) for i, v in enumerate(item))
     return found
+
+
+def _any_non_finite(value) -> bool:
+    todo = [value]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, float):
+            if not math.isfinite(item):
+                return True
+        elif isinstance(item, dict):
+            todo.extend(item.values())
+        elif isinstance(item, list):
+            todo.extend(item)
+    return False
 
 
 def finite(value):

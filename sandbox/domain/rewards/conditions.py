@@ -14,6 +14,7 @@ import math
 import operator
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 OPS = {
     "==": operator.eq,
@@ -46,6 +47,11 @@ class Clause:
 
     def text(self) -> str:
         """Return the clause as written in the grammar."""
+        return self._text
+
+    @cached_property
+    def _text(self) -> str:
+        # Once per parsed clause: a failing clause is said on every event it meets.
         lit = f'"{self.value}"' if isinstance(self.value, str) else str(self.value).lower()
         return f"{self.prop} {self.op} {lit}"
 
