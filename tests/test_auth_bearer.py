@@ -228,3 +228,40 @@ def test_urls_carry_a_short_lived_page_token_the_api_refuses(client, alice):
         assert alice not in campaign["url"]
     body = explained(client.get(LOAD, headers=bearer(page_token)), "token_is_page_token")
     assert body["checks"][-1]["name"] == "token_kind"
+
+
+def test_pyjwt_loads_without_cryptography_and_the_device_ca_still_gets_it(tmp_path):
+    """A fresh server process: tokens are issued and checked (HS256), an RS256 one is refused
+    as before, and cryptography is loaded only when the device CA makes a certificate."""
+    import json
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent(
+        f"""
+        import json, sys
+        from sandbox import create_app
+        from sandbox.hs256 import jwt
+        app = create_app({{"DATA_DIR": {str(tmp_path)!r}, "ADMIN_TOKEN": "t"}})
+        c = app.test_client()
+        body = {{"userId": "ann", "writeKey": {DEMO_KEY!r}, "deviceType": "android"}}
+        token = c.post("/user/v1/user/sdk?token=true", json=body).get_json()["data"]["token"]
+        ok = c.get("/reward/v1.1/user", headers={{"Authorization": "Bearer " + token}})
+        header = {{"alg": "RS256", "typ": "JWT"}}
+        forged = ".".join([jwt.utils.base64url_encode(json.dumps(header).encode()).decode(),
+                           token.split(".")[1], "c2ln"])
+        refused = c.get("/reward/v1.1/user", headers={{"Authorization": "Bearer " + forged}})
+        before = "cryptography" in sys.modules
+        from sandbox.http import ca
+        ca.ensure({str(tmp_path)!r})
+        print(json.dumps([ok.status_code, refused.status_code, refused.get_json()["reason"],
+                          before, "cryptography" in sys.modules, jwt.algorithms.has_crypto]))
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    ok, refused, reason, before, after, has_crypto = json.loads(out.stdout.strip().splitlines()[-1])
+    assert (ok, refused, reason) == (200, 401, "token_alg_not_allowed")
+    assert before is False and after is True and has_crypto is False

@@ -4,11 +4,8 @@ import base64
 import binascii
 import json
 
-import jwt
-from jwt.algorithms import HMACAlgorithm
-from jwt.utils import base64url_decode
-
 from ..domain.page_tokens import PAGE, PAGE_TOKEN_SECONDS, page_token
+from ..hs256 import HMACAlgorithm, base64url_decode, jwt
 
 __all__ = ["PAGE", "PAGE_TOKEN_SECONDS", "issue", "issue_page_token"]
 

@@ -5,7 +5,7 @@ carries a writeKey or the user's own token; the API refuses a page token (auth/p
 reads it). Minted here, where the nudges that carry links are made.
 """
 
-import jwt
+from ..hs256 import jwt
 
 PAGE = "page"
 PAGE_TOKEN_SECONDS = 3600
