@@ -56,6 +56,72 @@ def _scans(app, fn) -> list[tuple[str, str]]:
     return found
 
 
+def _sorts(app, fn) -> list[tuple[str, str]]:
+    """Run fn(); return (plan step, statement) of each read that sorted its rows to order
+    them: a sort reads every row its filter matched before the first is answered. A sort
+    of a window (the newest 20,000 rows, `LIMIT 20000)`) is bounded, so it is not one."""
+    conn = app.extensions["sandbox.store"]._conn(journal=True)
+    found = []
+    for sql in _statements(app, fn):
+        if sql.lstrip().upper().startswith("SELECT") and "LIMIT 20000)" not in sql:
+            plan = conn.execute("EXPLAIN QUERY PLAN " + sql).fetchall()
+            found += [(step, sql) for *_ids, step in plan if "TEMP B-TREE FOR ORDER BY" in step]
+    return found
+
+
+def test_deliveries_and_nudges_list_newest_first_without_sorting_them_all(app, client):
+    client.patch(
+        f"/_sandbox/tenants/{DEMO_TENANT}",
+        json={"rewardWebhookUrl": "http://127.0.0.1:9/in"},
+        headers=ADMIN,
+    )
+    bearer = register(client, "lister")[0]
+    for n in range(3):
+        client.post(
+            "/server/v4",
+            json=event(event_id=f"ls-{n}", event_name="appOpen", user_id="lister"),
+            headers=KEY,
+        )
+    listed = client.get("/reward/v1.1/user", headers={"Authorization": f"Bearer {bearer}"})
+    for c in listed.get_json()["campaigns"]:
+        if c["campaignId"] == "demo-wheel":
+            client.post(
+                c["url"].split("sandbox.test", 1)[1], headers={"Accept": "application/json"}
+            )
+    client.post("/_sandbox/clock/advance", json={"seconds": 1}, headers=ADMIN)
+    t = DEMO_TENANT
+    routes = [
+        f"/_sandbox/deliveries?tenant={t}",
+        f"/_sandbox/deliveries?tenant={t}&status=retrying",
+        f"/_sandbox/deliveries?tenant={t}&kind=reward_webhook&user=lister",
+        "/_sandbox/deliveries?status=retrying",
+        "/_sandbox/deliveries",
+        f"/_sandbox/nudges?tenant={t}",
+        f"/_sandbox/nudges?tenant={t}&user=lister",
+        f"/_sandbox/nudges?tenant={t}&state=pending",
+        "/_sandbox/nudges?user=lister",
+        "/_sandbox/nudges",
+    ]
+    answers = {}
+
+    def read_all():
+        for url in routes:
+            answers[url] = client.get(url, headers=ADMIN).get_json()
+
+    assert _sorts(app, read_all) == []
+    every = answers[f"/_sandbox/deliveries?tenant={t}"]
+    assert every["deliveries"] and every["total"] == len(every["deliveries"])
+    assert every["totalCapped"] is False
+    ids = [d["deliveryId"] for d in every["deliveries"]]
+    assert ids == [d["deliveryId"] for d in answers["/_sandbox/deliveries"]["deliveries"]]
+    nudges = answers[f"/_sandbox/nudges?tenant={t}"]["nudges"]
+    assert nudges and answers["/_sandbox/nudges?user=lister"]["nudges"] == [
+        n for n in nudges if n["userId"] == "lister"
+    ]
+    times = [n["createdAt"] for n in nudges]
+    assert times == sorted(times, reverse=True)
+
+
 def test_a_requests_timeline_reads_every_table_by_index(app, client):
     client.patch(
         f"/_sandbox/tenants/{DEMO_TENANT}",

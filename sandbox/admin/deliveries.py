@@ -42,22 +42,19 @@ def _filters() -> dict:
         param("kind", schema={"enum": list(outbox.KINDS)}),
         param("user"),
         param("limit", schema={"type": "integer", "minimum": 0, "maximum": MAX_LIMIT}),
-        param("offset", schema={"type": "integer", "minimum": 0, "maximum": 10_000_000}),
+        param("offset", schema={"type": "integer", "minimum": 0, "maximum": 10_000}),
     ],
 )
 def list_deliveries():
     """List deliveries newest first; status failed is the dead-letter list."""
     limit = whole_number("limit", 50, 0, MAX_LIMIT) or 1
-    offset = whole_number("offset", 0, 0, 10_000_000)
+    offset = whole_number("offset", 0, 0, 10_000)  # an OFFSET walks what it skips
     where = _filters()
     if scope() is not None:
         where["tenant_id"] = scope()
-    found, total = views.search(runtime().store, where, limit, offset)
-    return (
-        runtime()
-        .masker()
-        .json({"deliveries": found, "total": total, "limit": limit, "offset": offset})
-    )
+    found, total, capped = views.search(runtime().store, where, limit, offset)
+    answer = {"deliveries": found, "total": total, "totalCapped": capped}
+    return runtime().masker().json({**answer, "limit": limit, "offset": offset})
 
 
 def delivery_or_404(delivery_id: str) -> dict:

@@ -52,7 +52,9 @@ OUTGOING_SCHEMAS = {
         },
     },
     "Deliveries": obj(
-        {"deliveries": {"type": "array", "items": obj(_DELIVERY)}, "total": INT, "limit": INT}
+        {"deliveries": {"type": "array", "items": obj(_DELIVERY)}, "total": INT, "limit": INT},
+        # total counts up to 10,000 matches; past that it is 10,000 and this is true.
+        {"totalCapped": {"type": "boolean"}},
     ),
     "Delivery": obj(
         {**_DELIVERY, "schedule": STR, "attemptList": {"type": "array", "items": ATTEMPT}}
@@ -125,7 +127,8 @@ OUTGOING_SCHEMAS = {
                 "page": INT,
                 "limit": INT,
                 "total": INT,
-            }
+            },
+            {"totalCapped": {"type": "boolean"}},
         )
     ),
 }

@@ -51,10 +51,11 @@ def attempt(a: dict) -> dict:
     }
 
 
-def search(store: Store, where: dict, limit: int, offset: int = 0) -> tuple[list[dict], int]:
-    """Return (deliveries matching column filters, newest first; their total)."""
-    rows, total = outbox_rows.search(store, where, limit, offset)
-    return [delivery(r) for r in rows], total
+def search(store: Store, where: dict, limit: int, offset: int = 0) -> tuple[list[dict], int, bool]:
+    """Return (deliveries matching column filters, newest first; their total, counted up to
+    10,000; whether there are more than that)."""
+    rows, total, capped = outbox_rows.search(store, where, limit, offset)
+    return [delivery(r) for r in rows], total, capped
 
 
 def get(store: Store, delivery_id: str) -> dict | None:
@@ -78,7 +79,7 @@ def get(store: Store, delivery_id: str) -> dict | None:
 
 def failed_page(store: Store, tenant_id: str, page: int, limit: int) -> dict:
     """Return one page of a tenant's dead letters with their payloads (the partner's view)."""
-    found, total = search(
+    found, total, capped = search(
         store, {"tenant_id": tenant_id, "status": "failed"}, limit, (page - 1) * limit
     )
     keys = (
@@ -96,4 +97,5 @@ def failed_page(store: Store, tenant_id: str, page: int, limit: int) -> dict:
         "page": page,
         "limit": limit,
         "total": total,
+        "totalCapped": capped,
     }

@@ -245,15 +245,37 @@ def view(r: dict) -> dict:
     }
 
 
+# The newest nudges a search tests one by one for a filter no index leads with (a state;
+# a user without a tenant): past them it stops, however many nudges there are.
+SEARCH_WINDOW = 20_000
+
+
 def search(store: Store, tenant_id: str | None, user_id: str | None, state: str | None, limit: int):
-    """Return nudges newest first, filtered by tenant, user and state."""
-    where, params = [], []
-    for col, value in (("tenant_id", tenant_id), ("user_id", user_id), ("state", state)):
+    """Return nudges newest first, filtered by tenant, user and state (m023's indexes lead:
+    tenant and user, tenant, or the time; other filters within the newest SEARCH_WINDOW)."""
+    lead, params = [], []
+    if tenant_id:
+        lead.append("tenant_id = ?")
+        params.append(tenant_id)
+        if user_id:
+            lead.append("user_id = ?")
+            params.append(user_id)
+    rest, values = [], []
+    for col, value in (("user_id", None if tenant_id else user_id), ("state", state)):
         if value:
-            where.append(f"{col} = ?")
-            params.append(value)
-    sql = "SELECT * FROM nudge_log" + (" WHERE " + " AND ".join(where) if where else "")
-    return store.all(sql + " ORDER BY created_at DESC, rowid DESC LIMIT ?", (*params, limit))
+            rest.append(f"{col} = ?")
+            values.append(value)
+    newest = " ORDER BY created_at DESC, rowid DESC LIMIT ?"
+    led = "SELECT rowid AS seq, * FROM nudge_log" + (" WHERE " + " AND ".join(lead) if lead else "")
+    if rest:
+        sql = f"SELECT * FROM ({led}{newest}) WHERE {' AND '.join(rest)} "
+        sql += "ORDER BY created_at DESC, seq DESC LIMIT ?"
+        rows = store.all(sql, (*params, SEARCH_WINDOW, *values, limit))
+    else:
+        rows = store.all(led + newest, (*params, limit))
+    for row in rows:
+        row.pop("seq", None)
+    return rows
 
 
 def released(store: Store, tenant_id: str, user_id: str, nudge_id: str) -> dict | None:

@@ -107,3 +107,16 @@ def m022_outbox_reward(db):
     """The deliveries of one reward (a request's timeline follows a draw to them) by index,
     not by a scan of every delivery ever queued."""
     db.execute("CREATE INDEX idx_outbox_reward ON outbox (reward_id) WHERE reward_id IS NOT NULL")
+
+
+@MIGRATIONS()
+def m023_newest_first(db):
+    """Deliveries and nudges listed newest first by index, not by sorting every row a tenant
+    has: a delivery list by tenant (and status: the dead letters), a nudge list by tenant
+    (and user), whatever their number."""
+    db.execute("CREATE INDEX idx_outbox_tenant_id ON outbox (tenant_id, id)")
+    db.execute("CREATE INDEX idx_outbox_tenant_status_id ON outbox (tenant_id, status, id)")
+    db.execute("DROP INDEX idx_nudge_log_user")
+    db.execute("CREATE INDEX idx_nudge_log_user ON nudge_log (tenant_id, user_id, created_at)")
+    db.execute("CREATE INDEX idx_nudge_log_tenant ON nudge_log (tenant_id, created_at)")
+    db.execute("CREATE INDEX idx_nudge_log_created ON nudge_log (created_at)")
