@@ -444,6 +444,13 @@ def test_the_evening_retry_reads_its_dead_letters_a_page_at_a_time(client, monke
         if r["tenant"] == "Demo Partner"
     ]
     assert pages == [] and [(r["retried"], r["stillFailing"]) for r in again] == [(0, 0)]
+    # Each page seeks the partial index of the untried ones, never (tenant, status, id),
+    # which would step over every dead letter earlier evenings left failed.
+    conn = client.application.extensions["sandbox.store"]._conn(journal=False)
+    plan = conn.execute("EXPLAIN QUERY PLAN " + outbox_rows.UNTRIED, ("t", 0, 2)).fetchall()
+    assert [step for *_ids, step in plan] == [
+        "SEARCH outbox USING INDEX idx_outbox_evening (tenant_id=? AND id>?)"
+    ]
 
 
 def test_the_attempts_racing_for_the_first_session_share_one(app, monkeypatch):

@@ -112,10 +112,13 @@ def m022_outbox_reward(db):
 @MIGRATIONS()
 def m023_newest_first(db):
     """Deliveries and nudges listed newest first by index, not by sorting every row a tenant
-    has: a delivery list by tenant (and status: the dead letters), a nudge list by tenant
+    has: a delivery list by tenant, status or both (the dead letters), a nudge list by tenant
     (and user), whatever their number."""
     db.execute("CREATE INDEX idx_outbox_tenant_id ON outbox (tenant_id, id)")
+    # (tenant, status, id) serves all (tenant, status, kind) did but the kind, and in order.
+    db.execute("DROP INDEX idx_outbox_tenant")
     db.execute("CREATE INDEX idx_outbox_tenant_status_id ON outbox (tenant_id, status, id)")
+    db.execute("CREATE INDEX idx_outbox_status_id ON outbox (status, id)")
     db.execute("DROP INDEX idx_nudge_log_user")
     db.execute("CREATE INDEX idx_nudge_log_user ON nudge_log (tenant_id, user_id, created_at)")
     db.execute("CREATE INDEX idx_nudge_log_tenant ON nudge_log (tenant_id, created_at)")
