@@ -488,3 +488,24 @@ def test_the_attempts_racing_for_the_first_session_share_one(app, monkeypatch):
         t.join()
     engine.close()
     assert len(made) == 1 and all(s is made[0] for s in seen)
+
+
+def test_the_engines_due_queries_seek_by_status_and_time(app):
+    """The claim and the idle probe read (status, next_at), soonest first, not every pending
+    row in id order through (status, id), which the planner would otherwise prefer."""
+    from sandbox.outgoing import outbox_rows
+
+    store = app.extensions["sandbox.store"]
+    conn = store._conn(journal=False)
+    ran: list[str] = []
+    conn.set_trace_callback(ran.append)
+    try:
+        assert outbox_rows.claimable(conn, 0, 0, 16) == []
+        assert outbox_rows.any_claimable(store, 0, 0) is False
+    finally:
+        conn.set_trace_callback(None)
+    due = [sql for sql in ran if "FROM outbox" in sql]
+    assert len(due) == 2
+    for sql in due:
+        plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql)]
+        assert plan[0] == "SEARCH outbox USING INDEX idx_outbox_due (status=?)", plan

@@ -11,12 +11,16 @@ from ..store import Store
 _PENDING = "status IN ('queued', 'retrying')"
 _DUE = f"{_PENDING} AND (next_at IS NULL OR next_at <= ?)"
 _UNLEASED = "(lease_until IS NULL OR lease_until < ?)"
+# The due rows by (status, next_at), soonest first: the planner, given (status, id) too
+# (m023), preferred it and walked every pending row in id order (the failure cycle of
+# bench/outgoing.py 1.29 -> 1.36-1.45 x plain attempts).
+_BY_DUE = "outbox INDEXED BY idx_outbox_due"
 
 
 def claimable(conn, now: float, wall: float, limit: int) -> list[dict]:
     """Return up to `limit` due rows no process holds, soonest first (in the claim's write)."""
     cur = conn.execute(
-        f"SELECT * FROM outbox WHERE {_DUE} AND {_UNLEASED} ORDER BY coalesce(next_at, 0), id "
+        f"SELECT * FROM {_BY_DUE} WHERE {_DUE} AND {_UNLEASED} ORDER BY coalesce(next_at, 0), id "
         "LIMIT ?",
         (now, wall, limit),
     )
@@ -27,7 +31,7 @@ def claimable(conn, now: float, wall: float, limit: int) -> list[dict]:
 def any_claimable(store: Store, now: float, wall: float) -> bool:
     """Return True if some due row is free to claim (a read: an idle loop takes no lock)."""
     return (
-        store.one(f"SELECT 1 AS x FROM outbox WHERE {_DUE} AND {_UNLEASED} LIMIT 1", (now, wall))
+        store.one(f"SELECT 1 AS x FROM {_BY_DUE} WHERE {_DUE} AND {_UNLEASED} LIMIT 1", (now, wall))
         is not None
     )
 
