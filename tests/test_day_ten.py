@@ -69,13 +69,18 @@ def _sorts(app, fn) -> list[tuple[str, str]]:
     return found
 
 
-def test_deliveries_and_nudges_list_newest_first_without_sorting_them_all(app, client):
+def _webhooked_user(client, user_id: str) -> str:
+    """Give the demo tenant a webhook (on a port nothing answers); register a user; its token."""
     client.patch(
         f"/_sandbox/tenants/{DEMO_TENANT}",
         json={"rewardWebhookUrl": "http://127.0.0.1:9/in"},
         headers=ADMIN,
     )
-    bearer = register(client, "lister")[0]
+    return register(client, user_id)[0]
+
+
+def test_deliveries_and_nudges_list_newest_first_without_sorting_them_all(app, client):
+    bearer = _webhooked_user(client, "lister")
     for n in range(3):
         client.post(
             "/server/v4",
@@ -123,12 +128,7 @@ def test_deliveries_and_nudges_list_newest_first_without_sorting_them_all(app, c
 
 
 def test_a_requests_timeline_reads_every_table_by_index(app, client):
-    client.patch(
-        f"/_sandbox/tenants/{DEMO_TENANT}",
-        json={"rewardWebhookUrl": "http://127.0.0.1:9/in"},
-        headers=ADMIN,
-    )
-    bearer = register(client, "spinner")[0]
+    bearer = _webhooked_user(client, "spinner")
     sent = client.post(
         "/server/v4",
         json=event(event_id="tl-1", event_name="appOpen", user_id="spinner"),
