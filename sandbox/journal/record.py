@@ -59,10 +59,11 @@ class Record(Write):
     writes (an event) commits without the lock the workers share (store/writer.py).
     """
 
-    __slots__ = ("values", "writes", "target", "changes_cached")
+    __slots__ = ("values", "answered", "writes", "target", "changes_cached")
 
     def __init__(self, entry: dict, writes: list[Write]):
         self.values = entry_values(entry)
+        self.answered = entry.get("response_headers") or {}
         self.writes = writes
         # Most records (every 401, every event) need no set to tell their target.
         if not writes:
@@ -90,9 +91,12 @@ class Record(Write):
                 problems.extend(extra.get("problems", ()))
                 headers.update(extra.get("headers", {}))
             answers.append(headers)
-            found = flags or problems or headers
+            # Only what the request path could not say already (a repeat's first copy): the
+            # common answer is kept as encoded in the request's thread, not re-encoded here.
+            added = {k: v for k, v in headers.items() if record.answered.get(k) != v}
+            found = flags or problems or added
             rows.append(
-                _with_extra(record.values, flags, problems, headers) if found else record.values
+                _with_extra(record.values, flags, problems, added) if found else record.values
             )
         ids = conn.journal_ids(len(rows))
         insert_many(
