@@ -96,6 +96,10 @@ def test_a_filter_tested_entry_by_entry_walks_a_window_and_pages_on(
     assert cut and all(a["count"] <= 2 for a in answers)
     assert cut[0]["window"]["entries"] == 3 and "follow next" in cut[0]["window"]["message"]
     assert cut[0]["next"] == {"before": cut[0]["window"]["reached"]}
+    # A request id leads its own (unique) index: the oldest entry is found on the first page.
+    oldest = everything[-1]
+    found = _search(client, admin_headers, f"request_id={oldest}&status=4xx").get_json()
+    assert [e["request_id"] for e in found["entries"]] == [oldest] and "window" not in found
     # A filter matching nothing answers an empty page with a way on, not a walk of it all.
     none, answers = _pages(client, admin_headers, f"{leading}status=5xx")
     assert none == [] and len(answers) > 1 and answers[0]["entries"] == []

@@ -1,7 +1,7 @@
 """How far back a search walks when a filter no index serves is given: a window of entries.
 
-The journal is searched newest first. Tenant, user, event id and full text each lead an
-index; status, flag, auth, method, path, event name and times are tested row by row. A
+The journal is searched newest first. Tenant, user, event id, request id and full text each
+lead an index; status, flag, auth, method, path, event name and times are tested row by row. A
 filter of the second kind that matches nothing would walk every entry ever kept (a million:
 0.6-0.8 s, bench/scale.py). So such a search looks at the newest WINDOW entries that the
 leading index (or the journal's own order) gives, below the cursor, and answers what they
@@ -15,8 +15,8 @@ WINDOW = 20_000
 # Tried first: a filter most entries meet (flag=invalid under a load test) fills its page
 # from the newest thousand, without the large window's walk (about 20 ms at 20,000).
 FIRST = 1_000
-# Exact filters an index of the journal leads with (shard_schema.py).
-LEADING = ("tenant_id", "user_id", "event_id")
+# Exact filters an index of the journal leads with (shard_schema.py; request_id is unique).
+LEADING = ("tenant_id", "user_id", "event_id", "request_id")
 
 
 def needed(filters: Filters) -> bool:

@@ -265,16 +265,18 @@ def search(store: Store, tenant_id: str | None, user_id: str | None, state: str 
         if value:
             rest.append(f"{col} = ?")
             values.append(value)
+    led = " WHERE " + " AND ".join(lead) if lead else ""
     newest = " ORDER BY created_at DESC, rowid DESC LIMIT ?"
-    led = "SELECT rowid AS seq, * FROM nudge_log" + (" WHERE " + " AND ".join(lead) if lead else "")
-    if rest:
-        sql = f"SELECT * FROM ({led}{newest}) WHERE {' AND '.join(rest)} "
-        sql += "ORDER BY created_at DESC, seq DESC LIMIT ?"
-        rows = store.all(sql, (*params, SEARCH_WINDOW, *values, limit))
-    else:
-        rows = store.all(led + newest, (*params, limit))
+    if not rest:
+        return store.all(f"SELECT * FROM nudge_log{led}{newest}", (*params, limit))
+    window = f"SELECT rowid AS seq, * FROM nudge_log{led}{newest}"  # seq: the rowid, kept
+    sql = f"SELECT * FROM ({window}) WHERE {' AND '.join(rest)} "
+    rows = store.all(
+        sql + "ORDER BY created_at DESC, seq DESC LIMIT ?",
+        (*params, SEARCH_WINDOW, *values, limit),
+    )
     for row in rows:
-        row.pop("seq", None)
+        del row["seq"]
     return rows
 
 
